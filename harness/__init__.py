@@ -1,0 +1,1 @@
+"""ercbench core: data types, interfaces, plugin loading, pipeline, metrics, results, CLI."""

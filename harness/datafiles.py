@@ -1,0 +1,66 @@
+"""Finding and reading data files: the data root, checksums, decoding with located errors."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from harness.errors import DataError
+
+DATA_ENV = "ERCBENCH_DATA"
+
+
+def data_root(explicit: str | Path | None) -> Path:
+    """The data root: `--data-dir` if given, else $ERCBENCH_DATA; it must exist."""
+    chosen = explicit if explicit is not None else os.environ.get(DATA_ENV)
+    if not chosen:
+        raise DataError(
+            "<data root>",
+            f"no data root: pass --data-dir DIR or set {DATA_ENV} (see README, 'Real data')",
+        )
+    root = Path(chosen).expanduser()
+    if not root.is_dir():
+        raise DataError(root, "data root does not exist or is not a directory")
+    return root
+
+
+def require_file(path: Path) -> Path:
+    if not path.is_file():
+        raise DataError(path, "file not found")
+    return path
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_text(path: Path, encoding: str = "utf-8") -> str:
+    """Decode a whole file, reporting the line of the first undecodable byte."""
+    raw = require_file(path).read_bytes()
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            path, f"not valid {encoding} (byte 0x{raw[exc.start]:02x}); wrong encoding?", line
+        ) from None
+
+
+class FileLedger:
+    """Remembers which files a task read, with sha256, for run.json provenance."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, str] = {}
+
+    def read_text(self, path: Path, encoding: str = "utf-8") -> str:
+        text = read_text(path, encoding)
+        self.files[str(path)] = sha256_file(path)
+        return text
+
+    def record(self, path: Path) -> None:
+        self.files[str(require_file(path))] = sha256_file(path)

@@ -1,0 +1,120 @@
+"""The four plugin interfaces: Task, PromptStrategy, Model, Trainer."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar, Mapping, Sequence
+
+from harness.types import Completion, Dialogue, Example, Prompt
+
+
+class Task(ABC):
+    """An ERC dataset (one variant of it) that yields dialogues and examples.
+
+    Constructed with the data root (or None) and string options from the user.
+    Subclasses set `name` and `labels`; `labels` may also be set in __init__
+    (e.g. inferred from a user's file).
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    labels: tuple[str, ...] = ()
+
+    def __init__(self, data_dir: Path | None = None, **options: str):
+        self.data_dir = data_dir
+        self.options = dict(options)
+
+    @abstractmethod
+    def splits(self) -> tuple[str, ...]:
+        """The split names this task offers, e.g. ("train", "dev", "test")."""
+
+    @abstractmethod
+    def dialogues(self, split: str) -> list[Dialogue]:
+        """All dialogues of a split, in the dataset's order. Raises DataError on bad files."""
+
+    def examples(self, split: str) -> list[Example]:
+        """Every labelled utterance of a split, in order, as an Example in its dialogue."""
+        examples = []
+        for dialogue in self.dialogues(split):
+            for position, utterance in enumerate(dialogue.utterances):
+                if utterance.emotion is None:
+                    continue
+                examples.append(
+                    Example(
+                        example_id=f"{split}/{dialogue.dialogue_id}/{utterance.index}",
+                        task=self.name,
+                        dialogue=dialogue,
+                        target_index=position,
+                        gold=utterance.emotion,
+                        labels=self.labels,
+                    )
+                )
+        return examples
+
+    def info(self) -> dict[str, Any]:
+        """Provenance for run.json: variant, input format, files read with sha256."""
+        return {"name": self.name}
+
+
+class PromptStrategy(ABC):
+    """Turns examples into prompts; records how answers map back to labels."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def __init__(self, **options: str):
+        self.options = dict(options)
+
+    def prepare(self, task: Task, seed: int) -> None:
+        """Called once before `build`; k-shot strategies read the train split here."""
+
+    @abstractmethod
+    def build(self, examples: Sequence[Example]) -> list[Prompt]:
+        """One Prompt per example, same order."""
+
+    def info(self) -> dict[str, Any]:
+        """Settings that shaped the prompts, for run.json."""
+        return dict(self.options)
+
+
+class Model(ABC):
+    """Answers prompts, batch-first: a list in, a list of Completions out, same order.
+
+    Models that learn from data (classical baselines) read the train split in `prepare`.
+    Heavy libraries (torch, transformers) are imported inside methods, never at module
+    import, so that listing plugins stays fast.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    #: "generate" models return text to parse; "score" models return choice log-probs.
+    answer_mode: str = "generate"
+
+    def __init__(self, **options: str):
+        self.options = dict(options)
+
+    def prepare(self, task: Task, seed: int) -> None:
+        """Called once before `predict` (load weights, fit a classifier)."""
+
+    @abstractmethod
+    def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
+        """One Completion per prompt, same order."""
+
+    def info(self) -> dict[str, Any]:
+        """Identity of the weights and settings, for run.json."""
+        return dict(self.options)
+
+
+class Trainer(ABC):
+    """Produces a model checkpoint from tasks' train splits."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def __init__(self, **options: Any):
+        self.options = dict(options)
+
+    @abstractmethod
+    def train(self, tasks: Sequence[Task], out_dir: Path) -> Mapping[str, Any]:
+        """Train, write the checkpoint into out_dir, return its metadata."""
