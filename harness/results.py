@@ -7,9 +7,9 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from harness.errors import DataError
 from harness.types import Prediction, RunResult, RunSpec
@@ -110,10 +110,19 @@ class PartialRun:
         return final
 
 
+def _plain(value: Any) -> Any:
+    """Read-only mappings and tuples -> dicts and lists, for JSON."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 def result_to_json(result: RunResult) -> dict[str, Any]:
-    data = asdict(result)
+    data = {f.name: _plain(getattr(result, f.name)) for f in fields(result)}
     data["spec"] = result.spec.to_dict()
-    return json.loads(json.dumps(data, default=dict))
+    return data
 
 
 def read_run(folder: Path) -> dict[str, Any]:

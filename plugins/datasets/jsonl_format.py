@@ -1,0 +1,65 @@
+"""The normalized JSON Lines format: one utterance per line, keys split, dialogue_id, utt_index, speaker, text, label."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+from harness.errors import DataError
+from harness.types import Dialogue, Utterance
+
+REQUIRED_KEYS = ("split", "dialogue_id", "utt_index", "speaker", "text", "label")
+
+
+def parse_line(path: Path, number: int, line: str) -> dict:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DataError(path, f"not valid JSON: {exc.msg}", number) from None
+    if not isinstance(row, dict):
+        raise DataError(path, "each line must be a JSON object", number)
+    missing = [key for key in REQUIRED_KEYS if key not in row]
+    if missing:
+        raise DataError(path, f"missing key(s) {', '.join(missing)}", number)
+    if not isinstance(row["utt_index"], int) or isinstance(row["utt_index"], bool):
+        raise DataError(path, f"utt_index must be an integer, got {row['utt_index']!r}", number)
+    for key in ("split", "speaker", "text"):
+        if not isinstance(row[key], str):
+            raise DataError(path, f"{key} must be a string, got {row[key]!r}", number)
+    if row["label"] is not None and not isinstance(row["label"], str):
+        raise DataError(path, f"label must be a string or null, got {row['label']!r}", number)
+    return row
+
+
+def read_rows(path: Path, text: str) -> list[tuple[int, dict]]:
+    """(line number, row) for every non-blank line."""
+    return [
+        (number, parse_line(path, number, line))
+        for number, line in enumerate(text.splitlines(), 1)
+        if line.strip()
+    ]
+
+
+def build_dialogues(
+    path: Path, rows: Sequence[tuple[int, dict]], split: str, labels: Sequence[str] | None
+) -> list[Dialogue]:
+    """The split's rows grouped by dialogue_id in first-seen order; labels checked when given."""
+    grouped: dict[str, list[Utterance]] = {}
+    for number, row in rows:
+        if row["split"] != split:
+            continue
+        label = row["label"]
+        if labels is not None and label is not None and label not in labels:
+            raise DataError(path, f"unknown label {label!r} (expected one of {', '.join(labels)})", number)
+        utterance = Utterance(row["utt_index"], row["speaker"], row["text"], label, row.get("description"))
+        grouped.setdefault(str(row["dialogue_id"]), []).append(utterance)
+    return [
+        Dialogue(dialogue_id, split, tuple(sorted(utterances, key=lambda u: u.index)))
+        for dialogue_id, utterances in grouped.items()
+    ]
+
+
+def splits_in(rows: Sequence[tuple[int, dict]]) -> tuple[str, ...]:
+    """Split names in first-seen order."""
+    return tuple(dict.fromkeys(row["split"] for _, row in rows))
