@@ -35,7 +35,7 @@ def sequence_logprobs(model: Any, sequences: Sequence[Sequence[int]], lengths: S
 
 
 def score_choices_naive(
-    model: Any, tokenizer: Any, requests: Sequence[Request], *, add_special_tokens: bool = False
+    model: Any, tokenizer: Any, requests: Sequence[Request], *, add_special_tokens: bool | None = None
 ) -> list[dict[str, float]]:
     """The reference: one full forward pass per (context, choice), nothing shared."""
     results = []
@@ -54,7 +54,7 @@ def score_choices_padded(
     requests: Sequence[Request],
     *,
     batch_size: int | None = None,
-    add_special_tokens: bool = False,
+    add_special_tokens: bool | None = None,
 ) -> list[dict[str, float]]:
     """One row per (context, choice), rows sorted by length so each padded batch wastes little.
 
@@ -84,7 +84,7 @@ def score_choices(
     batch_size: int | None = None,
     max_tokens: int | None = None,
     reuse_prefix: bool = True,
-    add_special_tokens: bool = False,
+    add_special_tokens: bool | None = None,
 ) -> list[dict[str, float]]:
     """Log-prob of each choice after its context, one dict per request, same order as given.
 

@@ -68,6 +68,19 @@ def keep_positions(cache: Any, keys: np.ndarray) -> Any:
     return cache
 
 
+def cache_keyword(model: Any) -> str:
+    """transformers 5 renamed `past_key_values` to `cache`; use whichever this model's forward takes."""
+    import inspect
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+
+
+def returned_cache(output: Any) -> Any:
+    cache = getattr(output, "cache", None)
+    return cache if cache is not None else output.past_key_values
+
+
 def run_group(model: Any, group: PackedGroup, carry: Carry, n_slots: int, keep_cache: bool):
     """One forward over a packed group; returns per-slot log-prob sums and the next carry."""
     import torch
@@ -81,9 +94,9 @@ def run_group(model: Any, group: PackedGroup, carry: Carry, n_slots: int, keep_c
             input_ids=torch.tensor([group.tokens], device=device),
             position_ids=torch.tensor([group.positions], device=device),
             attention_mask=float_mask(group.mask(), parameter.dtype, device),
-            past_key_values=carry.cache,
             use_cache=keep_cache,
             logits_to_keep=torch.from_numpy(rows).to(device),
+            **{cache_keyword(model): carry.cache},
         )
         logprobs = torch.log_softmax(output.logits[0].float(), dim=-1)
         values = logprobs[torch.from_numpy(inverse).to(device), torch.tensor(group.read_targets, device=device)]
@@ -91,7 +104,7 @@ def run_group(model: Any, group: PackedGroup, carry: Carry, n_slots: int, keep_c
         totals = torch.zeros(n_slots, dtype=torch.float64, device=device).index_add_(0, slots, values.double())
     if not keep_cache:
         return totals.cpu().numpy(), Carry()
-    return totals.cpu().numpy(), Carry(group.last_tokens, keep_positions(output.past_key_values, group.last_path))
+    return totals.cpu().numpy(), Carry(group.last_tokens, keep_positions(returned_cache(output), group.last_path))
 
 
 def score_packed(

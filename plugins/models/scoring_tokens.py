@@ -39,63 +39,86 @@ def split_trailing_space(context: str) -> tuple[str, str]:
     return stripped, context[len(stripped) :]
 
 
+def special_tokens_flag(tokenizer: Any, text: str, add_special_tokens: bool | None) -> bool | None:
+    """lm-eval's tok_encode: None keeps the tokenizer's default, except that a text already
+    starting with the BOS string gets no second one."""
+    if add_special_tokens is not None:
+        return add_special_tokens
+    if text.startswith(tokenizer.decode(prefix_token_id(tokenizer))):
+        return False
+    return None
+
+
+def encode_texts(tokenizer: Any, texts: Sequence[str], flags: Sequence[bool | None]) -> list[list[int]]:
+    """Token ids of many strings, one tokenizer call per distinct flag (fast tokenizers batch in Rust)."""
+    ids: list[list[int]] = [[] for _ in texts]
+    for flag in set(flags):
+        positions = [i for i, f in enumerate(flags) if f == flag]
+        kwargs = {} if flag is None else {"add_special_tokens": flag}
+        for position, encoded in zip(positions, tokenizer([texts[i] for i in positions], **kwargs)["input_ids"]):
+            ids[position] = list(encoded)
+    return ids
+
+
+def empty_context_pair(tokenizer: Any, continuation_ids: list[int]) -> tuple[list[int], list[int]]:
+    """lm-eval's empty context: the prefix token, unless the continuation already starts with it."""
+    prefix = prefix_token_id(tokenizer)
+    if continuation_ids and continuation_ids[0] == prefix:
+        return continuation_ids[:1], continuation_ids[1:]
+    return [prefix], continuation_ids
+
+
 def encode_pair(
-    tokenizer: Any, context: str, continuation: str, add_special_tokens: bool = False
+    tokenizer: Any, context: str, continuation: str, add_special_tokens: bool | None = None
 ) -> tuple[list[int], list[int]]:
-    """lm-eval's HFLM._encode_pair: the continuation is what tokenising context+continuation adds
-    after the context's own tokens; an empty context becomes the BOS (else EOS) token."""
-    if context == "":
-        return [prefix_token_id(tokenizer)], tokenizer.encode(continuation, add_special_tokens=False)
-    context, moved = split_trailing_space(context)
-    whole = tokenizer.encode(context + moved + continuation, add_special_tokens=add_special_tokens)
-    context_ids = tokenizer.encode(context, add_special_tokens=add_special_tokens)
-    return context_ids, whole[len(context_ids) :]
+    """lm-eval's tokenisation of one (context, continuation) pair; see encode_requests."""
+    encoded = encode_requests(tokenizer, [(context, [continuation])], add_special_tokens)[0]
+    return list(encoded.context), list(encoded.continuations[0])
 
 
-def check_choices(choices: Sequence[str]) -> None:
+def check_request(context: str, choices: Sequence[str]) -> None:
     if not choices:
         raise ConfigError("a scoring request needs at least one choice")
     if len(set(choices)) != len(choices):
         raise ConfigError(f"duplicate choices in {list(choices)!r}")
-
-
-def batch_encode(tokenizer: Any, texts: list[str], add_special_tokens: bool) -> list[list[int]]:
-    """Token ids of many strings in one tokenizer call (fast tokenizers do it in parallel)."""
-    if not texts:
-        return []
-    return tokenizer(texts, add_special_tokens=add_special_tokens)["input_ids"]
+    if context and not context.strip():
+        raise ConfigError("a scoring context may be empty but not whitespace only")
 
 
 def encode_requests(
-    tokenizer: Any, requests: Sequence[Request], add_special_tokens: bool = False
+    tokenizer: Any, requests: Sequence[Request], add_special_tokens: bool | None = None
 ) -> list[EncodedRequest]:
-    """Encode many requests in three tokenizer calls; a context's tokens do not depend on the
-    choice, so each context is encoded once."""
+    """Tokenise like lm-eval 0.4's HFLM (loglikelihood + _encode_pair + tok_encode): the context's
+    trailing whitespace moves to the continuation; the continuation is what tokenising
+    context+continuation adds after the context's own tokens; an empty context becomes the BOS
+    (else EOS) token. A context's tokens do not depend on the choice, so each is encoded once."""
+    texts: list[str] = []
+    flags: list[bool | None] = []
     for context, choices in requests:
-        check_choices(choices)
-        if context and not context.strip():
-            raise ConfigError("a scoring context may be empty but not whitespace only")
-    split = [split_trailing_space(context) for context, _ in requests]
-    with_context = [(s, m, cs) for (s, m), (_, cs) in zip(split, requests) if s]
-    contexts = iter(batch_encode(tokenizer, [s for s, _, _ in with_context], add_special_tokens))
-    wholes = iter(batch_encode(tokenizer, [s + m + c for s, m, cs in with_context for c in cs], add_special_tokens))
-    bare = iter(batch_encode(tokenizer, [c for (s, _), (_, cs) in zip(split, requests) if not s for c in cs], False))
-    encoded = []
-    for (stripped, _), (_, choices) in zip(split, requests):
-        if stripped:
-            context_ids = next(contexts)
-            continuations = [next(wholes)[len(context_ids) :] for _ in choices]
-        else:
-            context_ids = [prefix_token_id(tokenizer)]
-            continuations = [next(bare) for _ in choices]
-        for choice, ids in zip(choices, continuations):
-            if not ids:
-                raise ConfigError(f"choice {choice!r} adds no tokens after the context")
-        encoded.append(EncodedRequest(tuple(choices), tuple(context_ids), tuple(map(tuple, continuations))))
-    return encoded
+        check_request(context, choices)
+        stripped, moved = split_trailing_space(context)
+        flag = special_tokens_flag(tokenizer, stripped, add_special_tokens) if context else False
+        texts += ([stripped] if context else []) + [stripped + moved + c for c in choices]
+        flags += ([flag] if context else []) + [flag] * len(choices)
+    ids = iter(encode_texts(tokenizer, texts, flags))
+    return [encode_one(tokenizer, context, choices, ids) for context, choices in requests]
+
+
+def encode_one(tokenizer: Any, context: str, choices: Sequence[str], ids) -> EncodedRequest:
+    """Assemble one request from the flat iterator of token ids encode_requests produced."""
+    if context:
+        context_ids = next(ids)
+        continuations = [next(ids)[len(context_ids) :] for _ in choices]
+    else:
+        pairs = [empty_context_pair(tokenizer, next(ids)) for _ in choices]
+        context_ids, continuations = pairs[0][0], [cont for _, cont in pairs]
+    for choice, cont in zip(choices, continuations):
+        if not cont:
+            raise ConfigError(f"choice {choice!r} adds no tokens after the context")
+    return EncodedRequest(tuple(choices), tuple(context_ids), tuple(tuple(cont) for cont in continuations))
 
 
 def encode_request(
-    tokenizer: Any, context: str, choices: Sequence[str], add_special_tokens: bool = False
+    tokenizer: Any, context: str, choices: Sequence[str], add_special_tokens: bool | None = None
 ) -> EncodedRequest:
     return encode_requests(tokenizer, [(context, choices)], add_special_tokens)[0]

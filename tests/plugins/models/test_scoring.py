@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 torch = pytest.importorskip("torch")
@@ -30,7 +32,11 @@ def tiny(tmp_path_factory):
     model = transformers.AutoModelForCausalLM.from_pretrained(folder, torch_dtype=torch.float32)
     model.eval()
     tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
-    return model, tokenizer
+    # A tiny model gains nothing from threads, and on a shared CI runner they only contend.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield model, tokenizer
+    torch.set_num_threads(threads)
 
 
 def dialogue_requests(n: int = 6):
@@ -104,3 +110,57 @@ def test_packed_equals_naive(tiny, max_tokens, reuse_prefix):
     requests = dialogue_requests() + [("", LABELS), ("Answer: ", (" joy", "joy", " joyful"))]
     fast = score_choices(model, tokenizer, requests, max_tokens=max_tokens, reuse_prefix=reuse_prefix)
     assert_close(fast, score_choices_naive(model, tokenizer, requests))
+
+
+def test_same_numbers_and_tokens_as_lm_eval(tiny):
+    """lm-evaluation-harness's HF backend on the same model object is the definition we follow."""
+    pytest.importorskip("lm_eval")
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.huggingface import HFLM
+
+    model, tokenizer = tiny
+    lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=4, device="cpu")
+    requests = dialogue_requests(3) + [("Answer: ", (" joy", "joy", "\nfear")), ("", LABELS[:3])]
+    for context, choices in requests:
+        for choice in choices:
+            ours = encode_request(tokenizer, context, [choice])
+            theirs = lm._encode_pair(context, choice) if context else None
+            if theirs:
+                assert (list(ours.context), list(ours.continuations[0])) == (theirs[0], theirs[1])
+    instances = [
+        Instance(request_type="loglikelihood", doc={}, arguments=(context, choice), idx=i)
+        for context, choices in requests
+        for i, choice in enumerate(choices)
+    ]
+    expected = iter(value for value, _ in lm.loglikelihood(instances, disable_tqdm=True))
+    want = [{choice: next(expected) for choice in choices} for _, choices in requests]
+    assert_close(score_choices(model, tokenizer, requests, max_tokens=64), want)
+
+
+WORDS = st.sampled_from(["joy", "fear", "Ross:", "Answer:", "I", "can't", "\n", "sad", "ness", "?", "o"])
+TEXT = st.lists(WORDS, min_size=1, max_size=12).map(" ".join)
+
+
+@st.composite
+def request_lists(draw):
+    """Consecutive requests whose contexts share a random prefix, as a dialogue's prompts do."""
+    head = "Q: " + draw(TEXT)
+    contexts = draw(st.lists(st.one_of(st.just(""), TEXT), min_size=1, max_size=4))
+    choices = draw(st.lists(TEXT, min_size=1, max_size=4, unique=True))
+    trailing = draw(st.sampled_from(["", " ", "\n"]))
+    return [(head + " " + tail + trailing, choices) for tail in contexts]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(requests=request_lists(), max_tokens=st.integers(1, 80), reuse=st.booleans())
+def test_packed_equals_naive_on_random_requests(tiny, requests, max_tokens, reuse):
+    model, tokenizer = tiny
+    fast = score_choices(model, tokenizer, requests, max_tokens=max_tokens, reuse_prefix=reuse)
+    assert_close(fast, score_choices_naive(model, tokenizer, requests))
+
+
+@pytest.mark.parametrize("request_", [(" \n", ["joy"]), ("Answer:", ["joy", "joy"]), ("Answer:", [""])])
+def test_bad_requests_are_config_errors(tiny, request_):
+    _, tokenizer = tiny
+    with pytest.raises(ConfigError):
+        encode_request(tokenizer, *request_)
