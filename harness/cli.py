@@ -177,7 +177,7 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format):
     if output_format == "csv":
         click.echo(flat.to_csv(index=False), nl=False)
     elif output_format == "json":
-        click.echo(flat.to_json(orient="records", indent=2))
+        click.echo(flat.to_json(orient="records", indent=2, double_precision=15))
     else:
         click.echo(leaderboard.to_markdown(flat))
 
