@@ -71,7 +71,13 @@ def max_diff(a, b) -> float:
     return max(abs(x[c] - y[c]) for x, y in zip(a, b) for c in x)
 
 
+def chunks(items, parts: int):
+    size = -(-len(items) // parts)
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 def measure(model, tokenizer, name, requests, args) -> Row:
+    """Time the three scorers in alternating rounds, so a busy machine slows them alike."""
     from lm_eval.models.huggingface import HFLM
 
     from plugins.models.scoring import encode_requests, score_choices, score_choices_naive
@@ -80,26 +86,40 @@ def measure(model, tokenizer, name, requests, args) -> Row:
     row = Row(name, args.window_now, len(requests), label_token_counts(encoded[0]),
               sum(len(e.context) for e in encoded) / len(encoded))
     lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=args.lm_eval_batch_size, device=args.device)
-    naive_requests = requests[: args.naive_limit]
-    seconds, ours = timed(score_choices, model, tokenizer, requests, max_tokens=args.max_tokens)
-    row.speeds["ours"] = len(requests) / seconds
-    row.gflops = packed_flops(model, encoded, args.max_tokens) / seconds / 1e9
-    seconds_lm, theirs = timed(lm_eval_scores, lm, requests)
-    row.speeds["lm-eval"] = len(requests) / seconds_lm
-    seconds_naive, naive = timed(score_choices_naive, model, tokenizer, naive_requests)
-    row.speeds["naive"] = len(naive_requests) / seconds_naive
+    methods = {
+        "ours": lambda batch: score_choices(model, tokenizer, batch, max_tokens=args.max_tokens),
+        "lm-eval": lambda batch: lm_eval_scores(lm, batch),
+        "naive": lambda batch: score_choices_naive(model, tokenizer, batch),
+    }
+    seconds = dict.fromkeys(methods, 0.0)
+    scores: dict[str, list] = {method: [] for method in methods}
+    naive_share = max(1, args.naive_limit // args.rounds)
+    for batch in chunks(requests, args.rounds):
+        for method, function in methods.items():
+            spent, result = timed(function, batch[:naive_share] if method == "naive" else batch)
+            seconds[method] += spent
+            scores[method] += result
+    row.speeds = {method: len(scores[method]) / seconds[method] for method in methods}
+    row.gflops = packed_flops(model, encoded, args.max_tokens) / seconds["ours"] / 1e9
     row.diffs = {
-        "ours-lm_eval": max_diff(ours, theirs),
-        "ours-naive": max_diff(ours, naive),
-        "lm_eval-naive": max_diff(theirs, naive),
+        "ours-lm_eval": max_diff(scores["ours"], scores["lm-eval"]),
+        "ours-naive": max_diff(scores["ours"], scores["naive"]),
+        "lm_eval-naive": max_diff(scores["lm-eval"], scores["naive"]),
     }
     return row
+
+
+def warm_up(model, tokenizer, requests, args) -> None:
+    """One small call first, so no method pays for first-call allocations."""
+    from plugins.models.scoring import score_choices
+
+    score_choices(model, tokenizer, requests[:2], max_tokens=args.max_tokens)
 
 
 def print_table(rows, peak, args, overhead, help_seconds) -> None:
     print(f"\nmodel: random LLaMA size={args.size} {SIZES[args.size]}, device={args.device}, dtype={args.dtype}")
     print(f"lm-eval batch_size={args.lm_eval_batch_size}; ours max_tokens={args.max_tokens or 'auto'}; "
-          f"naive on the first {args.naive_limit} examples\n")
+          f"naive on the first {max(1, args.naive_limit // args.rounds)} examples of each of {args.rounds} alternating rounds\n")
     print("| tokenizer | window | n | tokens/label | prompt tokens | ours ex/s | lm-eval ex/s | naive ex/s "
           "| ours/lm-eval | ours/naive | max diff ours-lm-eval | ours-naive | lm-eval-naive | ours GFLOP/s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -132,6 +152,7 @@ def parse_args(argv=None):
     parser.add_argument("--lm-eval-batch-size", type=int, default=16)
     parser.add_argument("--max-tokens", type=int, default=None, help="our tokens per forward (default: auto)")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=3, help="alternate the methods over this many chunks")
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ERCBENCH_DATA", ROOT.parent / "shared" / "data")))
     return parser.parse_args(argv)
 
@@ -140,6 +161,7 @@ def main(argv=None) -> None:
     import torch
 
     args = parse_args(argv)
+    print(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if args.threads:
         torch.set_num_threads(args.threads)
     task = meld_task(args.data_dir)
@@ -150,9 +172,11 @@ def main(argv=None) -> None:
         for window in map(int, args.windows.split(",")):
             args.window_now = window
             requests = zero_shot_requests(task, window, args.limit)
+            warm_up(model, tokenizer, requests, args)
             rows.append(measure(model, tokenizer, name, requests, args))
             print(rows[-1], flush=True)
     peak = matmul_peak(args.device, args.dtype)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as folder:
         overhead = overhead_per_example(args.data_dir, Path(folder))
     print_table(rows, peak, args, overhead, help_time())

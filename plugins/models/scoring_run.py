@@ -9,8 +9,8 @@ import numpy as np
 from plugins.models.scoring_pack import Carry, PackedGroup, pack, plan_groups
 from plugins.models.scoring_tokens import EncodedRequest
 
-#: Tokens per forward on CPU: past ~512 the wasted masked attention outgrows what packing saves.
-CPU_TOKEN_BUDGET = 512
+#: Tokens per forward on CPU: past ~1024 the wasted masked attention outgrows what packing saves.
+CPU_TOKEN_BUDGET = 1024
 #: Upper bound on GPUs; the real budget also depends on free memory (see token_budget).
 GPU_TOKEN_BUDGET = 4096
 
