@@ -88,9 +88,13 @@ def score_choices_padded(
 
 
 def takes_custom_mask(model: Any) -> bool:
-    """Eager and SDPA attention accept an arbitrary 4D mask; flash-attention kernels do not."""
+    """Packing needs an arbitrary 4D mask (eager and SDPA attention take one, flash-attention
+    kernels do not) and `logits_to_keep` positions (transformers >= 4.50)."""
+    import inspect
+
     implementation = getattr(model.config, "_attn_implementation", None)
-    return implementation in (None, "eager", "sdpa")
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return implementation in (None, "eager", "sdpa") and "logits_to_keep" in inspect.signature(base.forward).parameters
 
 
 def score_choices(
