@@ -181,3 +181,9 @@ def test_flash_attention_models_fall_back_to_padded_rows(tiny, monkeypatch):
     monkeypatch.setattr(scoring, "takes_custom_mask", lambda _: False)
     monkeypatch.setattr(scoring_run, "score_packed", lambda *a, **k: pytest.fail("packed path used"))
     assert_close(score_choices(model, tokenizer, requests), expected)
+
+
+def test_no_requests_no_work(tiny):
+    model, tokenizer = tiny
+    assert score_choices(model, tokenizer, []) == []
+    assert score_choices_padded(model, tokenizer, []) == []
