@@ -1,18 +1,3 @@
-"""Shared fixtures: the real data root (env ERCBENCH_DATA, else ../shared/data next to the repo)."""
+"""Fixtures for dataset tests."""
 
-from __future__ import annotations
-
-import os
-from pathlib import Path
-
-import pytest
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="session")
-def real_data() -> Path:
-    root = Path(os.environ.get("ERCBENCH_DATA", REPO.parent / "shared" / "data"))
-    if not (root / "meld").is_dir():
-        pytest.skip(f"real data not found at {root} (set ERCBENCH_DATA)")
-    return root
+from tests.realdata import real_data  # noqa: F401 (a pytest fixture)
