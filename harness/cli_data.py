@@ -6,19 +6,20 @@ import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-from rich.table import Table
 
 from harness.datafiles import DATA_ENV
 from harness.errors import ConfigError, ErcbenchError
-from harness.fetch import ProgressHook, fetch_all
-from harness.interfaces import Task
-from harness.plugins import default_registry
-from harness.stats import task_stats
+
+# The library is imported inside the commands, so that `ercbench --help` stays fast.
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from harness.fetch import ProgressHook
+    from harness.interfaces import Task
 
 
 @contextmanager
@@ -40,7 +41,9 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
     return options
 
 
-def make_task(name: str, data_dir: str | None, pairs: tuple[str, ...]) -> Task:
+def make_task(name: str, data_dir: str | None, pairs: tuple[str, ...]) -> "Task":
+    from harness.plugins import default_registry
+
     cls = default_registry().get("tasks", name).cls
     return cls(Path(data_dir) if data_dir else None, **parse_options(pairs))
 
@@ -51,7 +54,9 @@ def data() -> None:
 
 
 @contextmanager
-def download_progress(console: Console) -> Iterator[ProgressHook]:
+def download_progress(console: "Console") -> Iterator["ProgressHook"]:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         bars: dict[str, int] = {}
@@ -70,6 +75,11 @@ def download_progress(console: Console) -> Iterator[ProgressHook]:
 @click.option("--from", "mirror", type=click.Path(exists=True, file_okay=False), help="copy from a local mirror instead of downloading")
 def fetch(name: str, dest: str | None, mirror: str | None) -> None:
     """Download NAME's files (e.g. meld, emorynlp) with pinned sha256 checksums, atomically."""
+    from rich.console import Console
+
+    from harness.fetch import fetch_all
+    from harness.plugins import default_registry
+
     console = Console(stderr=True)
     with one_line_errors():
         cls = default_registry().get("tasks", name).cls
@@ -89,10 +99,14 @@ def fetch(name: str, dest: str | None, mirror: str | None) -> None:
     click.echo(f"data root: {root} (pass --data-dir {root} or set {DATA_ENV}={root})")
 
 
-def stats_table(stats: dict) -> Table:
+def stats_table(stats: dict) -> "Table":
+    from rich.table import Table
+
     info = stats["info"]
-    title = f"{stats['task']} (variant {info.get('variant', '?')}, format {info.get('format', '?')})"
-    table = Table(title=title)
+    formats = info.get("format")
+    if isinstance(formats, dict):
+        formats = ", ".join(f"{split}={fmt}" for split, fmt in formats.items())
+    table = Table(title=f"{stats['task']} (variant {info.get('variant', '?')})", caption=f"format: {formats or '?'}")
     for column in ("split", "utterances", "dialogues", *next(iter(stats["splits"].values()))["labels"]):
         table.add_column(column, justify="left" if column == "split" else "right")
     for split, row in stats["splits"].items():
@@ -107,9 +121,16 @@ def stats_table(stats: dict) -> Table:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def stats(task: str, data_dir: str | None, task_opts: tuple[str, ...], fmt: str) -> None:
     """Per-split utterances, dialogues and label distribution of TASK."""
+    from rich.console import Console
+
+    from harness.stats import task_stats
+
     with one_line_errors():
         result = task_stats(make_task(task, data_dir, task_opts))
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        Console().print(stats_table(result))
+        console = Console()
+        if not console.is_terminal:  # piped output: do not squeeze the table to 80 columns
+            console = Console(width=160)
+        console.print(stats_table(result))
