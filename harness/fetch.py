@@ -28,7 +28,9 @@ class Fetched:
     status: str  # "downloaded", "copied" or "present"
 
 
-def _stream(source: BinaryIO, out: BinaryIO, relative: str, total: int | None, hook: ProgressHook | None) -> tuple[int, str]:
+def _stream(
+    source: BinaryIO, out: BinaryIO, relative: str, total: int | None, hook: ProgressHook | None
+) -> tuple[int, str]:
     digest, size = hashlib.sha256(), 0
     while True:
         try:

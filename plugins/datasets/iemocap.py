@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 from harness.datafiles import data_root
 from harness.errors import DataError
 from harness.hookspecs import hookimpl
-from harness.types import Dialogue, Utterance
+from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.iemocap_release import release_dialogues
 from plugins.datasets.jsonl_format import build_dialogues, read_rows
@@ -42,7 +43,7 @@ class Iemocap(FileTask):
     """
 
     name = "iemocap"
-    description = "IEMOCAP standard 6-class split (official release, normalized JSONL or TSV; format=auto|official|jsonl|tsv)"
+    description = "IEMOCAP standard 6-class split (official release, JSONL or TSV; format=auto|official|jsonl|tsv)"
     labels = SIX_CLASSES
     variant = "6-class"
     folder_name = "iemocap"
@@ -106,13 +107,16 @@ class Iemocap(FileTask):
             self._jsonl_rows = read_rows(path, self.ledger.read_text(path))
         dialogues = build_dialogues(path, self._jsonl_rows, split, self.labels)
         return [
-            Dialogue(d.dialogue_id, d.split, tuple(Utterance(u.index, u.speaker, self.clean(u.text), u.emotion) for u in d.utterances))
+            dataclasses.replace(d, utterances=tuple(dataclasses.replace(u, text=self.clean(u.text)) for u in d.utterances))
             for d in dialogues
         ]
 
 
 class IemocapDialogueLLM(Iemocap):
-    """DialogueLLM's setting: hap and exc apart, sur and fea kept, other/xxx/dis dropped. NOT comparable with 6-class numbers."""
+    """DialogueLLM's setting: hap and exc apart, sur and fea kept, oth/xxx/dis dropped.
+
+    NOT comparable with 6-class numbers: different labels, different utterances.
+    """
 
     name = "iemocap-dialoguellm"
     description = "IEMOCAP with DialogueLLM's 8 labels (official release only); not comparable with 6-class results"
