@@ -97,7 +97,8 @@ class Iemocap(FileTask):
         if self._release is None:
             folder = self.release_folder()
             if folder is None:
-                raise DataError(data_root(self.data_dir) / "iemocap", "no IEMOCAP release folder (Session1..5) found")
+                problem = "no IEMOCAP release folder (Session1..5) found; see `ercbench data fetch iemocap`"
+                raise DataError(data_root(self.data_dir) / "iemocap", problem)
             self._release = release_dialogues(folder, self.ledger, self.labels, self.clean)
         return self._release
 
