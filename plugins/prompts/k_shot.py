@@ -78,11 +78,20 @@ class Retriever:
         scores = self.similarities([e.target.text for e in examples])
         chosen = []
         for example, row in zip(examples, scores):
-            # Stable sort on -score: ties keep train order, so results do not depend on the platform.
-            order = np.argsort(-row, kind="stable")
-            picked = [self.pool[i] for i in order if self.pool[i].example_id != example.example_id][:k]
-            chosen.append(tuple(reversed(picked)))
+            picked = [self.pool[i] for i in top_indices(row, k + 1) if self.pool[i].example_id != example.example_id]
+            chosen.append(tuple(reversed(picked[:k])))
         return chosen
+
+
+def top_indices(scores, n: int):
+    """Indices of the n highest scores, best first; ties go to the earlier train example."""
+    import numpy as np
+
+    n = min(n, len(scores))
+    # Candidates: everything scoring at least the n-th best, so ties at the cut are all seen.
+    threshold = np.partition(scores, len(scores) - n)[len(scores) - n]
+    candidates = np.flatnonzero(scores >= threshold)
+    return candidates[np.argsort(-scores[candidates], kind="stable")][:n]
 
 
 def load_encoder(name: str):

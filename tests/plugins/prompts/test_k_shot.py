@@ -13,7 +13,10 @@ import pytest
 from harness.errors import ConfigError
 from harness.interfaces import Task
 from harness.types import Dialogue, Utterance
-from plugins.prompts.k_shot import KShot
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from plugins.prompts.k_shot import KShot, top_indices
 from tests.plugins.prompts.examples import LABELS, dialogue_example
 
 TRAIN_TEXTS = [
@@ -154,3 +157,11 @@ def test_retrieval_on_real_meld_never_returns_the_example_itself():
     train = task.examples("train")[:50]
     for example, demos in zip(train, strategy.demonstrations(train)):
         assert len(demos) == 3 and example.example_id not in {d.example_id for d in demos}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=30), st.integers(1, 35))
+def test_top_indices_equals_a_full_stable_sort(values, n):
+    scores = np.array(values, dtype=float)
+    expected = np.argsort(-scores, kind="stable")[:n]
+    assert list(top_indices(scores, n)) == list(expected)
