@@ -9,13 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.errors import ConfigError
 from harness.interfaces import Task
 from harness.types import Dialogue, Utterance
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from plugins.prompts.k_shot import KShot, top_indices
 from tests.plugins.prompts.examples import LABELS, dialogue_example
 
