@@ -110,3 +110,31 @@ def load_reported(folder: str | Path | None = None) -> list[Reported]:
 def reported_records(rows: list[Reported]) -> list[dict]:
     """Plain dicts (one per row) with kind='reported', for a leaderboard DataFrame."""
     return [{**asdict(row), "kind": "reported"} for row in rows]
+
+
+def with_reported(frame, rows: list[Reported]):
+    """Measured leaderboard rows (kind='measured') followed by reported ones (kind='reported'),
+    mapped onto the measured columns: dataset -> task, paper -> prompt as 'reported: <paper>'."""
+    import pandas as pd
+
+    measured = frame.copy()
+    measured["kind"] = "measured"
+    reported = pd.DataFrame(
+        [
+            {
+                "task": row.dataset,
+                "model": row.model,
+                "prompt": f"reported: {row.paper}",
+                "shots": row.shots,
+                "accuracy": row.accuracy,
+                "weighted_f1": row.weighted_f1,
+                "source": row.source,
+                "note": row.note,
+                "kind": "reported",
+            }
+            for row in rows
+        ]
+    )
+    if measured.empty:
+        return reported
+    return pd.concat([measured, reported], ignore_index=True, sort=False)

@@ -56,3 +56,16 @@ def test_missing_column_and_missing_folder(tmp_path, monkeypatch):
     assert load_reported(tmp_path / "nowhere") == []
     monkeypatch.setenv("ERCBENCH_REPORTED", str(tmp_path / "env"))
     assert reported_dir() == tmp_path / "env"
+
+
+def test_with_reported_appends_marked_rows():
+    import pandas as pd
+
+    from harness.reported import with_reported
+
+    measured = pd.DataFrame([{"task": "meld", "model": "hf", "prompt": "zero-shot", "accuracy": 0.5, "weighted_f1": 0.4}])
+    table = with_reported(measured, load_reported())
+    assert list(table["kind"][:1]) == ["measured"] and set(table["kind"][1:]) == {"reported"}
+    assert "reported: DialogueLLM" in set(table["prompt"])
+    assert table.iloc[0]["accuracy"] == 0.5
+    assert len(with_reported(measured.iloc[0:0], load_reported())) == len(load_reported())
