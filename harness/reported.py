@@ -112,29 +112,18 @@ def reported_records(rows: list[Reported]) -> list[dict]:
     return [{**asdict(row), "kind": "reported"} for row in rows]
 
 
-def with_reported(frame, rows: list[Reported]):
-    """Measured leaderboard rows (kind='measured') followed by reported ones (kind='reported'),
-    mapped onto the measured columns: dataset -> task, paper -> prompt as 'reported: <paper>'."""
-    import pandas as pd
-
-    measured = frame.copy()
-    measured["kind"] = "measured"
-    reported = pd.DataFrame(
-        [
-            {
-                "task": row.dataset,
-                "model": row.model,
-                "prompt": f"reported: {row.paper}",
-                "shots": row.shots,
-                "accuracy": row.accuracy,
-                "weighted_f1": row.weighted_f1,
-                "source": row.source,
-                "note": row.note,
-                "kind": "reported",
-            }
-            for row in rows
-        ]
-    )
-    if measured.empty:
-        return reported
-    return pd.concat([measured, reported], ignore_index=True, sort=False)
+def reported_runs(rows: list[Reported], shot_rows: bool = False) -> list[dict]:
+    """Reported rows shaped like leaderboard (or, with shot_rows, shots-pivot) rows, marked as
+    reported in the prompt and parser columns; a paper's numbers are on its dataset's test split."""
+    records = []
+    for row in rows:
+        if shot_rows and row.shots is None:
+            continue
+        shots = "" if row.shots is None or shot_rows else f" ({row.shots}-shot)"
+        records.append({
+            "model": row.model, "prompt": f"reported: {row.paper}{shots}", "parser": "reported",
+            "task": f"{row.dataset}:test", "accuracy": row.accuracy, "weighted_f1": row.weighted_f1,
+            "macro_f1": None, "n": None, "unparsed": None, "started": "", "run_id": f"reported/{row.file}",
+            "k": f"k={row.shots}", "shots": row.shots,
+        })
+    return records

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
-from typing import Any, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
 
 from harness.errors import ConfigError
+from harness.results import iter_runs
 from harness.types import RunSpec, frozen_mapping
 
 ZERO_SHOT = "zero-shot"
@@ -52,16 +55,79 @@ def shots_of(spec: Mapping[str, Any]) -> int | None:
     return None
 
 
-def pivot_shots(frame, value: str = "weighted_f1", index: Sequence[str] = ("task", "model")):
-    """Rows (task, model[, ...]), one column per k, cells = `value`; runs without a k are left out."""
+def shot_column(spec: Mapping[str, Any]) -> str | None:
+    """'k=3' (plus the selection when it is not random), or None for a run that is not a shot run."""
+    k = shots_of(spec)
+    if k is None:
+        return None
+    selection = (spec.get("prompt_args") or {}).get("selection", "random")
+    return f"k={k}" if k == 0 or selection == "random" else f"k={k} {selection}"
+
+
+def shot_rows(root: Path, run_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Finished zero-/k-shot runs as rows keyed by everything except k (and k-shot's own options)."""
+    from harness.leaderboard import task_column
+
+    wanted = set(run_ids) if run_ids is not None else None
+    rows = []
+    for run in iter_runs(root):
+        spec = run["spec"]
+        column = shot_column(spec)
+        if column is None or (wanted is not None and run["run_id"] not in wanted):
+            continue
+        shared = {k: v for k, v in (spec.get("prompt_args") or {}).items() if k not in K_SHOT_OPTIONS}
+        rows.append({
+            "task": task_column(spec), "model": labelled(spec["model"], spec.get("model_args") or {}),
+            "prompt": labelled("shots", shared), "parser": spec.get("parser", "strict"), "k": column,
+            "shots": shots_of(spec), "accuracy": run["scores"]["accuracy"],
+            "weighted_f1": run["scores"]["weighted_f1"], "started": run["started"],
+        })
+    return rows
+
+
+def labelled(name: str, options: Mapping[str, Any]) -> str:
+    return f"{name}[{','.join(f'{k}={v}' for k, v in sorted(options.items()))}]" if options else name
+
+
+def pivot_shots(rows: Sequence[Mapping[str, Any]]):
+    """Latest run per row and k; columns (k, metric) in k order, rows (task, model, prompt, parser)."""
     import pandas as pd
 
-    if "shots" not in frame.columns:
-        raise ConfigError("the results have no 'shots' column to pivot on")
-    rows = frame[frame["shots"].notna()].copy()
-    if rows.empty:
-        return pd.DataFrame()
-    rows["shots"] = rows["shots"].astype(int)
-    table = rows.pivot_table(index=list(index), columns="shots", values=value, aggfunc="max")
-    table.columns = [f"k={k}" for k in table.columns]
-    return table.reset_index()
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        return frame
+    keys = ["task", "model", "prompt", "parser"]
+    latest = frame.sort_values("started").groupby(keys + ["k"]).tail(1)
+    table = latest.pivot_table(index=keys, columns="k", values=["accuracy", "weighted_f1"], aggfunc="first")
+    table = table.swaplevel(0, 1, axis=1)
+    order = latest.drop_duplicates("k").sort_values(["shots", "k"])["k"]
+    return table.reindex(columns=[(k, m) for k in order for m in ("accuracy", "weighted_f1")])
+
+
+def expand_shots(specs: Sequence[RunSpec], shots: str | None) -> list[RunSpec]:
+    """Without --shots the specs as given; with it, each spec once per k, duplicates dropped."""
+    if not shots:
+        return list(specs)
+    ks = parse_shots(shots)
+    expanded: dict[str, RunSpec] = {}
+    for spec in specs:
+        for one in shot_specs(spec, ks):
+            expanded.setdefault(json.dumps(one.to_dict(), sort_keys=True), one)
+    return list(expanded.values())
+
+
+def leaderboard_table(root: Path, run_ids, sort_by: str | None, with_reported: bool, pivot_by: str):
+    """The table `ercbench leaderboard`/`compare` shows: by task or by k, optionally with reported rows."""
+    import pandas as pd
+
+    from harness import leaderboard
+    from harness.reported import load_reported, reported_runs
+
+    reported = load_reported() if with_reported else []
+    if pivot_by == "shots":
+        return pivot_shots(shot_rows(root, run_ids) + reported_runs(reported, shot_rows=True))
+    runs = leaderboard.load_runs(root, run_ids)
+    if reported:
+        extra = pd.DataFrame(reported_runs(reported), columns=list(leaderboard.run_row_columns()))
+        runs = pd.concat([runs, extra], ignore_index=True) if not runs.empty else extra
+    return leaderboard.pivot(runs, sort_by)

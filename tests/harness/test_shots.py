@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import math
+
 import pytest
 
 from harness.errors import ConfigError
 from harness.pipeline import run
-from harness.shots import parse_shots, pivot_shots, shot_specs, shots_of
+from harness.shots import parse_shots, pivot_shots, shot_rows, shot_specs, shots_of
 from harness.types import RunSpec, frozen_mapping
 
 
@@ -31,12 +32,36 @@ def test_shot_specs_use_zero_shot_for_k0_and_keep_options():
 
 def test_sweep_runs_and_pivots(tmp_path):
     base = RunSpec(task="sample", prompt="zero-shot", model="majority", split="test", parser="lenient")
-    records = []
-    for spec in shot_specs(base, [0, 1, 3]):
-        result, _ = run(spec, results_dir=tmp_path)
-        records.append({"task": spec.task, "model": spec.model, "shots": shots_of(spec.to_dict()),
-                        "weighted_f1": result.scores["weighted_f1"]})
-    records.append({"task": "sample", "model": "other", "shots": None, "weighted_f1": 0.1})
-    table = pivot_shots(pd.DataFrame(records))
-    assert list(table.columns) == ["task", "model", "k=0", "k=1", "k=3"]
-    assert len(table) == 1  # the run without a k is not pivoted
+    for spec in shot_specs(base, [0, 1, 3]) + [RunSpec(task="sample", prompt="k-shot", model="majority", split="test",
+                                                        parser="lenient", prompt_args=frozen_mapping({"k": "3", "selection": "balanced"}))]:
+        run(spec, results_dir=tmp_path)
+    run(RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr", split="test"), results_dir=tmp_path)
+    table = pivot_shots(shot_rows(tmp_path))
+    assert [c for c, _ in table.columns][::2] == ["k=0", "k=1", "k=3", "k=3 balanced"]
+    assert len(table) == 2  # majority/lenient and tfidf-lr/strict (only k=0)
+    tfidf = table.loc[("sample:test", "tfidf-lr", "shots", "strict")]
+    assert tfidf[("k=0", "weighted_f1")] >= 0 and math.isnan(tfidf[("k=1", "weighted_f1")])  # k=1 never run
+
+
+def test_cli_compare_shots_and_leaderboard_with_reported(tmp_path):
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["compare", "-t", "sample", "-p", "zero-shot", "-p", "k-shot", "-m", "majority",
+                                  "--shots", "0,1,3", "--parser", "lenient", "--results-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("sample/") == 3  # -p zero-shot and -p k-shot expand to the same three runs
+    board = runner.invoke(main, ["leaderboard", "--results-dir", str(tmp_path), "--pivot", "shots",
+                                 "--with-reported", "--format", "csv"])
+    assert board.exit_code == 0, board.output
+    header, *lines = board.output.strip().splitlines()
+    assert header.startswith("task,model,prompt,parser,k=0 acc,k=0 wF1,k=1 acc")
+    assert any(line.startswith("meld:test,DialogueLLM-7B,reported: DialogueLLM,reported,0.7191") for line in lines)
+    plain = runner.invoke(main, ["leaderboard", "--results-dir", str(tmp_path), "--with-reported", "--format", "csv"])
+    assert plain.exit_code == 0, plain.output
+    assert "InstructERC (LLaMA2-7B),reported: InstructERC,reported" in plain.output
+    assert "majority,zero-shot" in plain.output
+    bad = runner.invoke(main, ["compare", "-t", "sample", "-m", "majority", "--shots", "1,x", "--results-dir", str(tmp_path)])
+    assert bad.exit_code != 0 and "--shots takes" in bad.output
