@@ -58,14 +58,14 @@ def test_missing_column_and_missing_folder(tmp_path, monkeypatch):
     assert reported_dir() == tmp_path / "env"
 
 
-def test_with_reported_appends_marked_rows():
-    import pandas as pd
+def test_reported_runs_are_marked_and_land_on_the_test_split():
+    from harness.reported import reported_runs
 
-    from harness.reported import with_reported
-
-    measured = pd.DataFrame([{"task": "meld", "model": "hf", "prompt": "zero-shot", "accuracy": 0.5, "weighted_f1": 0.4}])
-    table = with_reported(measured, load_reported())
-    assert list(table["kind"][:1]) == ["measured"] and set(table["kind"][1:]) == {"reported"}
-    assert "reported: DialogueLLM" in set(table["prompt"])
-    assert table.iloc[0]["accuracy"] == 0.5
-    assert len(with_reported(measured.iloc[0:0], load_reported())) == len(load_reported())
+    rows = load_reported()
+    records = reported_runs(rows)
+    assert len(records) == len(rows)
+    assert all(r["parser"] == "reported" and r["prompt"].startswith("reported: ") for r in records)
+    assert {"meld:test", "iemocap:test", "emorynlp:test"} == {r["task"] for r in records}
+    assert "reported: DialogueLLM (1-shot)" in {r["prompt"] for r in records}
+    by_k = reported_runs(rows, shot_rows=True)
+    assert all(r["shots"] is not None for r in by_k) and len(by_k) < len(records)
