@@ -50,8 +50,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("name, options, expected, fmt", CASES, ids=lambda v: str(v) if not isinstance(v, dict) else None)
-def test_counts_match_the_published_tables(real_data, name, options, expected, fmt):
-    task = default_registry().get("tasks", name).cls(real_data, **options)
+def test_counts_match_the_published_tables(data_root, name, options, expected, fmt):
+    task = default_registry().get("tasks", name).cls(data_root, **options)
     stats = task_stats(task)
     for split, (utterances, dialogues, labels) in expected.items():
         got = stats["splits"][split]
@@ -64,15 +64,15 @@ def test_counts_match_the_published_tables(real_data, name, options, expected, f
         assert set(info["format"].values()) == {fmt}
 
 
-def test_emorynlp_auto_reads_official_json_where_present(real_data):
-    task = default_registry().get("tasks", "emorynlp").cls(real_data)
+def test_emorynlp_auto_reads_official_json_where_present(data_root):
+    task = default_registry().get("tasks", "emorynlp").cls(data_root)
     task_stats(task)
     assert task.info()["format"] == {"train": "tsv", "dev": "emorynlp-json", "test": "emorynlp-json"}
     assert task.dialogues("dev")[0].dialogue_id == "s01_e15_c01"
 
 
-def test_train_plus_dev_is_the_published_iemocap_total(real_data):
-    task = default_registry().get("tasks", "iemocap").cls(real_data)
+def test_train_plus_dev_is_the_published_iemocap_total(data_root):
+    task = default_registry().get("tasks", "iemocap").cls(data_root)
     assert len(task.examples("train")) + len(task.examples("dev")) == 5810
     assert len(task.dialogues("train")) + len(task.dialogues("dev")) == 120
     assert all(d.dialogue_id.startswith("Ses05") for d in task.dialogues("test"))

@@ -37,9 +37,9 @@ def write_tsv(root, split, text):
 
 
 @pytest.mark.parametrize("split", ["dev", "test"])
-def test_json_and_tsv_hold_the_same_dev_and_test(real_data, split):
-    from_json = EmoryNLP(real_data, format="json").dialogues(split)
-    from_tsv = EmoryNLP(real_data, format="tsv").dialogues(split)
+def test_json_and_tsv_hold_the_same_dev_and_test(data_root, split):
+    from_json = EmoryNLP(data_root, format="json").dialogues(split)
+    from_tsv = EmoryNLP(data_root, format="tsv").dialogues(split)
     assert len(from_json) == len(from_tsv)
     for a, b in zip(from_json, from_tsv):
         assert [(u.text, u.emotion) for u in a.utterances] == [(u.text, u.emotion) for u in b.utterances]
@@ -121,8 +121,8 @@ def test_bad_options_are_refused(tmp_path):
         EmoryNLP(tmp_path, fromat="json")
 
 
-def test_subset_scene_ids_follow_the_official_style(real_data):
-    dialogues = EmoryNLPMultimodal(real_data).dialogues("dev")
+def test_subset_scene_ids_follow_the_official_style(data_root):
+    dialogues = EmoryNLPMultimodal(data_root).dialogues("dev")
     assert dialogues[0].dialogue_id == "s01_e15_c01"
     assert dialogues[0].utterances[0].speaker == "Rachel Green"
 

@@ -80,16 +80,16 @@ def test_a_folder_that_is_not_a_release(tmp_path):
         Iemocap(tmp_path, format="official").dialogues("train")
 
 
-def test_tsv_markers_option_and_bad_values(real_data):
+def test_tsv_markers_option_and_bad_values(data_root):
     with pytest.raises(ConfigError, match="markers must be one of keep, strip"):
-        Iemocap(real_data, markers="remove")
-    tsv = Iemocap(real_data, format="tsv", markers="strip").dialogues("test")
+        Iemocap(data_root, markers="remove")
+    tsv = Iemocap(data_root, format="tsv", markers="strip").dialogues("test")
     assert not any("[LAUGHTER]" in u.text for d in tsv for u in d.utterances)
 
 
-def test_jsonl_and_tsv_agree(real_data):
-    from_jsonl = Iemocap(real_data, format="jsonl").examples("test")
-    from_tsv = Iemocap(real_data, format="tsv").examples("test")
+def test_jsonl_and_tsv_agree(data_root):
+    from_jsonl = Iemocap(data_root, format="jsonl").examples("test")
+    from_tsv = Iemocap(data_root, format="tsv").examples("test")
     assert [(e.target.text, e.gold, e.target.speaker) for e in from_jsonl] == [
         (e.target.text, e.gold, e.target.speaker) for e in from_tsv
     ]

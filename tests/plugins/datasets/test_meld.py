@@ -42,9 +42,9 @@ def test_repair_undoes_both_kinds_and_leaves_clean_text_alone(broken, clean):
     assert repair(broken) == clean
 
 
-def test_repair_changes_nothing_in_the_official_files(real_data):
-    plain = [e.target.text for e in Meld(real_data).examples("dev")]
-    repaired = [e.target.text for e in Meld(real_data, fix_mojibake="on").examples("dev")]
+def test_repair_changes_nothing_in_the_official_files(data_root):
+    plain = [e.target.text for e in Meld(data_root).examples("dev")]
+    repaired = [e.target.text for e in Meld(data_root, fix_mojibake="on").examples("dev")]
     assert plain == repaired
 
 
