@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import ConfigError, DataError
-from plugins.datasets.iemocap import Iemocap, IemocapDialogueLLM, strip_markers
+from plugins.datasets.iemocap import WORDS, Iemocap, IemocapDialogueLLM, strip_markers
 from tests.plugins.datasets.iemocap_fixture import DIALOGUES, write_release
 
 
@@ -98,3 +98,16 @@ def test_jsonl_and_tsv_agree(data_root):
 def test_fixture_covers_every_kind_of_turn():
     labels = {label for turns in DIALOGUES.values() for _, label, _ in turns}
     assert {None, "xxx", "oth", "sur", "fea", "hap", "exc"} <= labels
+
+
+def test_label_names_words_for_prompts(data_root, tmp_path):
+    task = Iemocap(data_root, label_names="words")
+    assert task.labels == ("happy", "sad", "neutral", "angry", "excited", "frustrated")
+    assert {e.gold for e in task.examples("dev")} == set(task.labels)
+    codes = [e.gold for e in Iemocap(data_root).examples("dev")]
+    assert [e.gold for e in task.examples("dev")] == [WORDS[c] for c in codes]
+    release = write_release(tmp_path)
+    dialoguellm = IemocapDialogueLLM(tmp_path, release=str(release), label_names="words")
+    assert [u.emotion for u in dialoguellm.dialogues("test")[0].utterances] == ["fearful", "neutral"]
+    with pytest.raises(ConfigError, match="label_names must be one of codes, words"):
+        Iemocap(data_root, label_names="names")
