@@ -84,3 +84,20 @@ def test_local_mirror_by_relative_path_or_bare_name(tmp_path):
     with pytest.raises(DataError, match="not in the local mirror"):
         fetch_all({"zzz.csv": ("unused", SHA)}, dest, mirror)
     assert not (dest / "c").exists() or leftovers(dest / "c") == []
+
+
+@pytest.mark.parametrize("route, ok", [("/good", True), ("/corrupt", False), ("/short", False)])
+def test_cli_fetch_against_the_local_server(server, tmp_path, monkeypatch, route, ok):
+    from click.testing import CliRunner
+
+    from harness.cli_data import data
+    from plugins.datasets.meld import Meld
+
+    monkeypatch.setattr(Meld, "remote_files", {"meld/test_sent_emo.csv": (f"{server}{route}", SHA)})
+    result = CliRunner().invoke(data, ["fetch", "meld", "--dest", str(tmp_path)])
+    assert (result.exit_code == 0) is ok, result.output
+    if ok:
+        assert "downloaded" in result.output and (tmp_path / "meld" / "test_sent_emo.csv").read_bytes() == BODY
+    else:
+        assert result.output.strip().splitlines()[-1].startswith("Error: meld/test_sent_emo.csv:")
+        assert leftovers(tmp_path) == []
