@@ -73,7 +73,6 @@ class Retriever:
 
     def nearest(self, examples: Sequence[Example], k: int) -> list[tuple[Example, ...]]:
         """The k most similar, least similar first, so the closest sits next to the target; never the example itself."""
-        import numpy as np
 
         scores = self.similarities([e.target.text for e in examples])
         chosen = []
