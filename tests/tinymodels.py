@@ -80,7 +80,7 @@ def build_tiny_llama(
     return folder
 
 
-def train_to_answer(folder: Path, prompts: list[str], answer: str, *, steps: int = 80, lr: float = 1e-2) -> Path:
+def train_to_answer(folder: Path, prompts: list[str], answer: str, *, steps: int = 12, lr: float = 5e-2) -> Path:
     """Fine-tune the tiny model saved in `folder` to say `answer` then EOS after every prompt.
 
     Encoded as the `hf` model and lm-eval encode a text prompt by default (the tokenizer's own

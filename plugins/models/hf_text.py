@@ -36,13 +36,15 @@ def truncate_left(tokenizer: Any, text: str, budget: int) -> tuple[str, int]:
     if total <= budget:
         return text, 0
     offsets = encoded["offset_mapping"]
-    # Cutting at a token boundary can re-merge differently, so step right until it fits.
-    for start in range(total - budget, total):
-        kept = text[offsets[start][0] :]
+    # Cutting at a token boundary can re-merge differently (and one character can be several
+    # byte tokens), so step right through the boundaries until it fits; "" always fits.
+    cuts = sorted({offsets[start][0] for start in range(total - budget, total)} | {len(text)})
+    for cut in cuts:
+        kept = text[cut:]
         kept_count = token_count(tokenizer, kept)
         if kept_count <= budget:
             return kept, total - kept_count
-    raise ConfigError(f"hf: cannot fit the prompt into {budget} tokens")
+    raise AssertionError("unreachable: the empty suffix always fits")
 
 
 def fit_prompt(prompt: Prompt, tokenizer: Any, text: str, budget: int) -> tuple[str, int]:
