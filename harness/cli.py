@@ -197,3 +197,8 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
 def leaderboard_command(results_dir, sort_by, output_format, with_reported, pivot_by):
     """The leaderboard of every finished run under results/ (latest run per row and column)."""
     show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by)
+
+
+from harness.cli_export import export  # noqa: E402  (commands in their own modules keep merges trivial)
+
+main.add_command(export)
