@@ -7,9 +7,6 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-
-
 @pytest.fixture(scope="session", autouse=True)
 def offline_hub():
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -17,11 +14,8 @@ def offline_hub():
 
 
 @pytest.fixture(scope="session")
-def data_dir() -> Path:
-    folder = Path(os.environ.get("ERCBENCH_DATA", REPO.parent / "shared" / "data"))
-    if not (folder / "meld").is_dir():
-        pytest.skip(f"MELD data not found under {folder}")
-    return folder
+def data_dir(data_root) -> Path:
+    return data_root
 
 
 @pytest.fixture(scope="session")
