@@ -1,63 +1,79 @@
-"""Label scoring: log P(choice | context) for every choice, tokenised exactly like lm-evaluation-harness."""
+"""Label scoring for causal LMs: log P(choice | context) for every choice, tokenised like lm-eval."""
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-# (context text, choice strings): one scoring request per prompt.
-Request = tuple[str, Sequence[str]]
+from harness.errors import ConfigError
+from plugins.models.scoring_tokens import EncodedRequest, Request, encode_pair, encode_request, encode_requests
+
+def model_device(model: Any):
+    return next(model.parameters()).device
 
 
-def encode_pair(tokenizer: Any, context: str, continuation: str, prefix: Sequence[int] = ()) -> tuple[list[int], list[int]]:
-    """lm-eval's _encode_pair: trailing context spaces move to the continuation, and the
-    continuation tokens are those of context+continuation after the context's own tokens."""
-    spaces = len(context) - len(context.rstrip())
-    if spaces:
-        continuation = context[-spaces:] + continuation
-        context = context[:-spaces]
-    whole = list(prefix) + tokenizer(context + continuation, add_special_tokens=False)["input_ids"]
-    context_ids = list(prefix) + tokenizer(context, add_special_tokens=False)["input_ids"]
-    return context_ids, whole[len(context_ids):]
-
-
-def encode_requests(tokenizer: Any, requests: Sequence[Request], prefix: Sequence[int]) -> list[tuple[list[int], list[int]]]:
-    """One (context ids, continuation ids) pair per (request, choice), in order."""
-    pairs = []
-    for context, choices in requests:
-        for choice in choices:
-            context_ids, choice_ids = encode_pair(tokenizer, context, choice, prefix)
-            if not context_ids:
-                # Nothing to condition on: lm-eval conditions on the end-of-text token.
-                context_ids = [tokenizer.eos_token_id]
-            pairs.append((context_ids, choice_ids))
-    return pairs
-
-
-def score_pairs(model: Any, pairs: Sequence[tuple[list[int], list[int]]], batch_size: int) -> list[float]:
-    """Sum of continuation-token log-probs for each pair; longest first so batches pad little."""
+def sequence_logprobs(model: Any, sequences: Sequence[Sequence[int]], lengths: Sequence[int]) -> list[float]:
+    """Sum of log-probs of the last `length` tokens of each sequence, one right-padded forward."""
     import torch
 
-    order = sorted(range(len(pairs)), key=lambda i: -len(pairs[i][0]) - len(pairs[i][1]))
-    scores = [0.0] * len(pairs)
-    device = next(model.parameters()).device
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        inputs = [(pairs[i][0] + pairs[i][1])[:-1] for i in chunk]
-        width = max(len(ids) for ids in inputs)
-        ids = torch.zeros((len(chunk), width), dtype=torch.long)
-        mask = torch.zeros((len(chunk), width), dtype=torch.long)
-        for row, seq in enumerate(inputs):
-            ids[row, : len(seq)] = torch.tensor(seq)
-            mask[row, : len(seq)] = 1
-        with torch.inference_mode():
-            logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
-        for row, index in enumerate(chunk):
-            context_ids, choice_ids = pairs[index]
-            first = len(context_ids) - 1  # the logits at position t predict token t+1
-            rows = logits[row, first : first + len(choice_ids)].float().log_softmax(-1)
-            target = torch.tensor(choice_ids, device=rows.device).unsqueeze(1)
-            scores[index] = rows.gather(1, target).sum().item()
+    device = model_device(model)
+    width = max(len(tokens) for tokens in sequences) - 1
+    input_ids = torch.zeros((len(sequences), width), dtype=torch.long, device=device)
+    attention = torch.zeros((len(sequences), width), dtype=torch.long, device=device)
+    for row, tokens in enumerate(sequences):
+        fed = torch.tensor(tokens[:-1], dtype=torch.long, device=device)
+        input_ids[row, : len(fed)] = fed
+        attention[row, : len(fed)] = 1
+    with torch.inference_mode():
+        logits = model(input_ids=input_ids, attention_mask=attention).logits.float()
+    scores = []
+    for row, (tokens, length) in enumerate(zip(sequences, lengths)):
+        end = len(tokens) - 1
+        rows = torch.log_softmax(logits[row, end - length : end], dim=-1)
+        targets = torch.tensor(tokens[-length:], dtype=torch.long, device=device)
+        scores.append(float(rows.gather(1, targets[:, None]).sum()))
     return scores
+
+
+def score_choices_naive(
+    model: Any, tokenizer: Any, requests: Sequence[Request], *, add_special_tokens: bool | None = None
+) -> list[dict[str, float]]:
+    """The reference: one full forward pass per (context, choice), nothing shared."""
+    results = []
+    for encoded in encode_requests(tokenizer, requests, add_special_tokens):
+        scores = {}
+        for index, choice in enumerate(encoded.choices):
+            length = len(encoded.continuations[index])
+            scores[choice] = sequence_logprobs(model, [encoded.sequence(index)], [length])[0]
+        results.append(scores)
+    return results
+
+
+def score_choices_padded(
+    model: Any,
+    tokenizer: Any,
+    requests: Sequence[Request],
+    *,
+    batch_size: int | None = None,
+    add_special_tokens: bool | None = None,
+) -> list[dict[str, float]]:
+    """One row per (context, choice), rows sorted by length so each padded batch wastes little.
+
+    The fallback for architectures that do not accept a custom 4D attention mask."""
+    rows = [
+        (request_index, choice_index, encoded)
+        for request_index, encoded in enumerate(encode_requests(tokenizer, requests, add_special_tokens))
+        for choice_index in range(len(encoded.choices))
+    ]
+    rows.sort(key=lambda row: -len(row[2].sequence(row[1])))
+    results: list[dict[str, float]] = [{} for _ in requests]
+    step = batch_size or 16
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        sequences = [encoded.sequence(choice) for _, choice, encoded in chunk]
+        lengths = [len(encoded.continuations[choice]) for _, choice, encoded in chunk]
+        for (request, choice, encoded), value in zip(chunk, sequence_logprobs(model, sequences, lengths)):
+            results[request][encoded.choices[choice]] = value
+    return [{choice: scores[choice] for choice in requests[i][1]} for i, scores in enumerate(results)]
 
 
 def score_choices(
@@ -65,17 +81,18 @@ def score_choices(
     tokenizer: Any,
     requests: Sequence[Request],
     *,
-    batch_size: int = 8,
-    prefix: Sequence[int] = (),
+    batch_size: int | None = None,
+    max_tokens: int | None = None,
+    reuse_prefix: bool = True,
+    add_special_tokens: bool | None = None,
 ) -> list[dict[str, float]]:
-    """Per request, {choice: log-prob of the choice's full token sequence after the context}.
+    """Log-prob of each choice after its context, one dict per request, same order as given.
 
-    `prefix` holds token ids put before every context (a BOS token, when the model wants one).
+    Consecutive requests are packed into forward passes of at most `max_tokens` new tokens
+    (default: sized from free memory) and `batch_size` requests; shared prefixes are computed once
+    and, with `reuse_prefix`, the last context's keys/values carry over to the next pass.
     """
-    pairs = encode_requests(tokenizer, requests, prefix)
-    empty = [choice for (_, choices) in requests for choice in choices]
-    for (_, choice_ids), choice in zip(pairs, empty):
-        if not choice_ids:
-            raise ValueError(f"choice {choice!r} tokenizes to nothing after its context")
-    flat = iter(score_pairs(model, pairs, batch_size))
-    return [{choice: next(flat) for choice in choices} for _, choices in requests]
+    from plugins.models.scoring_run import score_packed
+
+    encoded = encode_requests(tokenizer, requests, add_special_tokens)
+    return score_packed(model, encoded, batch_size=batch_size, max_tokens=max_tokens, reuse_prefix=reuse_prefix)
