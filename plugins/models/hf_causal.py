@@ -36,16 +36,6 @@ def parse_stops(value: str) -> tuple[str, ...]:
     return stops
 
 
-def default_prefix(tokenizer: Any) -> list[int]:
-    """The special tokens a tokenizer puts before any text when asked for its defaults."""
-    plain = tokenizer("a", add_special_tokens=False)["input_ids"]
-    default = tokenizer("a")["input_ids"]
-    for start in range(len(default) - len(plain) + 1):
-        if default[start : start + len(plain)] == plain:
-            return default[:start]
-    return []
-
-
 class HFCausal(Model):
     """A causal LM from transformers: `generate` returns text to parse, `score` returns label log-probs."""
 
@@ -55,10 +45,12 @@ class HFCausal(Model):
     def __init__(self, target: str | None = None, mode: str = "generate", dtype: str = "auto",
                  device: str = "auto", batch_size: str = "8", trust_remote_code: str = "off",
                  adapter: str = "", num_beams: str = "1", max_new_tokens: str = "10",
-                 stop: str = r"\n", max_length: str = "", bos: str = "auto", **options: str):
+                 stop: str = r"\n", max_length: str = "", bos: str = "auto", scorer: str = "packed",
+                 **options: str):
         super().__init__(target=target or "", mode=mode, dtype=dtype, device=device, batch_size=batch_size,
                          trust_remote_code=trust_remote_code, adapter=adapter, num_beams=num_beams,
-                         max_new_tokens=max_new_tokens, stop=stop, max_length=max_length, bos=bos, **options)
+                         max_new_tokens=max_new_tokens, stop=stop, max_length=max_length, bos=bos, scorer=scorer,
+                         **options)
         if options:
             raise ConfigError(f"hf: unknown option(s) {', '.join(sorted(options))}")
         self.target = target
@@ -73,6 +65,9 @@ class HFCausal(Model):
         self.stop = parse_stops(stop)
         self.max_length = positive_int("max_length", max_length) if max_length else None
         self.bos = choice_of("bos", bos, ("auto", "on", "off"))
+        # packed: shared-prefix scoring (issue 6); padded: one row per choice, for architectures
+        # that refuse a custom 4D attention mask.
+        self.scorer = choice_of("scorer", scorer, ("packed", "padded"))
         self.notes: list[str] = []
         self.n_truncated = 0
         self.renderings: set[str] = set()
@@ -94,18 +89,26 @@ class HFCausal(Model):
         self.limit = hf_loading.context_limit(self.model, self.tokenizer, self.max_length)
         self.resolved = {"path": target, "device": device, "dtype": str(dtype).replace("torch.", "")}
 
-    def prefix(self, text: str) -> list[int]:
-        """Token ids put before the prompt, decided as lm-eval's hf backend does: `auto` adds what the
-        tokenizer adds by default (LLaMA: BOS), nothing when the text already starts with BOS (chat
-        templates write it); `on` forces BOS; `off` adds nothing."""
-        bos_id, bos_text = self.tokenizer.bos_token_id, self.tokenizer.bos_token
-        if self.bos == "off" or (bos_text and text.startswith(bos_text)):
-            return []
-        if self.bos == "on":
-            if bos_id is None:
-                raise ConfigError("hf: bos=on but the tokenizer has no BOS token")
-            return [bos_id]
-        return default_prefix(self.tokenizer)
+    def special_flag(self) -> bool | None:
+        """add_special_tokens for lm-eval-style encoding: None keeps the tokenizer's default (LLaMA:
+        BOS; none when the text already starts with BOS, as chat templates write it), off adds none."""
+        return False if self.bos == "off" else None
+
+    def lead(self, text: str) -> str:
+        """bos=on writes the BOS string before a text that lacks it, whatever the tokenizer's default."""
+        bos_text = self.tokenizer.bos_token
+        if self.bos != "on":
+            return ""
+        if not bos_text:
+            raise ConfigError("hf: bos=on but the tokenizer has no BOS token")
+        return "" if text.startswith(bos_text) else bos_text
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of a prompt exactly as the scorer (and lm-eval) encodes a context."""
+        from plugins.models.scoring_tokens import special_tokens_flag
+
+        flag = special_tokens_flag(self.tokenizer, text, self.special_flag())
+        return self.tokenizer(text, **({} if flag is None else {"add_special_tokens": flag}))["input_ids"]
 
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
         if self.model is None:
@@ -116,54 +119,50 @@ class HFCausal(Model):
             return self.score(prompts)
         return self.generate(prompts)
 
-    def fitted(self, prompt: Prompt, reserve: int) -> tuple[str, list[int], dict]:
-        """Rendered, left-truncated text leaving `reserve` tokens free, its prefix, and any truncation."""
+    def fitted(self, prompt: Prompt, reserve: int) -> tuple[str, dict]:
+        """Rendered text, left-truncated so its tokens leave `reserve` free, and any truncation."""
         text, rendering = hf_text.render(prompt, self.tokenizer)
         self.renderings.add(rendering)
-        prefix = self.prefix(text)
-        kept, dropped = hf_text.fit_prompt(prompt, self.tokenizer, text, self.limit - reserve - len(prefix))
+        lead = self.lead(text)
+        # Tokens the encoding adds around the text itself (BOS), measured on a one-letter text.
+        overhead = len(self.encode(lead + "a")) - hf_text.token_count(self.tokenizer, "a")
+        kept, dropped = hf_text.fit_prompt(prompt, self.tokenizer, text, self.limit - reserve - overhead)
         if not dropped:
-            return kept, prefix, {}
+            return lead + kept, {}
         self.n_truncated += 1
-        return kept, prefix, {"truncated_tokens": dropped}
+        return lead + kept, {"truncated_tokens": dropped}
 
     def choice_room(self, prompt: Prompt) -> int:
         """Tokens of the longest choice after this prompt; a choice with no tokens is an error."""
-        from plugins.models.scoring import encode_pair
-
         text, _ = hf_text.render(prompt, self.tokenizer)
+        context_length = len(self.encode(text.rstrip()))
         longest = 0
         for choice in prompt.choices:
-            choice_ids = encode_pair(self.tokenizer, text, choice)[1]
-            if not choice_ids:
+            # lm-eval's split: the choice's tokens are what it adds after the (stripped) context.
+            choice_ids = self.encode(text + choice)[context_length:]
+            if not choice or not choice_ids:
                 raise ConfigError(f"hf: choice {choice!r} tokenizes to nothing after the prompt")
             longest = max(longest, len(choice_ids))
         return longest
 
     def score(self, prompts: Sequence[Prompt]) -> list[Completion]:
-        from plugins.models.scoring import score_choices
+        from plugins.models import scoring
 
+        scorer = scoring.score_choices if self.scorer == "packed" else scoring.score_choices_padded
         fitted = [self.fitted(prompt, self.choice_room(prompt)) for prompt in prompts]
-        # Prompts sharing a prefix (normally all of them) are scored in one batched call.
-        by_prefix: dict[tuple[int, ...], list[int]] = {}
-        for index, (_, prefix, _) in enumerate(fitted):
-            by_prefix.setdefault(tuple(prefix), []).append(index)
-        scores: list[dict[str, float]] = [{}] * len(prompts)
-        for prefix, indices in by_prefix.items():
-            requests = [(fitted[i][0], prompts[i].choices) for i in indices]
-            found = score_choices(self.model, self.tokenizer, requests, batch_size=self.batch_size, prefix=prefix)
-            for index, choice_scores in zip(indices, found):
-                scores[index] = choice_scores
+        requests = [(text, prompt.choices) for (text, _), prompt in zip(fitted, prompts)]
+        found = scorer(self.model, self.tokenizer, requests, batch_size=self.batch_size,
+                       add_special_tokens=self.special_flag())
         return [
-            Completion(p.example.example_id, choice_logprobs=frozen_mapping(s), meta=frozen_mapping(f[2]))
-            for p, s, f in zip(prompts, scores, fitted)
+            Completion(p.example.example_id, choice_logprobs=frozen_mapping(s), meta=frozen_mapping(f[1]))
+            for p, s, f in zip(prompts, found, fitted)
         ]
 
     def generate(self, prompts: Sequence[Prompt]) -> list[Completion]:
         inputs, metas = [], []
         for prompt in prompts:
-            text, prefix, meta = self.fitted(prompt, self.max_new_tokens)
-            inputs.append(prefix + self.tokenizer(text, add_special_tokens=False)["input_ids"])
+            text, meta = self.fitted(prompt, self.max_new_tokens)
+            inputs.append(self.encode(text))
             metas.append(meta)
         settings = {"batch_size": self.batch_size, "max_new_tokens": self.max_new_tokens,
                     "num_beams": self.num_beams, "stop": self.stop}

@@ -9,7 +9,7 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.types import Prompt, frozen_mapping
-from plugins.models.hf_causal import HFCausal, default_prefix, parse_stops
+from plugins.models.hf_causal import HFCausal, parse_stops
 
 
 def loaded(path: Path, **options: str) -> HFCausal:
@@ -43,15 +43,26 @@ def test_score_equals_naive_forward_per_label(tiny_llama, meld_prompts):
     assert worst <= 1e-5
 
 
-def test_bos_follows_the_tokenizer_default(tiny_llama, tmp_path):
+def test_bos_follows_the_tokenizer_default_or_the_option(tiny_llama, tmp_path):
     from tests.tinymodels import build_tiny_llama
 
     with_bos = loaded(tiny_llama)
-    assert default_prefix(with_bos.tokenizer) == [with_bos.tokenizer.bos_token_id]
-    assert with_bos.prefix("<s>already there") == []
-    plain = loaded(build_tiny_llama(tmp_path / "plain"))
-    assert default_prefix(plain.tokenizer) == []
-    assert loaded(build_tiny_llama(tmp_path / "plain"), bos="on").prefix("x") == [plain.tokenizer.bos_token_id]
+    bos = with_bos.tokenizer.bos_token_id
+    assert with_bos.encode("joy")[0] == bos
+    assert with_bos.encode("<s>joy").count(bos) == 1  # a chat template's BOS is not doubled
+    assert bos not in loaded(tiny_llama, bos="off").encode("joy")
+    plain_dir = build_tiny_llama(tmp_path / "plain")
+    assert bos not in loaded(plain_dir).encode("joy")
+    forced = loaded(plain_dir, bos="on")
+    assert forced.encode(forced.lead("joy") + "joy")[0] == bos
+
+
+@pytest.mark.parametrize("scorer", ["packed", "padded"])
+def test_both_scorers_agree(tiny_llama, meld_prompts, scorer):
+    reference = loaded(tiny_llama, mode="score", scorer="padded").predict(meld_prompts[:3])
+    other = loaded(tiny_llama, mode="score", scorer=scorer).predict(meld_prompts[:3])
+    for a, b in zip(reference, other):
+        assert max(abs(a.choice_logprobs[c] - b.choice_logprobs[c]) for c in a.choice_logprobs) <= 1e-5
 
 
 def test_trained_model_answers_joy_in_both_modes(joy_llama, meld_prompts):
@@ -81,7 +92,7 @@ def test_long_prompt_is_cut_from_the_left_and_recorded(tiny_llama, meld_prompts)
     completion = model.predict([prompt])[0]
     assert completion.meta["truncated_tokens"] > 0
     assert model.info()["n_truncated"] == 1
-    text, _, _ = model.fitted(prompt, model.choice_room(prompt))
+    text, _ = model.fitted(prompt, model.choice_room(prompt))
     assert prompt.text.endswith(text) and prompt.example.target.text in text
 
 
@@ -145,7 +156,7 @@ def test_chat_messages_use_the_tokenizer_template_or_a_plain_transcript(tiny_lla
     )
     templated.predict([chat])
     assert templated.info()["renderings"] == ["chat-template"]
-    assert templated.prefix("<s>[system] x") == []  # the template wrote BOS itself
+    assert templated.encode("<s>[system] x").count(templated.tokenizer.bos_token_id) == 1
 
 
 def test_peft_adapter_is_applied(tiny_llama, tmp_path, meld_prompts):
