@@ -8,11 +8,11 @@ import os
 import pytest
 from click.testing import CliRunner
 
+from harness import metrics
 from harness.cli import main
 from harness.errors import ConfigError
 from harness.lmeval_export import export_lm_eval, prompt_row
 from harness.lmeval_task_utils import macro_f1, process_results, weighted_f1
-from harness import metrics
 from harness.pipeline import run
 from harness.types import Prompt, RunSpec, frozen_mapping
 

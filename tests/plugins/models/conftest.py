@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+
 @pytest.fixture(scope="session", autouse=True)
 def offline_hub():
     os.environ["HF_HUB_OFFLINE"] = "1"

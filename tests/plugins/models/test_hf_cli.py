@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from harness.cli import main
-from pathlib import Path
-
 from harness.results import iter_runs, read_predictions
 
 
