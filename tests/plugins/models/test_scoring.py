@@ -187,3 +187,22 @@ def test_no_requests_no_work(tiny):
     model, tokenizer = tiny
     assert score_choices(model, tokenizer, []) == []
     assert score_choices_padded(model, tokenizer, []) == []
+
+
+def test_gpu_token_budget_follows_free_memory(monkeypatch):
+    """On a GPU the tokens per pass shrink with free memory, between 64 and the 4096 cap."""
+    import types
+
+    from plugins.models import scoring_run
+
+    parameter = types.SimpleNamespace(device=types.SimpleNamespace(type="cuda"), element_size=lambda: 2)
+    config = types.SimpleNamespace(num_hidden_layers=32, hidden_size=4096, intermediate_size=11008, num_attention_heads=32)
+    model = types.SimpleNamespace(config=config, parameters=lambda: iter([parameter]))
+    budgets = []
+    for free_gib in (0.01, 2, 8, 80):
+        monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device, f=free_gib: (int(f * 2**30), 80 * 2**30))
+        budgets.append(scoring_run.token_budget(model))
+    assert budgets == sorted(budgets) and budgets[0] == 64 and budgets[-1] == scoring_run.GPU_TOKEN_BUDGET
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device: pytest.fail("CPU must not ask CUDA"))
+    cpu = types.SimpleNamespace(device=types.SimpleNamespace(type="cpu"))
+    assert scoring_run.token_budget(types.SimpleNamespace(parameters=lambda: iter([cpu]))) == scoring_run.CPU_TOKEN_BUDGET
