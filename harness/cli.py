@@ -191,3 +191,8 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format):
 def leaderboard_command(results_dir, sort_by, output_format):
     """The leaderboard of every finished run under results/ (latest run per row and column)."""
     show_leaderboard(results_dir, None, sort_by, output_format)
+
+
+from harness import cli_train  # noqa: E402  (commands kept in their own module, added to the group here)
+
+main.add_command(cli_train.train); main.add_command(cli_train.ablate)  # noqa: E702
