@@ -95,12 +95,12 @@ class LoraTrainer(Trainer):
         return record
 
     def make_trainer(self, tokenizer: Any, train_records: list, dev_records: list, out_dir: Path) -> Any:
-        from transformers import PrinterCallback
+        from transformers import PrinterCallback, set_seed
 
         settings = self.settings
         device = lora_model.pick_device(settings.device)
         precision = lora_model.pick_precision(settings, device)
-        lora_model.check_base(settings.base)
+        set_seed(settings.seed)  # LoRA's A matrices are drawn at random: same seed, same start
         model = lora_model.wrap_lora(lora_model.load_base(settings, device, precision), settings)
 
         def encode(records: list) -> list[dict]:
