@@ -47,9 +47,9 @@ def choice_logprobs(model: Any, tokenizer: Any, record: Record, max_length: int)
     """Sum of log-probs of each choice's tokens after the prompt (the same encoding as training)."""
     import torch
 
-    rows = [tokenize_record(Record(record.example, record.context, choice, {}), tokenizer, max_length + 1, False)
+    rows = [tokenize_record(Record(record.example, record.context, choice, {}), tokenizer, max_length, False)
             for choice in record.answer_map]
-    # tokenize_record appends EOS to the answer; a choice is scored without it.
+    # tokenize_record appends EOS to the answer (the context is cut as in training); a choice is scored without it.
     rows = [{"input_ids": r["input_ids"][:-1], "labels": r["labels"][:-1]} if tokenizer.eos_token_id is not None
             else r for r in rows]
     width = max(len(r["input_ids"]) for r in rows)
