@@ -150,24 +150,27 @@ def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts,
 @click.option("-t", "--task", "tasks", multiple=True, help=f"Repeatable (default: {', '.join(DEFAULT_TASKS)}).")
 @click.option("-p", "--prompt", "prompts", multiple=True, help=f"Repeatable (default: {', '.join(DEFAULT_PROMPTS)}).")
 @click.option("-m", "--model", "models", multiple=True, help=f"Repeatable (default: {', '.join(DEFAULT_MODELS)}).")
+@click.option("--shots", help="Few-shot sweep, e.g. 0,1,3,5: k-shot per k (k=0 is zero-shot); pivots by k.")
 @run_options
-def compare(tasks, prompts, models, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
+def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
             data_dir, results_dir, resume):
     """Run the cartesian product of -t/-p/-m, then show the leaderboard of those runs."""
+    from harness.shots import expand_shots
+
     combos = list(itertools.product(tasks or DEFAULT_TASKS, prompts or DEFAULT_PROMPTS, models or DEFAULT_MODELS))
-    run_ids = []
-    for task, prompt, model in combos:
-        spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
-        run_ids.append(execute(spec, data_dir, results_dir, resume).run_id)
-    show_leaderboard(results_dir, run_ids=run_ids, sort_by=None, output_format="table")
+    specs = [make_spec(t, p, m, split, limit, seed, parser, task_opts, prompt_opts, model_opts) for t, p, m in combos]
+    run_ids = [execute(spec, data_dir, results_dir, resume).run_id for spec in expand_shots(specs, shots)]
+    pivot_by = "shots" if shots else "task"
+    show_leaderboard(results_dir, run_ids=run_ids, sort_by=None, output_format="table", pivot_by=pivot_by)
 
 
-def show_leaderboard(results_dir, run_ids, sort_by, output_format):
+def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported=False, pivot_by="task"):
     from rich.console import Console
 
     from harness import leaderboard
+    from harness.shots import leaderboard_table
 
-    table = leaderboard.pivot(leaderboard.load_runs(results_dir, run_ids), sort_by)
+    table = leaderboard_table(results_dir, run_ids, sort_by, with_reported, pivot_by)
     if table.empty:
         raise ConfigError(f"no finished runs under {results_dir}")
     if output_format == "table":
@@ -177,7 +180,7 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format):
     if output_format == "csv":
         click.echo(flat.to_csv(index=False), nl=False)
     elif output_format == "json":
-        click.echo(flat.to_json(orient="records", indent=2))
+        click.echo(flat.to_json(orient="records", indent=2, double_precision=15))
     else:
         click.echo(leaderboard.to_markdown(flat))
 
@@ -188,11 +191,18 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format):
 @click.option("--sort", "sort_by", help="Column to sort by, e.g. 'meld:test wF1'.")
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json", "markdown"]),
               default="table", show_default=True)
-def leaderboard_command(results_dir, sort_by, output_format):
+@click.option("--with-reported", is_flag=True, help="Add published numbers (results/reported/), marked as reported.")
+@click.option("--pivot", "pivot_by", type=click.Choice(["task", "shots"]), default="task", show_default=True,
+              help="Columns per task, or per k of zero-/k-shot runs.")
+def leaderboard_command(results_dir, sort_by, output_format, with_reported, pivot_by):
     """The leaderboard of every finished run under results/ (latest run per row and column)."""
-    show_leaderboard(results_dir, None, sort_by, output_format)
+    show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by)
 
 
-from harness import cli_train  # noqa: E402  (commands kept in their own module, added to the group here)
+from harness.cli_data import data  # noqa: E402 (registered after main is defined)
+
+main.add_command(data)
+
+from harness import cli_train  # noqa: E402  (train/ablate kept in their own module)
 
 main.add_command(cli_train.train); main.add_command(cli_train.ablate)  # noqa: E702

@@ -33,7 +33,8 @@ def _parse_line(path: Path, number: int, line: str) -> tuple[DescriptionKey, str
     dialogue_id = row["dialogue_id"]
     if isinstance(dialogue_id, int) and not isinstance(dialogue_id, bool):
         dialogue_id = str(dialogue_id)  # MELD ids are numbers in many copies
-    for key, value in (("task", row["task"]), ("split", row["split"]), ("dialogue_id", dialogue_id), ("description", row["description"])):
+    fields = {"task": row["task"], "split": row["split"], "dialogue_id": dialogue_id, "description": row["description"]}
+    for key, value in fields.items():
         if not isinstance(value, str):
             raise DataError(path, f"{key} must be a string, got {value!r}", number)
     return (row["task"], row["split"], dialogue_id, index), row["description"]

@@ -13,7 +13,7 @@ from harness.types import Dialogue, Utterance
 
 SESSIONS = tuple(f"Session{n}" for n in range(1, 6))
 # `Ses01F_impro01_F000 [006.2901-008.2357]: Excuse me.`
-_TRANSCRIPT = re.compile(r"^(Ses\w+?_([FM])(XX)?\d+)\s+\[[^\]]*\]:\s?(.*)$")
+_TRANSCRIPT = re.compile(r"^(Ses\w+?_([FM])(XX)?\d+[A-Za-z]?)\s*\[[^\]]*\]:\s?(.*)$")
 # `[6.2901 - 8.2357]<TAB>Ses01F_impro01_F000<TAB>neu<TAB>[2.5000, 2.5000, 2.5000]`
 _EVALUATION = re.compile(r"^\[[^\]]*\]\s+(Ses\w+)\s+(\w+)\s+\[")
 

@@ -1,4 +1,4 @@
-"""Zero-shot prompting: the last N context utterances, the target, the label list."""
+"""Zero-shot prompting: the last N context utterances, the target and the label list, in a chosen template."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from typing import Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import PromptStrategy
-from harness.types import Example, Prompt, Utterance, frozen_mapping
+from harness.types import Example, Prompt
+from plugins.prompts.templates import Style, get_template, render_turn
+
+__all__ = ["ZeroShot", "parse_window", "parse_flag", "render_turn"]
 
 
 def parse_window(value: str | int | None) -> int | None:
@@ -34,47 +37,41 @@ def parse_flag(name: str, value: str | bool) -> bool:
     raise ConfigError(f"option {name} must be on or off, got {value!r}")
 
 
-def render_turn(utterance: Utterance, speakers: bool, descriptions: bool) -> str:
-    line = f"{utterance.speaker}: {utterance.text}" if speakers else utterance.text
-    if descriptions and utterance.description:
-        line += f" [{utterance.description}]"
-    return line
-
-
 class ZeroShot(PromptStrategy):
     """Context window + target + label list; the model answers with one label."""
 
     name = "zero-shot"
-    description = "last N context turns, the target utterance and the label list"
+    description = "last N context turns and the target, in a template (plain, dialoguellm, instructerc, chat)"
 
-    def __init__(self, window: str = "5", speakers: str = "on", descriptions: str = "off", **options: str):
-        super().__init__(window=window, speakers=speakers, descriptions=descriptions, **options)
-        self.window = parse_window(window)
-        self.speakers = parse_flag("speakers", speakers)
-        self.descriptions = parse_flag("descriptions", descriptions)
+    def __init__(
+        self,
+        window: str = "5",
+        speakers: str = "on",
+        descriptions: str = "off",
+        template: str = "plain",
+        **options: str,
+    ):
+        super().__init__(window=window, speakers=speakers, descriptions=descriptions, template=template, **options)
+        self.style = Style(
+            window=parse_window(window),
+            speakers=parse_flag("speakers", speakers),
+            descriptions=parse_flag("descriptions", descriptions),
+        )
+        self.template = get_template(template)
 
-    def render(self, example: Example) -> str:
-        lines = ["Classify the emotion of the target utterance in this conversation."]
-        context = example.context(self.window)
-        if context:
-            lines.append("Context:")
-            lines.extend(render_turn(u, self.speakers, self.descriptions) for u in context)
-        lines.append("Target utterance:")
-        lines.append(render_turn(example.target, self.speakers, self.descriptions))
-        lines.append(f"Choose one label from: {', '.join(example.labels)}.")
-        lines.append("Answer:")
-        return "\n".join(lines)
+    def demonstrations(self, examples: Sequence[Example]) -> list[tuple[Example, ...]]:
+        """The demonstrations shown before each example; none in zero-shot."""
+        return [() for _ in examples]
 
     def build(self, examples: Sequence[Example]) -> list[Prompt]:
         return [
-            Prompt(
-                example=example,
-                choices=example.labels,
-                answer_map=frozen_mapping({label: label for label in example.labels}),
-                text=self.render(example),
-            )
-            for example in examples
+            self.template.build(example, demos, self.style)
+            for example, demos in zip(examples, self.demonstrations(examples))
         ]
+
+    def render_answer(self, example: Example) -> str:
+        """The gold choice string, so that training text = prompt text + answer."""
+        return self.template.choice(example.gold)
 
 
 @hookimpl

@@ -1,0 +1,84 @@
+"""The click CLI through CliRunner: listing, running, comparing, leaderboard, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from harness.cli import main
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_plugins_lists_builtins_with_distribution(runner):
+    result = runner.invoke(main, ["plugins"], terminal_width=200)
+    assert result.exit_code == 0
+    assert "meld" in result.output and "ercbench" in result.output and "0.1.0" in result.output
+
+
+def test_list_models(runner):
+    result = runner.invoke(main, ["list", "models"])
+    assert result.exit_code == 0
+    assert "majority" in result.output and "tfidf-lr" in result.output
+
+
+def test_compare_defaults_run_on_the_embedded_sample(runner, results_dir):
+    result = runner.invoke(main, ["compare", "--results-dir", str(results_dir)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "sample:test" in result.output and "tfidf-lr" in result.output
+    runs = sorted(p for p in results_dir.iterdir() if not p.name.startswith("."))
+    assert len(runs) == 2
+
+
+def test_leaderboard_csv_and_sort(runner, results_dir):
+    runner.invoke(main, ["compare", "--results-dir", str(results_dir)])
+    result = runner.invoke(
+        main, ["leaderboard", "--results-dir", str(results_dir), "--format", "json", "--sort", "sample:test acc"]
+    )
+    rows = json.loads(result.output)
+    assert [row["model"] for row in rows] == ["tfidf-lr", "majority"]
+    bad = runner.invoke(main, ["leaderboard", "--results-dir", str(results_dir), "--sort", "nope"])
+    assert bad.exit_code != 0 and "cannot sort by 'nope'" in bad.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run", "-t", "mled", "-m", "majority"], "did you mean meld"),
+        (["run", "-t", "sample", "-m", "majorty"], "did you mean majority"),
+        (["run", "-t", "sample", "-m", "majority", "--limit", "0"], "must be a positive number"),
+        (["run", "-t", "sample", "-m", "majority", "--limit", "-1"], "must be a positive number"),
+        (["run", "-t", "meld", "-m", "majority", "--data-dir", "/nonexistent"], "/nonexistent: data root does not exist"),
+        (["run", "-t", "sample", "-m", "majority", "--task-opt", "novalue"], "expected KEY=VALUE"),
+    ],
+)
+def test_bad_input_is_one_line_and_non_zero(runner, results_dir, args, message):
+    result = runner.invoke(main, args + ["--results-dir", str(results_dir)])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_data_root_says_how_to_set_it(runner, results_dir, monkeypatch):
+    monkeypatch.delenv("ERCBENCH_DATA", raising=False)
+    result = runner.invoke(main, ["run", "-t", "meld", "-m", "majority", "--results-dir", str(results_dir)])
+    assert result.exit_code == 1 and "ERCBENCH_DATA" in result.output
+
+
+@pytest.mark.parametrize("args", [["--help"], ["list", "models"], ["list", "tasks"]])
+def test_help_and_list_do_not_import_torch(args):
+    code = (
+        "import sys; from harness.cli import main\n"
+        "try:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'transformers', 'sklearn', 'pandas') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    ) % (args,)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out

@@ -1,0 +1,58 @@
+"""k-shot prompts and the dialoguellm parser through the real pipeline: fallbacks land in predictions.jsonl."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.interfaces import Model
+from harness.pipeline import run
+from harness.plugins import default_registry
+from harness.registry import Origin, Registry
+from harness.types import Completion, RunSpec
+
+
+class Echo(Model):
+    """Answers 'no idea' for odd example positions and the gold label's spelling otherwise."""
+
+    name = "echo"
+
+    def predict(self, prompts):
+        answers = []
+        for position, prompt in enumerate(prompts):
+            text = "no idea" if position % 2 else f"I think {prompt.example.gold}."
+            answers.append(Completion(prompt.example.example_id, text=text))
+        return answers
+
+
+def registry_with_echo() -> Registry:
+    registry = Registry()
+    for entry in default_registry().all():
+        registry.add(entry.kind, entry.cls, entry.origin)
+    registry.add("models", Echo, Origin("tests", "tests", "0"))
+    return registry
+
+
+@pytest.mark.parametrize("template", ["plain", "dialoguellm", "instructerc", "chat"])
+def test_k_shot_dialoguellm_parser_run_records_fallbacks(tmp_path, template):
+    spec = RunSpec(
+        task="sample", prompt="k-shot", model="echo", split="test", seed=7, parser="dialoguellm",
+        prompt_args={"k": "2", "selection": "balanced", "template": template},
+    )
+    result, folder = run(spec, results_dir=tmp_path, registry=registry_with_echo(), batch_size=4)
+    rows = [json.loads(line) for line in (Path(folder) / "predictions.jsonl").read_text().splitlines()]
+    fallbacks = [row for row in rows if row.get("fallback")]
+    assert result.n == len(rows) > 0 and result.n_unparsed == 0
+    assert {row["raw"] for row in fallbacks} == {"no idea"}
+    assert all(row["predicted"] == row["gold"] for row in rows if not row.get("fallback"))
+    assert result.extra["prompt_info"]["demonstrations"][0].startswith("train/")
+    again, _ = run(spec, results_dir=tmp_path / "again", registry=registry_with_echo(), batch_size=4)
+    assert again.scores["accuracy"] == result.scores["accuracy"]
+
+
+def test_classical_baseline_reads_k_shot_prompts(tmp_path):
+    spec = RunSpec(task="sample", prompt="k-shot", model="majority", split="test", prompt_args={"k": "3"}, parser="lenient")
+    result, _ = run(spec, results_dir=tmp_path)
+    assert result.n_unparsed == 0

@@ -1,0 +1,24 @@
+"""A third-party plugin installed by tox (env `specimen`) is listed with its own distribution and runs."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from harness.cli import main
+
+pytest.importorskip("ercbench_specimen", reason="installed only in the tox env 'specimen'")
+
+
+def test_specimen_is_listed_with_its_distribution():
+    result = CliRunner().invoke(main, ["plugins"], terminal_width=200)
+    assert result.exit_code == 0
+    line = next(line for line in result.output.splitlines() if "specimen-task" in line)
+    assert "ercbench-specimen" in line and "0.3.1" in line
+
+
+def test_specimen_runs_through_the_pipeline(tmp_path):
+    args = ["run", "-t", "specimen-task", "-m", "first-choice", "--results-dir", str(tmp_path)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "n=7" in result.output
