@@ -88,6 +88,8 @@ class LoraTrainer(Trainer):
             "resumed_from": str(checkpoint) if checkpoint else None,
             "epochs": lora_output.epoch_metrics(history),
             "global_steps": trainer.state.global_step,
+            "n_train_tokens": sum(len(row["input_ids"]) for row in trainer.train_dataset),
+            "train_runtime_s": next((e["train_runtime"] for e in reversed(history) if "train_runtime" in e), None),
             "duration_s": time.perf_counter() - started,
             "libraries": lora_output.library_versions(),
         }
