@@ -129,38 +129,42 @@ def worker_gpu(args) -> dict:
     settings = parse_settings({"base": str(args.base), "batch_size": "4", "micro_batch_size": "4", "max_length": "256",
                                "quantization": quantization, "precision": "bf16", "warmup_steps": "2",
                                "logging_steps": "1000", "epochs": "1"})
-    model = lora_model.wrap_lora(lora_model.load_base(settings, "cuda", "bf16"), settings)
+    model = lora_model.wrap_lora(lora_model.load_base(settings, args.device, "bf16"), settings)
+    vocab = model.config.vocab_size
     generator = torch.Generator().manual_seed(0)
     steps = args.steps + 3
     rows = []
     for _ in range(4 * steps):
-        ids = torch.randint(3, 32000, (256,), generator=generator).tolist()
+        ids = torch.randint(3, vocab, (256,), generator=generator).tolist()
         rows.append({"input_ids": ids, "labels": [lora_data.IGNORE] * 250 + ids[250:]})
     times: list[float] = []
 
+    sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
+
     class StepClock(TrainerCallback):
         def on_step_begin(self, a, state, control, **kw):
-            torch.cuda.synchronize()
+            sync()
             self.start = time.perf_counter()
 
         def on_step_end(self, a, state, control, **kw):
-            torch.cuda.synchronize()
+            sync()
             times.append(time.perf_counter() - self.start)
 
-    train_args = lora_run.training_arguments(settings, Path(tempfile.mkdtemp(dir=args.work)), "bf16", "cuda")
+    train_args = lora_run.training_arguments(settings, Path(tempfile.mkdtemp(dir=args.work)), "bf16", args.device)
     train_args.max_steps, train_args.save_strategy, train_args.eval_strategy = steps, "no", "no"
     train_args.load_best_model_at_end = False
     trainer = Trainer(model=model, args=train_args, train_dataset=rows, data_collator=lora_data.PadCollator(0),
                       callbacks=[StepClock()])
     trainer.train()
     measured = sorted(times[3:])  # the first steps warm up kernels and the allocator
-    return {"step_s": measured[len(measured) // 2], "peak_mb": peak_memory_mb("cuda"), "steps": len(measured)}
+    return {"step_s": measured[len(measured) // 2], "peak_mb": peak_memory_mb(args.device), "steps": len(measured)}
 
 
 def run_worker(args, name: str) -> dict:
     command = [sys.executable, __file__, "--worker", name, "--base", str(args.base), "--work", str(args.work),
                "--device", args.device, "--dtype", args.dtype, "--examples", str(args.examples),
-               "--max-length", str(args.max_length), "--window", args.window, "--steps", str(args.steps)]
+               "--max-length", str(args.max_length), "--window", args.window, "--steps", str(args.steps),
+               "--shape", args.shape]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
@@ -201,7 +205,7 @@ def gpu_report(args) -> None:
         except ImportError:
             print("bitsandbytes is not installed: skipping the 8-bit run (pip install bitsandbytes)")
     examples = sum(TRAIN_SIZES.values())
-    print(f"| mode | step s (4 x 256) | peak GPU MB | projected 3 epochs over {examples} utterances | paper |")
+    print(f"| mode | step s (4 x 256) | peak MB ({args.device}) | projected 3 epochs over {examples} utterances | paper |")
     print("|---|---|---|---|---|")
     for name in names:
         result = run_worker(args, name)
@@ -226,6 +230,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10, help="measured optimizer steps (GPU mode)")
     parser.add_argument("--work", type=Path, default=None, help="folder for the random model and outputs")
     parser.add_argument("--base", type=Path, default=None, help="reuse a model folder instead of building one")
+    parser.add_argument("--report", choices=["compare", "step"], default=None,
+                        help="compare: ours vs plain (default for --shape small); step: step time and projection")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.precision = "bf16" if args.dtype == "bfloat16" else "fp32"
@@ -236,7 +242,8 @@ def main() -> None:
         return
     args.work = args.work or Path(tempfile.mkdtemp(prefix="train-speed-"))
     args.base = args.base or build_model(args.work / f"base-{args.shape}", args.shape, args.dtype, args.device)
-    (gpu_report if args.shape == "llama2-7b" else cpu_report)(args)
+    report = args.report or ("step" if args.shape == "llama2-7b" else "compare")
+    (gpu_report if report == "step" else cpu_report)(args)
 
 
 if __name__ == "__main__":
