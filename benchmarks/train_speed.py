@@ -27,10 +27,23 @@ sys.path.insert(0, str(REPO))
 # Train-split sizes (utterances) of the three DialogueLLM training sets, from ../shared/data/README.md.
 TRAIN_SIZES = {"meld": 9989, "iemocap": 5163, "emorynlp": 9934}
 PAPER_HOURS = 5.0
-LLAMA2_7B = dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
-                 num_key_value_heads=32, vocab_size=32000, max_position_embeddings=4096)
-CPU_SHAPE = dict(hidden_size=256, intermediate_size=688, num_hidden_layers=4, num_attention_heads=8,
-                 num_key_value_heads=8, max_position_embeddings=1024)
+LLAMA2_7B = dict(
+    hidden_size=4096,
+    intermediate_size=11008,
+    num_hidden_layers=32,
+    num_attention_heads=32,
+    num_key_value_heads=32,
+    vocab_size=32000,
+    max_position_embeddings=4096,
+)
+CPU_SHAPE = dict(
+    hidden_size=256,
+    intermediate_size=688,
+    num_hidden_layers=4,
+    num_attention_heads=8,
+    num_key_value_heads=8,
+    max_position_embeddings=1024,
+)
 
 
 def build_model(folder: Path, shape: str, dtype: str, device: str) -> Path:
@@ -45,8 +58,12 @@ def build_model(folder: Path, shape: str, dtype: str, device: str) -> Path:
     tokenizer = train_tokenizer(vocab_size=400)
     tokenizer.pad_token = tokenizer.eos_token
     sizes = dict(LLAMA2_7B) if shape == "llama2-7b" else dict(CPU_SHAPE, vocab_size=len(tokenizer))
-    config = LlamaConfig(**sizes, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                         pad_token_id=tokenizer.pad_token_id)
+    config = LlamaConfig(
+        **sizes,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
     torch.manual_seed(0)
     torch.set_default_dtype(getattr(torch, dtype))
     with torch.device(device):
@@ -68,7 +85,9 @@ def records(limit: int, tokenizer, window: str):
     from harness.plugins import default_registry
     from plugins.training import lora_data
 
-    task = default_registry().get("tasks", "meld").cls(Path(os.environ.get("ERCBENCH_DATA", REPO.parent / "shared/data")))
+    task = (
+        default_registry().get("tasks", "meld").cls(Path(os.environ.get("ERCBENCH_DATA", REPO.parent / "shared/data")))
+    )
     strategy = lora_data.make_strategy("zero-shot", {"window": window})
     return lora_data.build_records(strategy, task.examples("train")[:limit], tokenizer)
 
@@ -77,44 +96,83 @@ def worker_ours(args) -> dict:
     from harness.plugins import default_registry
 
     out = Path(tempfile.mkdtemp(prefix="ours-", dir=args.work))
-    trainer = default_registry().get("trainers", "lora").cls(
-        base=str(args.base), train_limit=str(args.examples), dev_limit="8", epochs="1", batch_size="8",
-        micro_batch_size="4", max_length=str(args.max_length), warmup_steps="2", logging_steps="5",
-        device=args.device, precision=args.precision, **{"prompt.window": args.window})
-    task = default_registry().get("tasks", "meld").cls(Path(os.environ.get("ERCBENCH_DATA", REPO.parent / "shared/data")))
+    trainer = (
+        default_registry()
+        .get("trainers", "lora")
+        .cls(
+            base=str(args.base),
+            train_limit=str(args.examples),
+            dev_limit="8",
+            epochs="1",
+            batch_size="8",
+            micro_batch_size="4",
+            max_length=str(args.max_length),
+            warmup_steps="2",
+            logging_steps="5",
+            device=args.device,
+            precision=args.precision,
+            **{"prompt.window": args.window},
+        )
+    )
+    task = (
+        default_registry().get("tasks", "meld").cls(Path(os.environ.get("ERCBENCH_DATA", REPO.parent / "shared/data")))
+    )
     record = trainer.train([task], out)
-    return {"tokens": record["n_train_tokens"], "seconds": record["train_runtime_s"],
-            "peak_mb": peak_memory_mb(args.device)}
+    return {
+        "tokens": record["n_train_tokens"],
+        "seconds": record["train_runtime_s"],
+        "peak_mb": peak_memory_mb(args.device),
+    }
 
 
 def worker_plain(args) -> dict:
     """What a user would write by hand: tokenizer(prompt + answer), full-sequence labels, Trainer + peft."""
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import (AutoModelForCausalLM, AutoTokenizer, DataCollatorForSeq2Seq, Trainer,
-                              TrainingArguments)
+    from transformers import AutoModelForCausalLM, AutoTokenizer, DataCollatorForSeq2Seq, Trainer, TrainingArguments
 
     tokenizer = AutoTokenizer.from_pretrained(args.base)
     rows = []
     for record in records(args.examples, tokenizer, args.window):
-        ids = tokenizer(record.context + record.answer + tokenizer.eos_token, truncation=True,
-                        max_length=args.max_length, add_special_tokens=False)["input_ids"]
+        ids = tokenizer(
+            record.context + record.answer + tokenizer.eos_token,
+            truncation=True,
+            max_length=args.max_length,
+            add_special_tokens=False,
+        )["input_ids"]
         rows.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": list(ids)})
     dtype = torch.bfloat16 if args.precision == "bf16" else torch.float32
     model = AutoModelForCausalLM.from_pretrained(args.base, dtype=dtype)
-    model = get_peft_model(model, LoraConfig(r=8, lora_alpha=64, lora_dropout=0.05,
-                                             target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM"))
+    model = get_peft_model(
+        model,
+        LoraConfig(r=8, lora_alpha=64, lora_dropout=0.05, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM"),
+    )
     out = tempfile.mkdtemp(prefix="plain-", dir=args.work)
-    train_args = TrainingArguments(output_dir=out, per_device_train_batch_size=4, gradient_accumulation_steps=2,
-                                   num_train_epochs=1, learning_rate=3e-4, warmup_steps=2, logging_steps=5,
-                                   save_strategy="no", report_to=[], disable_tqdm=True, seed=42,
-                                   bf16=args.precision == "bf16", use_cpu=args.device == "cpu")
-    trainer = Trainer(model=model, args=train_args, train_dataset=rows,
-                      data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True))
+    train_args = TrainingArguments(
+        output_dir=out,
+        per_device_train_batch_size=4,
+        gradient_accumulation_steps=2,
+        num_train_epochs=1,
+        learning_rate=3e-4,
+        warmup_steps=2,
+        logging_steps=5,
+        save_strategy="no",
+        report_to=[],
+        disable_tqdm=True,
+        seed=42,
+        bf16=args.precision == "bf16",
+        use_cpu=args.device == "cpu",
+    )
+    trainer = Trainer(
+        model=model, args=train_args, train_dataset=rows, data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True)
+    )
     result = trainer.train()
     model.save_pretrained(out)
-    return {"tokens": sum(len(r["input_ids"]) for r in rows), "seconds": result.metrics["train_runtime"],
-            "peak_mb": peak_memory_mb(args.device)}
+    return {
+        "tokens": sum(len(r["input_ids"]) for r in rows),
+        "seconds": result.metrics["train_runtime"],
+        "peak_mb": peak_memory_mb(args.device),
+    }
 
 
 def worker_gpu(args) -> dict:
@@ -126,9 +184,19 @@ def worker_gpu(args) -> dict:
     from plugins.training.lora_settings import parse_settings
 
     quantization = "8bit" if args.worker == "gpu-8bit" else "none"
-    settings = parse_settings({"base": str(args.base), "batch_size": "4", "micro_batch_size": "4", "max_length": "256",
-                               "quantization": quantization, "precision": "bf16", "warmup_steps": "2",
-                               "logging_steps": "1000", "epochs": "1"})
+    settings = parse_settings(
+        {
+            "base": str(args.base),
+            "batch_size": "4",
+            "micro_batch_size": "4",
+            "max_length": "256",
+            "quantization": quantization,
+            "precision": "bf16",
+            "warmup_steps": "2",
+            "logging_steps": "1000",
+            "epochs": "1",
+        }
+    )
     model = lora_model.wrap_lora(lora_model.load_base(settings, args.device, "bf16"), settings)
     vocab = model.config.vocab_size
     generator = torch.Generator().manual_seed(0)
@@ -153,18 +221,43 @@ def worker_gpu(args) -> dict:
     train_args = lora_run.training_arguments(settings, Path(tempfile.mkdtemp(dir=args.work)), "bf16", args.device)
     train_args.max_steps, train_args.save_strategy, train_args.eval_strategy = steps, "no", "no"
     train_args.load_best_model_at_end = False
-    trainer = Trainer(model=model, args=train_args, train_dataset=rows, data_collator=lora_data.PadCollator(0),
-                      callbacks=[StepClock()])
+    trainer = Trainer(
+        model=model,
+        args=train_args,
+        train_dataset=rows,
+        data_collator=lora_data.PadCollator(0),
+        callbacks=[StepClock()],
+    )
     trainer.train()
     measured = sorted(times[3:])  # the first steps warm up kernels and the allocator
     return {"step_s": measured[len(measured) // 2], "peak_mb": peak_memory_mb(args.device), "steps": len(measured)}
 
 
 def run_worker(args, name: str) -> dict:
-    command = [sys.executable, __file__, "--worker", name, "--base", str(args.base), "--work", str(args.work),
-               "--device", args.device, "--dtype", args.dtype, "--examples", str(args.examples),
-               "--max-length", str(args.max_length), "--window", args.window, "--steps", str(args.steps),
-               "--shape", args.shape]
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        name,
+        "--base",
+        str(args.base),
+        "--work",
+        str(args.work),
+        "--device",
+        args.device,
+        "--dtype",
+        args.dtype,
+        "--examples",
+        str(args.examples),
+        "--max-length",
+        str(args.max_length),
+        "--window",
+        args.window,
+        "--steps",
+        str(args.steps),
+        "--shape",
+        args.shape,
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
@@ -201,11 +294,14 @@ def gpu_report(args) -> None:
     if args.load_in_8bit:
         try:
             import bitsandbytes  # noqa: F401
+
             names.append("gpu-8bit")
         except ImportError:
             print("bitsandbytes is not installed: skipping the 8-bit run (pip install bitsandbytes)")
     examples = sum(TRAIN_SIZES.values())
-    print(f"| mode | step s (4 x 256) | peak MB ({args.device}) | projected 3 epochs over {examples} utterances | paper |")
+    print(
+        f"| mode | step s (4 x 256) | peak MB ({args.device}) | projected 3 epochs over {examples} utterances | paper |"
+    )
     print("|---|---|---|---|---|")
     for name in names:
         result = run_worker(args, name)
@@ -213,8 +309,10 @@ def gpu_report(args) -> None:
             print(f"| {name} | failed: {result['error']} | | | |")
             continue
         hours = 3 * math.ceil(examples / 4) * result["step_s"] / 3600
-        print(f"| {name} | {result['step_s']:.3f} | {result['peak_mb']:.0f} | {hours:.2f} h "
-              f"(upper bound: every sequence at 256 tokens) | {PAPER_HOURS:.0f} h, 1x A100-40GB |")
+        print(
+            f"| {name} | {result['step_s']:.3f} | {result['peak_mb']:.0f} | {hours:.2f} h "
+            f"(upper bound: every sequence at 256 tokens) | {PAPER_HOURS:.0f} h, 1x A100-40GB |"
+        )
 
 
 def main() -> None:
@@ -230,8 +328,12 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10, help="measured optimizer steps (GPU mode)")
     parser.add_argument("--work", type=Path, default=None, help="folder for the random model and outputs")
     parser.add_argument("--base", type=Path, default=None, help="reuse a model folder instead of building one")
-    parser.add_argument("--report", choices=["compare", "step"], default=None,
-                        help="compare: ours vs plain (default for --shape small); step: step time and projection")
+    parser.add_argument(
+        "--report",
+        choices=["compare", "step"],
+        default=None,
+        help="compare: ours vs plain (default for --shape small); step: step time and projection",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.precision = "bf16" if args.dtype == "bfloat16" else "fp32"

@@ -19,8 +19,9 @@ def parse_pairs(pairs, flag: str) -> dict[str, str]:
     return options
 
 
-def trainer_options(base, out_prompt, template, context, descriptions, loss_on_prompt, resume, overwrite,
-                    prompt_opts, train_opts) -> dict[str, str]:
+def trainer_options(
+    base, out_prompt, template, context, descriptions, loss_on_prompt, resume, overwrite, prompt_opts, train_opts
+) -> dict[str, str]:
     """The CLI's named options become the trainer's string options; prompt settings get `prompt.`."""
     options = {"base": base, "prompt": out_prompt, **parse_pairs(train_opts, "--train-opt")}
     prompt = parse_pairs(prompt_opts, "--prompt-opt")
@@ -28,8 +29,11 @@ def trainer_options(base, out_prompt, template, context, descriptions, loss_on_p
         if value is not None:
             prompt[key] = str(value)
     options.update({f"prompt.{key}": value for key, value in prompt.items()})
-    options.update(loss_on_prompt="on" if loss_on_prompt else "off", resume="on" if resume else "off",
-                   overwrite="on" if overwrite else "off")
+    options.update(
+        loss_on_prompt="on" if loss_on_prompt else "off",
+        resume="on" if resume else "off",
+        overwrite="on" if overwrite else "off",
+    )
     return options
 
 
@@ -45,30 +49,59 @@ def trainer_options(base, out_prompt, template, context, descriptions, loss_on_p
 @click.option("--resume", is_flag=True, help="Continue from the last good checkpoint in --out.")
 @click.option("--overwrite", is_flag=True, help="Replace a different run already in --out.")
 @click.option("--trainer", default="lora", show_default=True)
-@click.option("--train-opt", "train_opts", multiple=True, metavar="K=V",
-              help="Trainer option, e.g. r=16 epochs=1 quantization=8bit precision=bf16 selection=f1.")
+@click.option(
+    "--train-opt",
+    "train_opts",
+    multiple=True,
+    metavar="K=V",
+    help="Trainer option, e.g. r=16 epochs=1 quantization=8bit precision=bf16 selection=f1.",
+)
 @click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V", help="Prompt option.")
 @click.option("--task-opt", "task_opts", multiple=True, metavar="K=V", help="Task option (every task).")
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA")
-def train(tasks, base, out_dir, prompt, template, context, descriptions, loss_on_prompt, resume, overwrite,
-          trainer, train_opts, prompt_opts, task_opts, data_dir):
+def train(
+    tasks,
+    base,
+    out_dir,
+    prompt,
+    template,
+    context,
+    descriptions,
+    loss_on_prompt,
+    resume,
+    overwrite,
+    trainer,
+    train_opts,
+    prompt_opts,
+    task_opts,
+    data_dir,
+):
     """Train a LoRA checkpoint (DialogueLLM) on the train splits of the given tasks."""
     from harness import training
 
-    options = trainer_options(base, prompt, template, context, descriptions, loss_on_prompt, resume, overwrite,
-                              prompt_opts, train_opts)
-    record = training.train(trainer, tasks, out_dir, data_dir=data_dir, options=options,
-                            task_options=parse_pairs(task_opts, "--task-opt"))
+    options = trainer_options(
+        base, prompt, template, context, descriptions, loss_on_prompt, resume, overwrite, prompt_opts, train_opts
+    )
+    record = training.train(
+        trainer, tasks, out_dir, data_dir=data_dir, options=options, task_options=parse_pairs(task_opts, "--task-opt")
+    )
     best = record.get("selection", {})
-    click.echo(f"trained {record.get('n_train')} examples, {record.get('global_steps')} steps; "
-               f"best {best.get('metric')} {best.get('best_value')} -> {out_dir}")
+    click.echo(
+        f"trained {record.get('n_train')} examples, {record.get('global_steps')} steps; "
+        f"best {best.get('metric')} {best.get('best_value')} -> {out_dir}"
+    )
 
 
 @click.command()
 @click.option("--checkpoint", required=True, type=click.Path(path_type=Path), help="Folder from `ercbench train`.")
 @click.option("-t", "--task", "tasks", multiple=True, help="Tasks (default: those the checkpoint was trained on).")
-@click.option("--variant-checkpoint", "retrained", multiple=True, metavar="NAME=DIR",
-              help="Use a checkpoint trained without the part (no-context=DIR, no-descriptions=DIR).")
+@click.option(
+    "--variant-checkpoint",
+    "retrained",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="Use a checkpoint trained without the part (no-context=DIR, no-descriptions=DIR).",
+)
 @click.option("--split", default="test", show_default=True)
 @click.option("--limit", type=int)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -89,12 +122,15 @@ def ablate(checkpoint, tasks, retrained, split, limit, seed, model_opts, data_di
 
     def run(spec):
         result, folder = pipeline.run(spec, data_dir=data_dir, results_dir=results_dir)
-        click.echo(f"{spec.model} {dict(spec.model_args)} on {spec.task}: weighted F1 "
-                   f"{100 * result.scores['weighted_f1']:.2f} -> {folder}")
+        click.echo(
+            f"{spec.model} {dict(spec.model_args)} on {spec.task}: weighted F1 "
+            f"{100 * result.scores['weighted_f1']:.2f} -> {folder}"
+        )
         return result
 
-    rows = training.ablate(variants, tasks, run, split=split, limit=limit, seed=seed,
-                           model_args=parse_pairs(model_opts, "--model-opt"))
+    rows = training.ablate(
+        variants, tasks, run, split=split, limit=limit, seed=seed, model_args=parse_pairs(model_opts, "--model-opt")
+    )
     frame = training.ablation_table(rows)
     table = Table(title=f"DialogueLLM ablations: weighted F1 (%), {split}")
     table.add_column("variant")

@@ -70,16 +70,22 @@ def ablation_variants(checkpoint: Path, retrained: Mapping[str, Path] | None = N
     return variants
 
 
-def variant_spec(variant: Variant, task: str, split: str, limit: int | None, seed: int,
-                 model_args: Mapping[str, str]) -> RunSpec:
+def variant_spec(
+    variant: Variant, task: str, split: str, limit: int | None, seed: int, model_args: Mapping[str, str]
+) -> RunSpec:
     """The run for one variant: the prompt exactly as recorded at training, plus the variant's overrides."""
     record = read_checkpoint(variant.checkpoint)
     prompt_args = {**record["prompt"]["options"], **variant.prompt_overrides}
     args = {**model_args, **variant.model_args, **{f"prompt.{k}": v for k, v in variant.prompt_overrides.items()}}
     return RunSpec(
-        task=task, prompt=record["prompt"]["name"], model=f"{CHECKPOINT_MODEL}:{variant.checkpoint}",
-        split=split, seed=seed, limit=limit,
-        prompt_args=frozen_mapping(prompt_args), model_args=frozen_mapping(args),
+        task=task,
+        prompt=record["prompt"]["name"],
+        model=f"{CHECKPOINT_MODEL}:{variant.checkpoint}",
+        split=split,
+        seed=seed,
+        limit=limit,
+        prompt_args=frozen_mapping(prompt_args),
+        model_args=frozen_mapping(args),
     )
 
 
@@ -98,10 +104,16 @@ def ablate(
     for variant in variants:
         for task in tasks:
             result = run(variant_spec(variant, task, split, limit, seed, model_args or {}))
-            rows.append({
-                "variant": variant.name, "task": task, "n": result.n, "run_id": result.run_id,
-                "accuracy": result.scores["accuracy"], "weighted_f1": result.scores["weighted_f1"],
-            })
+            rows.append(
+                {
+                    "variant": variant.name,
+                    "task": task,
+                    "n": result.n,
+                    "run_id": result.run_id,
+                    "accuracy": result.scores["accuracy"],
+                    "weighted_f1": result.scores["weighted_f1"],
+                }
+            )
     return rows
 
 

@@ -52,13 +52,35 @@ class DialogueLLM(Model):
     """Rebuilds each prompt with the template and options recorded at training (override with prompt.K=V)."""
 
     name = "dialoguellm"
-    description = "base + LoRA adapter from `ercbench train` (-m dialoguellm:DIR); mode=score|generate, merge, adapter=on|off"
+    description = (
+        "base + LoRA adapter from `ercbench train` (-m dialoguellm:DIR); mode=score|generate, merge, adapter=on|off"
+    )
 
-    def __init__(self, target: str | None = None, mode: str = "score", merge: str = "off", adapter: str = "on",
-                 base: str = "", prompt: str = "", device: str = "auto", max_new_tokens: str = "10",
-                 max_length: str = "", **options: str):
-        super().__init__(target=target or "", mode=mode, merge=merge, adapter=adapter, base=base, prompt=prompt,
-                         device=device, max_new_tokens=max_new_tokens, max_length=max_length, **options)
+    def __init__(
+        self,
+        target: str | None = None,
+        mode: str = "score",
+        merge: str = "off",
+        adapter: str = "on",
+        base: str = "",
+        prompt: str = "",
+        device: str = "auto",
+        max_new_tokens: str = "10",
+        max_length: str = "",
+        **options: str,
+    ):
+        super().__init__(
+            target=target or "",
+            mode=mode,
+            merge=merge,
+            adapter=adapter,
+            base=base,
+            prompt=prompt,
+            device=device,
+            max_new_tokens=max_new_tokens,
+            max_length=max_length,
+            **options,
+        )
         unknown = sorted(key for key in options if not key.startswith(PROMPT_PREFIX))
         if unknown:
             raise ConfigError(f"dialoguellm: unknown option(s) {', '.join(unknown)} (prompt overrides: prompt.K=V)")
@@ -124,8 +146,12 @@ class DialogueLLM(Model):
         own = self.own_prompts(prompts)
         if self.answer_mode == "score":
             return [self.score_one(run_prompt, text, mine) for run_prompt, (text, mine) in zip(prompts, own)]
-        answers = backend.generate(self.model, self.tokenizer, [text for text, _ in own], self.max_length, self.max_new_tokens)
-        return [self.read_answer(run_prompt, mine, answer) for run_prompt, (_, mine), answer in zip(prompts, own, answers)]
+        answers = backend.generate(
+            self.model, self.tokenizer, [text for text, _ in own], self.max_length, self.max_new_tokens
+        )
+        return [
+            self.read_answer(run_prompt, mine, answer) for run_prompt, (_, mine), answer in zip(prompts, own, answers)
+        ]
 
     def score_one(self, run_prompt: Prompt, text: str, mine: Prompt) -> Completion:
         scores = backend.score_choices(self.model, self.tokenizer, text, mine.choices, self.max_length)

@@ -83,8 +83,11 @@ class LoraTrainer(Trainer):
             "n_train": len(train_records),
             "n_dev": len(dev_records),
             "seed": settings.seed,
-            "selection": {"metric": settings.selection, "best_checkpoint": trainer.state.best_model_checkpoint,
-                          "best_value": trainer.state.best_metric},
+            "selection": {
+                "metric": settings.selection,
+                "best_checkpoint": trainer.state.best_model_checkpoint,
+                "best_value": trainer.state.best_metric,
+            },
             "resumed_from": str(checkpoint) if checkpoint else None,
             "epochs": lora_output.epoch_metrics(history),
             "global_steps": trainer.state.global_step,
@@ -106,7 +109,9 @@ class LoraTrainer(Trainer):
         model = lora_model.wrap_lora(lora_model.load_base(settings, device, precision), settings)
 
         def encode(records: list) -> list[dict]:
-            return [lora_data.tokenize_record(r, tokenizer, settings.max_length, settings.loss_on_prompt) for r in records]
+            return [
+                lora_data.tokenize_record(r, tokenizer, settings.max_length, settings.loss_on_prompt) for r in records
+            ]
 
         trainer = lora_run.trainer_class(dev_records, tokenizer, settings)(
             model=model,

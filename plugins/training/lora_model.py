@@ -55,7 +55,9 @@ def quantization_config(kind: str) -> Any:
     try:
         import bitsandbytes  # noqa: F401  (only checks that it is installed)
     except ImportError:
-        raise ConfigError(f"lora: {kind} loading needs bitsandbytes (pip install bitsandbytes) and a CUDA GPU") from None
+        raise ConfigError(
+            f"lora: {kind} loading needs bitsandbytes (pip install bitsandbytes) and a CUDA GPU"
+        ) from None
     import torch
     from transformers import BitsAndBytesConfig
 
@@ -105,8 +107,7 @@ def wrap_lora(model: Any, settings: LoraSettings) -> Any:
     missing = [name for name in settings.target_modules if name not in available]
     if missing:
         raise ConfigError(
-            f"lora: the model has no module(s) {', '.join(missing)}; "
-            f"its linear modules are: {', '.join(available)}"
+            f"lora: the model has no module(s) {', '.join(missing)}; its linear modules are: {', '.join(available)}"
         )
     config = LoraConfig(
         r=settings.r,

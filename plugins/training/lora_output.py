@@ -32,14 +32,18 @@ def prepare_folder(out_dir: Path, identity: Mapping[str, Any], resume: bool, ove
         if overwrite:
             shutil.rmtree(out_dir)
         elif recorded is None:
-            raise ConfigError(f"lora: output folder {out_dir} is not empty and holds no training run; pass --overwrite to replace it")
+            raise ConfigError(
+                f"lora: output folder {out_dir} is not empty and holds no training run; pass --overwrite to replace it"
+            )
         elif recorded != key:
             raise ConfigError(
                 f"lora: output folder {out_dir} holds a different run (other base, data or settings); "
                 "pass --overwrite to replace it, or choose another --out"
             )
         elif not resume:
-            raise ConfigError(f"lora: output folder {out_dir} already holds this run; pass --resume to continue it or --overwrite")
+            raise ConfigError(
+                f"lora: output folder {out_dir} already holds this run; pass --resume to continue it or --overwrite"
+            )
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out_dir / RUN_FILE, {"fingerprint": key, "identity": dict(identity)})
     return key
@@ -58,10 +62,11 @@ def _recorded_key(out_dir: Path) -> str | None:
 def last_good_checkpoint(out_dir: Path) -> Path | None:
     """The newest checkpoint whose trainer state was written (the Trainer writes it last)."""
     complete = [
-        path for path in out_dir.glob(f"{CHECKPOINT_PREFIX}*")
-        if path.name[len(CHECKPOINT_PREFIX):].isdigit() and (path / "trainer_state.json").is_file()
+        path
+        for path in out_dir.glob(f"{CHECKPOINT_PREFIX}*")
+        if path.name[len(CHECKPOINT_PREFIX) :].isdigit() and (path / "trainer_state.json").is_file()
     ]
-    return max(complete, key=lambda p: int(p.name[len(CHECKPOINT_PREFIX):]), default=None)
+    return max(complete, key=lambda p: int(p.name[len(CHECKPOINT_PREFIX) :]), default=None)
 
 
 def write_log(out_dir: Path, history: Iterable[Mapping[str, Any]]) -> None:

@@ -14,9 +14,16 @@ from plugins.training.lora_settings import LoraSettings
 def training_arguments(settings: LoraSettings, out_dir: Path, precision: str, device: str) -> Any:
     from transformers import TrainingArguments
 
-    per_step = {"save_strategy": "steps", "eval_strategy": "steps", "save_steps": settings.save_steps,
-                "eval_steps": settings.save_steps} if settings.save_steps else {
-                "save_strategy": "epoch", "eval_strategy": "epoch"}
+    per_step = (
+        {
+            "save_strategy": "steps",
+            "eval_strategy": "steps",
+            "save_steps": settings.save_steps,
+            "eval_steps": settings.save_steps,
+        }
+        if settings.save_steps
+        else {"save_strategy": "epoch", "eval_strategy": "epoch"}
+    )
     best_metric = "eval_loss" if settings.selection == "loss" else "eval_weighted_f1"
     return TrainingArguments(
         output_dir=str(out_dir),
@@ -47,11 +54,15 @@ def choice_logprobs(model: Any, tokenizer: Any, record: Record, max_length: int)
     """Sum of log-probs of each choice's tokens after the prompt (the same encoding as training)."""
     import torch
 
-    rows = [tokenize_record(Record(record.example, record.context, choice, {}), tokenizer, max_length, False)
-            for choice in record.answer_map]
+    rows = [
+        tokenize_record(Record(record.example, record.context, choice, {}), tokenizer, max_length, False)
+        for choice in record.answer_map
+    ]
     # tokenize_record appends EOS to the answer (the context is cut as in training); a choice is scored without it.
-    rows = [{"input_ids": r["input_ids"][:-1], "labels": r["labels"][:-1]} if tokenizer.eos_token_id is not None
-            else r for r in rows]
+    rows = [
+        {"input_ids": r["input_ids"][:-1], "labels": r["labels"][:-1]} if tokenizer.eos_token_id is not None else r
+        for r in rows
+    ]
     width = max(len(r["input_ids"]) for r in rows)
     device = next(model.parameters()).device
     ids = torch.full((len(rows), width), tokenizer.pad_token_id, dtype=torch.long)
@@ -93,7 +104,10 @@ def trainer_class(dev_records: Sequence[Record], tokenizer: Any, settings: LoraS
         def evaluate(self, *args: Any, **kwargs: Any) -> dict[str, float]:
             output = super().evaluate(*args, **kwargs)
             if settings.selection == "f1":
-                extra = {f"eval_{k}": v for k, v in dev_scores(self.model, tokenizer, dev_records, settings.max_length).items()}
+                extra = {
+                    f"eval_{k}": v
+                    for k, v in dev_scores(self.model, tokenizer, dev_records, settings.max_length).items()
+                }
                 output.update(extra)
                 self.log(extra)
             return output
@@ -116,8 +130,14 @@ def callbacks(out_dir: Path, console: Any = None) -> list[Any]:
         def on_train_begin(self, args, state, control, **kwargs):
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self.progress = Progress(TextColumn("training"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                                     TextColumn("{task.fields[loss]}"), TimeRemainingColumn(), console=console)
+            self.progress = Progress(
+                TextColumn("training"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TextColumn("{task.fields[loss]}"),
+                TimeRemainingColumn(),
+                console=console,
+            )
             self.progress.start()
             self.task = self.progress.add_task("train", total=state.max_steps, completed=state.global_step, loss="")
 

@@ -14,8 +14,10 @@ from harness.types import RunResult, frozen_mapping
 
 def fake_checkpoint(folder: Path, window: str = "5", descriptions: str = "on") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    record = {"prompt": {"name": "zero-shot", "options": {"window": window, "descriptions": descriptions}},
-              "tasks": [{"name": "meld", "options": {}}]}
+    record = {
+        "prompt": {"name": "zero-shot", "options": {"window": window, "descriptions": descriptions}},
+        "tasks": [{"name": "meld", "options": {}}],
+    }
     (folder / "dialoguellm.json").write_text(json.dumps(record))
     return folder
 
@@ -56,7 +58,9 @@ def test_ablate_runs_every_variant_on_every_task_and_tabulates(tmp_path):
     assert len(seen) == 8 and all(spec.limit == 3 for spec in seen)
     table = training.ablation_table(rows)
     assert list(table.index) == ["full", "no-context", "no-descriptions", "no-lora"]
-    assert table.loc["full", "meld"] == pytest.approx(60.0) and table.loc["no-context", "iemocap"] == pytest.approx(50.0)
+    assert table.loc["full", "meld"] == pytest.approx(60.0) and table.loc["no-context", "iemocap"] == pytest.approx(
+        50.0
+    )
 
 
 def test_missing_checkpoint_record_and_unknown_trainer_are_clear(tmp_path):

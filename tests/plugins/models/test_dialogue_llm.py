@@ -33,8 +33,8 @@ def make_model(checkpoint: Path, **options: str):
 
 
 def test_save_then_load_gives_the_trained_models_predictions(checkpoint, prompts):
-    from transformers import AutoModelForCausalLM
     from peft import PeftModel
+    from transformers import AutoModelForCausalLM
 
     from plugins.training.lora_data import build_records, make_strategy
     from plugins.training.lora_run import choice_logprobs
@@ -88,8 +88,14 @@ def test_end_to_end_run_through_the_pipeline(checkpoint, tmp_path):
     from harness.types import RunSpec, frozen_mapping
     from tests.conftest import real_data_root
 
-    spec = RunSpec(task="meld", prompt="zero-shot", model=f"dialoguellm:{checkpoint}", split="dev", limit=5,
-                   prompt_args=frozen_mapping({"window": "0"}))
+    spec = RunSpec(
+        task="meld",
+        prompt="zero-shot",
+        model=f"dialoguellm:{checkpoint}",
+        split="dev",
+        limit=5,
+        prompt_args=frozen_mapping({"window": "0"}),
+    )
     result, folder = pipeline.run(spec, data_dir=real_data_root(), results_dir=tmp_path)
     assert result.n == 5 and result.n_unparsed == 0
     assert result.extra["model_info"]["checkpoint"] == str(checkpoint)

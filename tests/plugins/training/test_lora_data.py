@@ -27,10 +27,16 @@ def examples():
     return meld().examples("train")[:12]
 
 
-def test_training_prompt_is_the_evaluation_prompt_up_to_the_answer(tokenizer, examples):
-    strategy = lora_data.make_strategy("zero-shot", {"window": "3"})
+@pytest.mark.parametrize("prompt, options", [("zero-shot", {"window": "3"}),
+                                             ("zero-shot", {"window": "3", "template": "dialoguellm"}),
+                                             ("k-shot", {"k": "2", "template": "dialoguellm"})])
+def test_training_prompt_is_the_evaluation_prompt_up_to_the_answer(tokenizer, examples, prompt, options):
+    strategy = lora_data.make_strategy(prompt, options)
+    strategy.prepare(meld(), 0)
     records = lora_data.build_records(strategy, examples, tokenizer)
-    evaluation = lora_data.make_strategy("zero-shot", {"window": "3"}).build(examples)
+    evaluation_strategy = lora_data.make_strategy(prompt, options)
+    evaluation_strategy.prepare(meld(), 0)
+    evaluation = evaluation_strategy.build(examples)
     for record, prompt in zip(records, evaluation):
         assert record.context.encode() == prompt.text.encode()
         assert prompt.answer_map[record.answer] == record.example.gold
@@ -79,7 +85,9 @@ text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))
 @given(context=text, answer=text.filter(lambda s: s.strip()))
 def test_encode_pair_splits_as_lm_eval_does(tokenizer, context, answer):
     context_ids, answer_ids = lora_data.encode_pair(tokenizer, context, answer)
-    whole = tokenizer(context.rstrip() + context[len(context.rstrip()):] + answer, add_special_tokens=False)["input_ids"]
+    whole = tokenizer(context.rstrip() + context[len(context.rstrip()) :] + answer, add_special_tokens=False)[
+        "input_ids"
+    ]
     assert context_ids == tokenizer(context.rstrip(), add_special_tokens=False)["input_ids"]
-    assert answer_ids == whole[len(context_ids):]
+    assert answer_ids == whole[len(context_ids) :]
     assert (context_ids, answer_ids) == backend.encode_pair(tokenizer, context, answer)

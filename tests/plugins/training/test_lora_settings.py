@@ -18,8 +18,16 @@ def test_defaults_follow_the_public_dialoguellm_code():
 
 
 def test_string_options_are_converted_and_prompt_options_routed():
-    settings = parse_settings({"r": "16", "lr": "1e-4", "loss_on_prompt": "on", "target_modules": "q_proj, k_proj",
-                               "prompt.window": "0", "prompt.template": "dialoguellm"})
+    settings = parse_settings(
+        {
+            "r": "16",
+            "lr": "1e-4",
+            "loss_on_prompt": "on",
+            "target_modules": "q_proj, k_proj",
+            "prompt.window": "0",
+            "prompt.template": "dialoguellm",
+        }
+    )
     assert settings.r == 16 and settings.lr == 1e-4 and settings.loss_on_prompt is True
     assert settings.target_modules == ("q_proj", "k_proj")
     assert dict(settings.prompt_options) == {"window": "0", "template": "dialoguellm"}

@@ -50,12 +50,20 @@ def test_trained_adapter_scores_the_training_labels_better_than_the_base(checkpo
 
 
 def test_checkpoint_folder_holds_adapter_record_log_and_curve(checkpoint):
-    for name in ("adapter_model.safetensors", "adapter_config.json", "dialoguellm.json", "training_log.csv", "loss_curve.png"):
+    for name in (
+        "adapter_model.safetensors",
+        "adapter_config.json",
+        "dialoguellm.json",
+        "training_log.csv",
+        "loss_curve.png",
+    ):
         assert (checkpoint / name).is_file(), name
     record = json.loads((checkpoint / "dialoguellm.json").read_text())
     assert record["settings"]["r"] == 8 and record["settings"]["alpha"] == 64
-    assert record["prompt"] == {"name": "zero-shot", "options": {"window": "0", "speakers": "on", "descriptions": "off"}} \
+    assert (
+        record["prompt"] == {"name": "zero-shot", "options": {"window": "0", "speakers": "on", "descriptions": "off"}}
         or record["prompt"]["options"]["window"] == "0"
+    )
     assert any(path.endswith("train_sent_emo.csv") for path in record["data_sha256"])
     assert all(len(digest) == 64 for digest in record["data_sha256"].values())
     assert [epoch["epoch"] for epoch in record["epochs"]] == [1, 2, 3]
