@@ -76,7 +76,7 @@ def write_log(out_dir: Path, history: Iterable[Mapping[str, Any]]) -> None:
         writer = csv.DictWriter(handle, fieldnames=LOG_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for entry in history:
-            if "loss" in entry or "eval_loss" in entry:
+            if any(column in entry for column in LOG_COLUMNS[2:]):
                 writer.writerow({column: entry.get(column, "") for column in LOG_COLUMNS})
     tmp.replace(out_dir / LOG_FILE)
 
