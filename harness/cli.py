@@ -206,3 +206,7 @@ main.add_command(data)
 from harness import cli_train  # noqa: E402  (train/ablate kept in their own module)
 
 main.add_command(cli_train.train); main.add_command(cli_train.ablate)  # noqa: E702
+
+from harness.cli_export import export  # noqa: E402  (commands in their own modules keep merges trivial)
+
+main.add_command(export)

@@ -142,7 +142,7 @@ def to_prediction(
 ) -> Prediction:
     """Read a completion: scores win over text (argmax cannot be unparseable)."""
     example = prompt.example
-    extra: dict = {}
+    extra: dict = dict(completion.meta)
     if completion.choice_logprobs:
         scores = completion.choice_logprobs
         best = max(scores, key=lambda choice: scores[choice])

@@ -80,6 +80,8 @@ class Completion:
     example_id: str
     text: str | None = None
     choice_logprobs: Mapping[str, float] | None = None
+    #: per-answer facts a reader of predictions.jsonl needs (e.g. truncated_tokens)
+    meta: Mapping[str, Any] = field(default_factory=frozen_mapping)
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,12 @@ CORPUS = [
 ]
 
 
-def train_tokenizer(corpus: Iterable[str] = CORPUS, vocab_size: int = 400):
-    """A byte-level BPE tokenizer with LLaMA-like special tokens, as a PreTrainedTokenizerFast."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+def train_tokenizer(corpus: Iterable[str] = CORPUS, vocab_size: int = 400, add_bos: bool = False):
+    """A byte-level BPE tokenizer with LLaMA-like special tokens, as a PreTrainedTokenizerFast.
+
+    With add_bos it puts <s> before every text by default, as LLaMA's tokenizer does.
+    """
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
     core = Tokenizer(models.BPE(unk_token=None))
@@ -32,6 +35,9 @@ def train_tokenizer(corpus: Iterable[str] = CORPUS, vocab_size: int = 400):
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     core.train_from_iterator(list(corpus), trainer)
+    if add_bos:
+        bos = ("<s>", core.token_to_id("<s>"))
+        core.post_processor = processors.TemplateProcessing(single="<s> $A", pair="<s> $A <s> $B", special_tokens=[bos])
     return PreTrainedTokenizerFast(
         tokenizer_object=core, bos_token="<s>", eos_token="</s>", unk_token="<unk>"
     )
@@ -45,12 +51,13 @@ def build_tiny_llama(
     heads: int = 4,
     seed: int = 0,
     with_pad: bool = True,
+    add_bos: bool = False,
 ) -> Path:
     """Write a random tiny LlamaForCausalLM plus tokenizer to `folder`; returns the folder."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    tokenizer = train_tokenizer()
+    tokenizer = train_tokenizer(add_bos=add_bos)
     if with_pad:
         tokenizer.pad_token = tokenizer.eos_token
     config = LlamaConfig(
@@ -70,4 +77,41 @@ def build_tiny_llama(
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
+    return folder
+
+
+def train_to_answer(folder: Path, prompts: list[str], answer: str, *, steps: int = 12, lr: float = 5e-2) -> Path:
+    """Fine-tune the tiny model saved in `folder` to say `answer` then EOS after every prompt.
+
+    Encoded as the `hf` model and lm-eval encode a text prompt by default (the tokenizer's own
+    special tokens), the answer being the tokens of prompt+answer after the prompt's own tokens.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+    rows = []
+    for prompt in prompts:
+        context = tokenizer(prompt)["input_ids"]
+        whole = tokenizer(prompt + answer)["input_ids"]
+        rows.append((whole + [tokenizer.eos_token_id], len(context)))
+    width = max(len(ids) for ids, _ in rows)
+    ids = torch.full((len(rows), width), tokenizer.pad_token_id, dtype=torch.long)
+    labels = torch.full((len(rows), width), -100, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for row, (seq, answer_from) in enumerate(rows):
+        ids[row, : len(seq)] = torch.tensor(seq)
+        mask[row, : len(seq)] = 1
+        labels[row, answer_from : len(seq)] = torch.tensor(seq[answer_from:])
+    torch.manual_seed(0)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    for _ in range(steps):
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    model.eval()
+    model.save_pretrained(folder)
     return folder

@@ -1,0 +1,117 @@
+"""Model `lm-eval`: any lm-evaluation-harness backend (hf, vllm, local-completions, ...) behind our interface."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from harness.errors import ConfigError
+from harness.hookspecs import hookimpl
+from harness.interfaces import Model, Task
+from harness.types import Completion, Prompt, frozen_mapping
+from plugins.models.hf_causal import choice_of, parse_stops, positive_int
+
+# Backends whose model_args name the weights `pretrained=`; API backends use `model=`.
+PRETRAINED_BACKENDS = ("hf", "hf-auto", "huggingface", "vllm", "sglang", "hf-multimodal", "vllm-vlm")
+
+
+def merged_model_args(backend: str, model_args: str, target: str | None) -> str:
+    """The user's model_args string, with the -m lm-eval:TARGET part added under the right key."""
+    if not target:
+        return model_args
+    key = "pretrained" if backend in PRETRAINED_BACKENDS else "model"
+    if f"{key}=" in model_args:
+        raise ConfigError(f"lm-eval: give the model either as -m lm-eval:{target} or as {key}= in model_args, not both")
+    return ",".join(part for part in (f"{key}={target}", model_args) if part)
+
+
+def to_instances(request_type: str, arguments: Sequence[tuple]) -> list[Any]:
+    from lm_eval.api.instance import Instance
+
+    return [Instance(request_type=request_type, doc={}, arguments=args, idx=i) for i, args in enumerate(arguments)]
+
+
+class LmEvalModel(Model):
+    """Turns our Prompts into lm-eval loglikelihood (score) or generate_until (generate) requests."""
+
+    name = "lm-eval"
+    description = "any lm-evaluation-harness backend: backend=hf|vllm|local-completions, model_args=k=v,..."
+
+    def __init__(self, target: str | None = None, backend: str = "hf", model_args: str = "",
+                 mode: str = "generate", batch_size: str = "8", device: str = "",
+                 max_new_tokens: str = "10", stop: str = r"\n", **options: str):
+        super().__init__(target=target or "", backend=backend, model_args=model_args, mode=mode,
+                         batch_size=batch_size, device=device, max_new_tokens=max_new_tokens, stop=stop, **options)
+        if options:
+            raise ConfigError(f"lm-eval: unknown option(s) {', '.join(sorted(options))}")
+        self.backend = backend
+        self.model_args = merged_model_args(backend, model_args, target)
+        if not self.model_args:
+            raise ConfigError("lm-eval: no model given; use -m lm-eval:PATH or model_args=pretrained=PATH")
+        self.answer_mode = choice_of("mode", mode, ("generate", "score"))
+        self.batch_size = positive_int("batch_size", batch_size)
+        self.device = device
+        self.max_new_tokens = positive_int("max_new_tokens", max_new_tokens)
+        self.stop = parse_stops(stop)
+        self.lm: Any = None
+        self.renderings: set[str] = set()
+
+    def prepare(self, task: Task, seed: int) -> None:
+        if self.lm is not None:
+            return
+        from lm_eval.api.registry import get_model
+
+        try:
+            model_class = get_model(self.backend)
+        except ValueError as exc:
+            raise ConfigError(f"lm-eval: unknown backend {self.backend!r}: {exc}") from None
+        extra = {"batch_size": self.batch_size}
+        if self.device:
+            extra["device"] = self.device
+        try:
+            self.lm = model_class.create_from_arg_string(self.model_args, extra)
+        except (OSError, ValueError, TypeError) as exc:
+            raise ConfigError(f"lm-eval: backend {self.backend!r} failed to load ({self.model_args}): {exc}") from None
+
+    def render(self, prompt: Prompt) -> str:
+        if prompt.text is not None:
+            self.renderings.add("text")
+            return prompt.text
+        history = [{"role": role, "content": content} for role, content in prompt.messages or ()]
+        try:
+            text = self.lm.apply_chat_template(history)
+            self.renderings.add("chat-template")
+            return text
+        except (AttributeError, NotImplementedError, TypeError, ValueError):
+            self.renderings.add("plain-chat")
+            return "\n\n".join(f"{m['role']}: {m['content']}" for m in history) + "\n\nassistant:"
+
+    def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
+        if self.lm is None:
+            raise ConfigError("lm-eval: predict called before prepare")
+        if not prompts:
+            return []
+        contexts = [self.render(prompt) for prompt in prompts]
+        if self.answer_mode == "score":
+            return self.score(prompts, contexts)
+        settings = {"until": list(self.stop), "max_gen_toks": self.max_new_tokens, "do_sample": False}
+        texts = self.lm.generate_until(to_instances("generate_until", [(c, settings) for c in contexts]))
+        return [Completion(p.example.example_id, text=t) for p, t in zip(prompts, texts)]
+
+    def score(self, prompts: Sequence[Prompt], contexts: Sequence[str]) -> list[Completion]:
+        pairs = [(context, choice) for prompt, context in zip(prompts, contexts) for choice in prompt.choices]
+        results = iter(self.lm.loglikelihood(to_instances("loglikelihood", pairs)))
+        completions = []
+        for prompt in prompts:
+            scores = {choice: float(next(results)[0]) for choice in prompt.choices}
+            completions.append(Completion(prompt.example.example_id, choice_logprobs=frozen_mapping(scores)))
+        return completions
+
+    def info(self) -> dict[str, Any]:
+        info = dict(self.options)
+        info.update({"model_args": self.model_args, "renderings": sorted(self.renderings)})
+        return info
+
+
+@hookimpl
+def ercbench_register_models(register):
+    register(LmEvalModel)

@@ -1,0 +1,53 @@
+"""The `lm-eval` model: lm-evaluation-harness's hf backend behind our interface agrees with our `hf` model."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.errors import ConfigError
+from plugins.models.hf_causal import HFCausal
+from plugins.models.lm_eval_backend import LmEvalModel, merged_model_args
+
+
+def prepared(model):
+    model.prepare(None, 0)
+    return model
+
+
+def test_hf_backend_log_probs_equal_ours(tiny_llama, meld_prompts):
+    ours = prepared(HFCausal(target=str(tiny_llama), mode="score")).predict(meld_prompts)
+    lm_eval = prepared(LmEvalModel(target=str(tiny_llama), mode="score", model_args="dtype=float32", device="cpu"))
+    theirs = lm_eval.predict(meld_prompts)
+    worst = max(
+        abs(mine.choice_logprobs[choice] - other.choice_logprobs[choice])
+        for mine, other in zip(ours, theirs)
+        for choice in mine.choice_logprobs
+    )
+    assert worst <= 1e-4
+
+
+def test_generate_until_reads_the_trained_answer(joy_llama, meld_prompts):
+    model = prepared(LmEvalModel(target=str(joy_llama), model_args="dtype=float32", device="cpu", max_new_tokens="4"))
+    assert [c.text.strip() for c in model.predict(meld_prompts)] == ["joy"] * len(meld_prompts)
+
+
+def test_model_args_take_the_target_under_the_backend_key():
+    assert merged_model_args("hf", "dtype=float32", "/m") == "pretrained=/m,dtype=float32"
+    assert merged_model_args("local-completions", "base_url=http://x", "gpt") == "model=gpt,base_url=http://x"
+    assert merged_model_args("vllm", "pretrained=/m", None) == "pretrained=/m"
+    with pytest.raises(ConfigError, match="not both"):
+        merged_model_args("hf", "pretrained=/a", "/b")
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [({}, "no model given"), ({"target": "m", "mode": "x"}, "mode must be"), ({"target": "m", "foo": "1"}, "unknown")],
+)
+def test_bad_options(options, message):
+    with pytest.raises(ConfigError, match=message):
+        LmEvalModel(**options)
+
+
+def test_unknown_backend_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown backend"):
+        prepared(LmEvalModel(target="m", backend="no-such-backend"))

@@ -1,0 +1,166 @@
+"""Label scoring: lm-eval tokenisation, and every fast path equal to the naive loop."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from harness.errors import ConfigError  # noqa: E402
+from plugins.models.scoring import (  # noqa: E402
+    encode_pair,
+    encode_request,
+    score_choices,
+    score_choices_naive,
+    score_choices_padded,
+)
+from tests.tinymodels import build_tiny_llama  # noqa: E402
+
+LABELS = (" neutral", " joy", " surprise", " anger", " sadness", " disgust", " fear")
+TOLERANCE = 1e-4
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    folder = build_tiny_llama(tmp_path_factory.mktemp("tiny"), hidden=32, layers=2, heads=4)
+    model = transformers.AutoModelForCausalLM.from_pretrained(folder, torch_dtype=torch.float32)
+    model.eval()
+    tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
+    # A tiny model gains nothing from threads, and on a shared CI runner they only contend.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield model, tokenizer
+    torch.set_num_threads(threads)
+
+
+def dialogue_requests(n: int = 6):
+    """Consecutive prompts of one dialogue: each context extends the previous one."""
+    turns = [
+        "Ross: Oh my God, you're pregnant?",
+        "Rachel: I can't believe it!",
+        "Monica: That's amazing.",
+        "Joey: You forgot to pick me up again.",
+        "Chandler: I'm so sorry, work ran late.",
+        "Phoebe: Please select the emotional label.",
+    ]
+    head = "Classify the emotion of the target utterance in this conversation.\nContext:\n"
+    return [(head + "\n".join(turns[: i + 1]) + "\nAnswer:", LABELS) for i in range(n)]
+
+
+def assert_close(fast, slow):
+    assert len(fast) == len(slow)
+    for got, want in zip(fast, slow):
+        assert got.keys() == want.keys()
+        for choice in want:
+            assert abs(got[choice] - want[choice]) <= TOLERANCE, (choice, got[choice], want[choice])
+
+
+def test_encode_pair_moves_trailing_spaces_to_the_continuation(tiny):
+    _, tokenizer = tiny
+    context, continuation = encode_pair(tokenizer, "Answer: ", "joy")
+    assert context == tokenizer.encode("Answer:", add_special_tokens=False)
+    assert tokenizer.decode(continuation) == " joy"
+
+
+def test_encode_pair_empty_context_uses_bos(tiny):
+    _, tokenizer = tiny
+    context, continuation = encode_pair(tokenizer, "", "joy")
+    assert context == [tokenizer.bos_token_id]
+    assert continuation == tokenizer.encode("joy", add_special_tokens=False)
+
+
+def test_encode_request_refuses_empty_choice_list(tiny):
+    _, tokenizer = tiny
+    with pytest.raises(ConfigError):
+        encode_request(tokenizer, "Answer:", [])
+
+
+def test_naive_matches_the_models_own_loss(tiny):
+    """An independent check of the reference: HF's loss over the continuation tokens only."""
+    model, tokenizer = tiny
+    context, choice = "Target utterance: I can't believe it!\nAnswer:", " surprise"
+    encoded = encode_request(tokenizer, context, [choice])
+    tokens = torch.tensor([encoded.sequence(0)])
+    labels = tokens.clone()
+    labels[0, : len(encoded.context)] = -100
+    with torch.no_grad():
+        loss = model(input_ids=tokens, labels=labels).loss
+    expected = -float(loss) * len(encoded.continuations[0])
+    got = score_choices_naive(model, tokenizer, [(context, [choice])])[0][choice]
+    assert abs(got - expected) <= TOLERANCE
+
+
+def test_batched_equals_naive(tiny):
+    model, tokenizer = tiny
+    requests = dialogue_requests()
+    padded = score_choices_padded(model, tokenizer, requests, batch_size=5)
+    assert_close(padded, score_choices_naive(model, tokenizer, requests))
+
+
+@pytest.mark.parametrize("max_tokens", [8, 64, 4096])
+@pytest.mark.parametrize("reuse_prefix", [True, False])
+def test_packed_equals_naive(tiny, max_tokens, reuse_prefix):
+    model, tokenizer = tiny
+    requests = dialogue_requests() + [("", LABELS), ("Answer: ", (" joy", "joy", " joyful"))]
+    fast = score_choices(model, tokenizer, requests, max_tokens=max_tokens, reuse_prefix=reuse_prefix)
+    assert_close(fast, score_choices_naive(model, tokenizer, requests))
+
+
+def test_same_numbers_and_tokens_as_lm_eval(tiny):
+    """lm-evaluation-harness's HF backend on the same model object is the definition we follow."""
+    pytest.importorskip("lm_eval")
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.huggingface import HFLM
+
+    model, tokenizer = tiny
+    lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=4, device="cpu")
+    requests = dialogue_requests(3) + [("Answer: ", (" joy", "joy", "\nfear")), ("", LABELS[:3])]
+    for context, choices in requests:
+        for choice in choices:
+            ours = encode_request(tokenizer, context, [choice])
+            theirs = lm._encode_pair(context, choice) if context else None
+            if theirs:
+                assert (list(ours.context), list(ours.continuations[0])) == (theirs[0], theirs[1])
+    instances = [
+        Instance(request_type="loglikelihood", doc={}, arguments=(context, choice), idx=i)
+        for context, choices in requests
+        for i, choice in enumerate(choices)
+    ]
+    expected = iter(value for value, _ in lm.loglikelihood(instances, disable_tqdm=True))
+    want = [{choice: next(expected) for choice in choices} for _, choices in requests]
+    assert_close(score_choices(model, tokenizer, requests, max_tokens=64), want)
+
+
+WORDS = st.sampled_from(["joy", "fear", "Ross:", "Answer:", "I", "can't", "\n", "sad", "ness", "?", "o"])
+TEXT = st.lists(WORDS, min_size=1, max_size=12).map(" ".join)
+
+
+@st.composite
+def request_lists(draw):
+    """Consecutive requests whose contexts share a random prefix, as a dialogue's prompts do."""
+    head = "Q: " + draw(TEXT)
+    contexts = draw(st.lists(st.one_of(st.just(""), TEXT), min_size=1, max_size=4))
+    choices = draw(st.lists(TEXT, min_size=1, max_size=4, unique=True))
+    trailing = draw(st.sampled_from(["", " ", "\n"]))
+    return [(head + " " + tail + trailing, choices) for tail in contexts]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(requests=request_lists(), max_tokens=st.integers(1, 80), reuse=st.booleans())
+def test_packed_equals_naive_on_random_requests(tiny, requests, max_tokens, reuse):
+    model, tokenizer = tiny
+    fast = score_choices(model, tokenizer, requests, max_tokens=max_tokens, reuse_prefix=reuse)
+    assert_close(fast, score_choices_naive(model, tokenizer, requests))
+
+
+@pytest.mark.parametrize("request_", [(" \n", ["joy"]), ("Answer:", ["joy", "joy"]), ("Answer:", [""])])
+def test_bad_requests_are_config_errors(tiny, request_):
+    _, tokenizer = tiny
+    with pytest.raises(ConfigError):
+        encode_request(tokenizer, *request_)
