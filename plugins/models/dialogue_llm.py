@@ -17,6 +17,7 @@ from plugins.models import dialogue_llm_backend as backend
 RECORD_FILE = "dialoguellm.json"
 PROMPT_PREFIX = "prompt."
 MODES = ("score", "generate")
+BACKENDS = ("own", "hf")
 
 
 def on_off(name: str, value: str) -> bool:
@@ -67,6 +68,7 @@ class DialogueLLM(Model):
         device: str = "auto",
         max_new_tokens: str = "10",
         max_length: str = "",
+        backend: str = "own",
         **options: str,
     ):
         super().__init__(
@@ -79,6 +81,7 @@ class DialogueLLM(Model):
             device=device,
             max_new_tokens=max_new_tokens,
             max_length=max_length,
+            backend=backend,
             **options,
         )
         unknown = sorted(key for key in options if not key.startswith(PROMPT_PREFIX))
@@ -86,7 +89,12 @@ class DialogueLLM(Model):
             raise ConfigError(f"dialoguellm: unknown option(s) {', '.join(unknown)} (prompt overrides: prompt.K=V)")
         if mode not in MODES:
             raise ConfigError(f"dialoguellm: mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if backend not in BACKENDS:
+            raise ConfigError(f"dialoguellm: backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         self.answer_mode = mode
+        # own: scoring encoded exactly as training; hf: the registry's `hf` model (fast scoring, adapter merged)
+        self.backend = backend
+        self.delegate: Any = None
         self.folder, self.record = read_record(target)
         self.merge = on_off("merge", merge)
         self.use_adapter = on_off("adapter", adapter)
@@ -103,8 +111,28 @@ class DialogueLLM(Model):
     def prepare(self, task: Task, seed: int) -> None:
         self.strategy = default_registry().get("prompts", self.prompt_name).cls(**self.prompt_options)
         self.strategy.prepare(task, seed)
-        if self.model is None:
+        if self.model is None and self.backend == "hf":
+            self.delegate = self.hf_model()
+            self.delegate.prepare(task, seed)
+            self.model, self.tokenizer = self.delegate.model, self.delegate.tokenizer
+        elif self.model is None:
             self.model, self.tokenizer = self.load()
+
+    def hf_model(self) -> Model:
+        """The `hf` model plugin on the same base and adapter, found through the registry."""
+        adapter = str(self.folder) if self.use_adapter else ""
+        return (
+            default_registry()
+            .get("models", "hf")
+            .cls(
+                target=self.base,
+                adapter=adapter,
+                mode=self.answer_mode,
+                device=self.device,
+                max_new_tokens=str(self.max_new_tokens),
+                max_length=str(self.max_length),
+            )
+        )
 
     def load(self) -> tuple[Any, Any]:
         import torch
@@ -143,6 +171,10 @@ class DialogueLLM(Model):
         return list(zip(texts, rebuilt))
 
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
+        if self.delegate is not None:
+            mine = self.strategy.build([prompt.example for prompt in prompts])
+            answers = self.delegate.predict(mine)
+            return [self.translate(run, own, answer) for run, own, answer in zip(prompts, mine, answers)]
         own = self.own_prompts(prompts)
         if self.answer_mode == "score":
             return [self.score_one(run_prompt, text, mine) for run_prompt, (text, mine) in zip(prompts, own)]
@@ -153,9 +185,17 @@ class DialogueLLM(Model):
             self.read_answer(run_prompt, mine, answer) for run_prompt, (_, mine), answer in zip(prompts, own, answers)
         ]
 
+    def translate(self, run_prompt: Prompt, mine: Prompt, answer: Completion) -> Completion:
+        if answer.choice_logprobs:
+            return self.relabel(run_prompt, mine, dict(answer.choice_logprobs))
+        return self.read_answer(run_prompt, mine, answer.text or "")
+
     def score_one(self, run_prompt: Prompt, text: str, mine: Prompt) -> Completion:
         scores = backend.score_choices(self.model, self.tokenizer, text, mine.choices, self.max_length)
-        by_label = {mine.answer_map[choice]: value for choice, value in zip(mine.choices, scores)}
+        return self.relabel(run_prompt, mine, dict(zip(mine.choices, scores)))
+
+    def relabel(self, run_prompt: Prompt, mine: Prompt, scores: dict[str, float]) -> Completion:
+        by_label = {mine.answer_map[choice]: value for choice, value in scores.items()}
         # Report under the run prompt's choice strings so the harness reads them with its answer map.
         logprobs = {choice: by_label[label] for choice, label in run_prompt.answer_map.items() if label in by_label}
         return Completion(run_prompt.example.example_id, choice_logprobs=logprobs)
@@ -172,7 +212,8 @@ class DialogueLLM(Model):
             "fingerprint": self.record.get("fingerprint"),
             "base": self.base,
             "adapter": self.use_adapter,
-            "merge": self.merge,
+            "merge": self.merge or self.backend == "hf",
+            "backend": self.backend,
             "mode": self.answer_mode,
             "prompt": self.prompt_name,
             "prompt_options": dict(self.prompt_options),

@@ -115,3 +115,15 @@ def test_bad_options_are_config_errors(checkpoint, tmp_path):
         cls(target=str(checkpoint), mode="sample")
     with pytest.raises(ConfigError, match="does not exist"):
         make_model(checkpoint, base=str(tmp_path / "missing"))
+
+
+def test_the_hf_backend_scores_like_the_own_backend(checkpoint, prompts):
+    own = make_model(checkpoint, merge="on").predict(prompts)
+    # A long max_length: hf reserves room for choices differently, so only uncut prompts compare exactly.
+    own_long = make_model(checkpoint, merge="on", max_length="512").predict(prompts)
+    via_hf = make_model(checkpoint, backend="hf", max_length="512").predict(prompts)
+    assert own[0].choice_logprobs.keys() == via_hf[0].choice_logprobs.keys()
+    for a, b in zip(own_long, via_hf):
+        assert max(abs(a.choice_logprobs[k] - b.choice_logprobs[k]) for k in a.choice_logprobs) <= 1e-4
+    generated = make_model(checkpoint, backend="hf", mode="generate", max_new_tokens="3").predict(prompts[:2])
+    assert all(c.text is not None for c in generated)
