@@ -125,6 +125,16 @@ def worker_ours(args) -> dict:
     }
 
 
+def plain_rows(args, tokenizer) -> list[dict]:
+    """The usual hand-written recipe: tokenize prompt + answer + EOS, truncate on the right, labels = inputs."""
+    rows = []
+    for record in records(args.examples, tokenizer, args.window):
+        text = record.context + record.answer + tokenizer.eos_token
+        ids = tokenizer(text, truncation=True, max_length=args.max_length, add_special_tokens=False)["input_ids"]
+        rows.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": list(ids)})
+    return rows
+
+
 def worker_plain(args) -> dict:
     """What a user would write by hand: tokenizer(prompt + answer), full-sequence labels, Trainer + peft."""
     import torch
@@ -132,15 +142,7 @@ def worker_plain(args) -> dict:
     from transformers import AutoModelForCausalLM, AutoTokenizer, DataCollatorForSeq2Seq, Trainer, TrainingArguments
 
     tokenizer = AutoTokenizer.from_pretrained(args.base)
-    rows = []
-    for record in records(args.examples, tokenizer, args.window):
-        ids = tokenizer(
-            record.context + record.answer + tokenizer.eos_token,
-            truncation=True,
-            max_length=args.max_length,
-            add_special_tokens=False,
-        )["input_ids"]
-        rows.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": list(ids)})
+    rows = plain_rows(args, tokenizer)
     dtype = torch.bfloat16 if args.precision == "bf16" else torch.float32
     model = AutoModelForCausalLM.from_pretrained(args.base, dtype=dtype)
     model = get_peft_model(
@@ -175,39 +177,26 @@ def worker_plain(args) -> dict:
     }
 
 
-def worker_gpu(args) -> dict:
-    """Our LoRA wrapping and Trainer arguments on the big model: time per optimizer step at 4 x 256."""
+def random_rows(count: int, vocab: int) -> list[dict]:
+    """Fixed-length 256-token rows; the loss on the last 6 tokens, like a short answer."""
     import torch
-    from transformers import Trainer, TrainerCallback
 
-    from plugins.training import lora_data, lora_model, lora_run
-    from plugins.training.lora_settings import parse_settings
+    from plugins.training.lora_data import IGNORE
 
-    quantization = "8bit" if args.worker == "gpu-8bit" else "none"
-    settings = parse_settings(
-        {
-            "base": str(args.base),
-            "batch_size": "4",
-            "micro_batch_size": "4",
-            "max_length": "256",
-            "quantization": quantization,
-            "precision": "bf16",
-            "warmup_steps": "2",
-            "logging_steps": "1000",
-            "epochs": "1",
-        }
-    )
-    model = lora_model.wrap_lora(lora_model.load_base(settings, args.device, "bf16"), settings)
-    vocab = model.config.vocab_size
     generator = torch.Generator().manual_seed(0)
-    steps = args.steps + 3
     rows = []
-    for _ in range(4 * steps):
+    for _ in range(count):
         ids = torch.randint(3, vocab, (256,), generator=generator).tolist()
-        rows.append({"input_ids": ids, "labels": [lora_data.IGNORE] * 250 + ids[250:]})
-    times: list[float] = []
+        rows.append({"input_ids": ids, "labels": [IGNORE] * 250 + ids[250:]})
+    return rows
 
-    sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
+
+def step_clock(device: str, times: list[float]):
+    """A TrainerCallback appending the wall time of each optimizer step (GPU work included)."""
+    import torch
+    from transformers import TrainerCallback
+
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
 
     class StepClock(TrainerCallback):
         def on_step_begin(self, a, state, control, **kw):
@@ -218,17 +207,32 @@ def worker_gpu(args) -> dict:
             sync()
             times.append(time.perf_counter() - self.start)
 
+    return StepClock()
+
+
+def worker_gpu(args) -> dict:
+    """Our LoRA loading, wrapping and Trainer arguments on the big model: time per optimizer step at 4 x 256."""
+    from transformers import Trainer
+
+    from plugins.training import lora_data, lora_model, lora_run
+    from plugins.training.lora_settings import parse_settings
+
+    quantization = "8bit" if args.worker == "gpu-8bit" else "none"
+    options = dict(batch_size="4", micro_batch_size="4", max_length="256", precision="bf16", warmup_steps="2")
+    settings = parse_settings(
+        {"base": str(args.base), "quantization": quantization, "logging_steps": "1000", **options}
+    )
+    model = lora_model.wrap_lora(lora_model.load_base(settings, args.device, "bf16"), settings)
+    steps = args.steps + 3
     train_args = lora_run.training_arguments(settings, Path(tempfile.mkdtemp(dir=args.work)), "bf16", args.device)
     train_args.max_steps, train_args.save_strategy, train_args.eval_strategy = steps, "no", "no"
     train_args.load_best_model_at_end = False
-    trainer = Trainer(
-        model=model,
-        args=train_args,
-        train_dataset=rows,
-        data_collator=lora_data.PadCollator(0),
-        callbacks=[StepClock()],
-    )
-    trainer.train()
+    times: list[float] = []
+    rows = random_rows(4 * steps, model.config.vocab_size)
+    clock = step_clock(args.device, times)
+    Trainer(
+        model=model, args=train_args, train_dataset=rows, data_collator=lora_data.PadCollator(0), callbacks=[clock]
+    ).train()
     measured = sorted(times[3:])  # the first steps warm up kernels and the allocator
     return {"step_s": measured[len(measured) // 2], "peak_mb": peak_memory_mb(args.device), "steps": len(measured)}
 

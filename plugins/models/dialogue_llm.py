@@ -27,6 +27,12 @@ def on_off(name: str, value: str) -> bool:
     return lowered == "on"
 
 
+def one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(f"dialoguellm: {name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
 def positive(name: str, value: str) -> int:
     try:
         number = int(value)
@@ -72,32 +78,18 @@ class DialogueLLM(Model):
         **options: str,
     ):
         super().__init__(
-            target=target or "",
-            mode=mode,
-            merge=merge,
-            adapter=adapter,
-            base=base,
-            prompt=prompt,
-            device=device,
-            max_new_tokens=max_new_tokens,
-            max_length=max_length,
-            backend=backend,
+            **dict(target=target or "", mode=mode, merge=merge, adapter=adapter, base=base, prompt=prompt),
+            **dict(device=device, max_new_tokens=max_new_tokens, max_length=max_length, backend=backend),
             **options,
         )
         unknown = sorted(key for key in options if not key.startswith(PROMPT_PREFIX))
         if unknown:
             raise ConfigError(f"dialoguellm: unknown option(s) {', '.join(unknown)} (prompt overrides: prompt.K=V)")
-        if mode not in MODES:
-            raise ConfigError(f"dialoguellm: mode must be one of {', '.join(MODES)}, got {mode!r}")
-        if backend not in BACKENDS:
-            raise ConfigError(f"dialoguellm: backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-        self.answer_mode = mode
+        self.answer_mode = one_of("mode", mode, MODES)
         # own: scoring encoded exactly as training; hf: the registry's `hf` model (fast scoring, adapter merged)
-        self.backend = backend
-        self.delegate: Any = None
+        self.backend = one_of("backend", backend, BACKENDS)
         self.folder, self.record = read_record(target)
-        self.merge = on_off("merge", merge)
-        self.use_adapter = on_off("adapter", adapter)
+        self.merge, self.use_adapter = on_off("merge", merge), on_off("adapter", adapter)
         self.base = base or self.record["base"]
         self.device = device
         self.max_new_tokens = positive("max_new_tokens", max_new_tokens)
@@ -106,6 +98,7 @@ class DialogueLLM(Model):
         self.prompt_name = prompt or self.record["prompt"]["name"]
         overrides = {key[len(PROMPT_PREFIX) :]: value for key, value in options.items()}
         self.prompt_options = {**self.record["prompt"]["options"], **overrides}
+        self.delegate: Any = None
         self.model: Any = None
 
     def prepare(self, task: Task, seed: int) -> None:

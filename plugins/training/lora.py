@@ -73,9 +73,8 @@ class LoraTrainer(Trainer):
         self.run_training(trainer, out_dir, checkpoint)
         trainer.model.save_pretrained(out_dir, safe_serialization=True)
         tokenizer.save_pretrained(out_dir)
-        history = trainer.state.log_history
-        lora_output.write_log(out_dir, history)
-        lora_output.plot_losses(out_dir, history)
+        lora_output.write_log(out_dir, trainer.state.log_history)
+        lora_output.plot_losses(out_dir, trainer.state.log_history)
         record = {
             **identity,
             "fingerprint": key,
@@ -83,21 +82,28 @@ class LoraTrainer(Trainer):
             "n_train": len(train_records),
             "n_dev": len(dev_records),
             "seed": settings.seed,
-            "selection": {
-                "metric": settings.selection,
-                "best_checkpoint": trainer.state.best_model_checkpoint,
-                "best_value": trainer.state.best_metric,
-            },
             "resumed_from": str(checkpoint) if checkpoint else None,
-            "epochs": lora_output.epoch_metrics(history),
-            "global_steps": trainer.state.global_step,
-            "n_train_tokens": sum(len(row["input_ids"]) for row in trainer.train_dataset),
-            "train_runtime_s": next((e["train_runtime"] for e in reversed(history) if "train_runtime" in e), None),
+            **self.outcome(trainer),
             "duration_s": time.perf_counter() - started,
             "libraries": lora_output.library_versions(),
         }
         lora_output.write_record(out_dir, record)
         return record
+
+    def outcome(self, trainer: Any) -> dict[str, Any]:
+        """What the Trainer's state says about the run: selection, per-epoch metrics, steps, tokens, time."""
+        state, history = trainer.state, trainer.state.log_history
+        return {
+            "selection": {
+                "metric": self.settings.selection,
+                "best_checkpoint": state.best_model_checkpoint,
+                "best_value": state.best_metric,
+            },
+            "epochs": lora_output.epoch_metrics(history),
+            "global_steps": state.global_step,
+            "n_train_tokens": sum(len(row["input_ids"]) for row in trainer.train_dataset),
+            "train_runtime_s": next((e["train_runtime"] for e in reversed(history) if "train_runtime" in e), None),
+        }
 
     def make_trainer(self, tokenizer: Any, train_records: list, dev_records: list, out_dir: Path) -> Any:
         from transformers import PrinterCallback, set_seed
