@@ -199,6 +199,9 @@ def leaderboard_command(results_dir, sort_by, output_format, with_reported, pivo
     show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by)
 
 
-from harness.cli_export import export  # noqa: E402  (commands in their own modules keep merges trivial)
+# Command groups live in their own modules (registered after main is defined).
+from harness.cli_data import data  # noqa: E402
+from harness.cli_export import export  # noqa: E402
 
+main.add_command(data)
 main.add_command(export)

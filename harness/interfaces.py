@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
+from harness.descriptions import DescriptionSource
 from harness.types import Completion, Dialogue, Example, Prompt
 
 
@@ -14,16 +15,21 @@ class Task(ABC):
 
     Constructed with the data root (or None) and string options from the user.
     Subclasses set `name` and `labels`; `labels` may also be set in __init__
-    (e.g. inferred from a user's file).
+    (e.g. inferred from a user's file). The option `descriptions=PATH` is handled
+    here for every task: it attaches supplementary knowledge to the utterances.
     """
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
     labels: tuple[str, ...] = ()
+    #: options every task accepts, handled by this base class
+    common_options: ClassVar[tuple[str, ...]] = ("descriptions",)
 
     def __init__(self, data_dir: Path | None = None, **options: str):
         self.data_dir = data_dir
         self.options = dict(options)
+        path = options.get("descriptions")
+        self.description_source = DescriptionSource(path) if path else None
 
     @abstractmethod
     def splits(self) -> tuple[str, ...]:
@@ -36,7 +42,7 @@ class Task(ABC):
     def examples(self, split: str) -> list[Example]:
         """Every labelled utterance of a split, in order, as an Example in its dialogue."""
         examples = []
-        for dialogue in self.dialogues(split):
+        for dialogue in self.described_dialogues(split):
             for position, utterance in enumerate(dialogue.utterances):
                 if utterance.emotion is None:
                     continue
@@ -52,9 +58,22 @@ class Task(ABC):
                 )
         return examples
 
+    def described_dialogues(self, split: str) -> list[Dialogue]:
+        """`dialogues(split)` with the `descriptions=PATH` knowledge attached, if given."""
+        dialogues = self.dialogues(split)
+        if self.description_source is None:
+            return dialogues
+        return self.description_source.attach(dialogues, self.name, split)
+
     def info(self) -> dict[str, Any]:
         """Provenance for run.json: variant, input format, files read with sha256."""
         return {"name": self.name}
+
+    def descriptions_info(self) -> dict[str, Any]:
+        """Which descriptions file was attached (merged into run.json's task info)."""
+        if self.description_source is None:
+            return {}
+        return {"descriptions": self.description_source.info()}
 
 
 class PromptStrategy(ABC):

@@ -154,7 +154,7 @@ def run(
         n=len(rows),
         n_unparsed=sum(row["predicted"] is None for row in rows),
         plugins=plugin_versions(spec, registry),
-        task_info=frozen_mapping(parts.task.info()),
+        task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
         started=started.isoformat(),
         duration_s=time.perf_counter() - clock,
         extra=frozen_mapping(

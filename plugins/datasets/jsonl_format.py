@@ -17,11 +17,17 @@ def parse_line(path: Path, number: int, line: str) -> dict:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
         raise DataError(path, f"not valid JSON: {exc.msg}", number) from None
+    except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
+        raise DataError(path, f"not valid JSON: {type(exc).__name__}", number) from None
     if not isinstance(row, dict):
         raise DataError(path, "each line must be a JSON object", number)
     missing = [key for key in REQUIRED_KEYS if key not in row]
     if missing:
         raise DataError(path, f"missing key(s) {', '.join(missing)}", number)
+    if not isinstance(row["dialogue_id"], (str, int)) or isinstance(row["dialogue_id"], bool):
+        raise DataError(path, f"dialogue_id must be a string or integer, got {row['dialogue_id']!r}", number)
+    if row.get("description") is not None and not isinstance(row["description"], str):
+        raise DataError(path, f"description must be a string or null, got {row['description']!r}", number)
     if not isinstance(row["utt_index"], int) or isinstance(row["utt_index"], bool):
         raise DataError(path, f"utt_index must be an integer, got {row['utt_index']!r}", number)
     for key in ("split", "speaker", "text"):
@@ -46,9 +52,14 @@ def build_dialogues(
 ) -> list[Dialogue]:
     """The split's rows grouped by dialogue_id in first-seen order; labels checked when given."""
     grouped: dict[str, list[Utterance]] = {}
+    seen: set[tuple[str, int]] = set()
     for number, row in rows:
         if row["split"] != split:
             continue
+        key = (str(row["dialogue_id"]), row["utt_index"])
+        if key in seen:
+            raise DataError(path, f"utterance {key[1]} of dialogue {key[0]!r} appears twice in {split}", number)
+        seen.add(key)
         label = row["label"]
         if labels is not None and label is not None and label not in labels:
             raise DataError(path, f"unknown label {label!r} (expected one of {', '.join(labels)})", number)

@@ -1,39 +1,54 @@
-"""MELD (Poria et al., 2019): the official CSVs, 7 emotions; one dialogue per Dialogue_ID."""
+"""MELD (Poria et al., 2019): the official CSVs, 7 emotions or 3 sentiments; one dialogue per Dialogue_ID."""
 
 from __future__ import annotations
 
 import csv
 import io
 from pathlib import Path
+from typing import Callable
 
-from harness.datafiles import FileLedger, data_root
 from harness.errors import DataError
 from harness.hookspecs import hookimpl
-from harness.interfaces import Task
 from harness.types import Dialogue, Utterance
+from plugins.datasets.common import FileTask
+from plugins.datasets.mojibake import repair
+from plugins.datasets.options import flag
 
 EMOTIONS = ("neutral", "joy", "surprise", "anger", "sadness", "disgust", "fear")
+SENTIMENTS = ("neutral", "positive", "negative")
 COLUMNS = ("Utterance", "Speaker", "Emotion", "Dialogue_ID", "Utterance_ID")
 SPLIT_FILES = {
     "train": "train_sent_emo.csv",
     "dev": "dev_sent_emo.csv",
     "test": "test_sent_emo.csv",
 }
+MELD_COMMIT = "2d2011b409d3ca2d7e94460cd007d434b1d0a102"
+REMOTE_FILES = {
+    f"meld/{name}": (f"https://raw.githubusercontent.com/declare-lab/MELD/{MELD_COMMIT}/data/MELD/{name}", sha)
+    for name, sha in (
+        ("train_sent_emo.csv", "d2fa2d6529cf03cac2989efec05c9b27d8fd2f4c8fc5974c7ae88aa537fa02db"),
+        ("dev_sent_emo.csv", "2e89c6f8aa182d6f62f8c6331aece905ac7273ca4999660bfb5213e1d0370c1c"),
+        ("test_sent_emo.csv", "8d37103938f7067600839fe29d5a114a6cd1bcdafb75bec101e06464c5006888"),
+    )
+}
 
 
-def read_rows(path: Path, text: str) -> list[tuple[int, dict[str, str]]]:
+def read_rows(path: Path, text: str, columns: tuple[str, ...] = COLUMNS) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) pairs; the header must hold every column we read."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [column for column in COLUMNS if column not in (reader.fieldnames or ())]
-    if missing:
-        raise DataError(path, f"missing column(s) {', '.join(missing)}", 1)
-    rows = []
-    line = reader.line_num
-    for row in reader:
-        if None in row or any(row[column] is None for column in COLUMNS):
-            raise DataError(path, "row has the wrong number of fields", line + 1)
-        rows.append((line + 1, row))
+    try:
+        missing = [column for column in columns if column not in (reader.fieldnames or ())]
+        if missing:
+            raise DataError(path, f"missing column(s) {', '.join(missing)}", 1)
+        rows = []
         line = reader.line_num
+        for row in reader:
+            if None in row or any(row[column] is None for column in columns):
+                raise DataError(path, "row has the wrong number of fields", line + 1)
+            rows.append((line + 1, row))
+            line = reader.line_num
+    except csv.Error as exc:
+        raise DataError(path, f"not valid CSV: {exc}", reader.line_num) from None
     return rows
 
 
@@ -41,11 +56,16 @@ def to_int(path: Path, line: int, column: str, value: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise DataError(path, f"{column} is not an integer: {value!r}", line) from None
+        raise DataError(path, f"{column} is not an integer: {value[:40]!r}", line) from None
 
 
 def group_dialogues(
-    path: Path, split: str, rows: list[tuple[int, dict[str, str]]], label_column: str, labels: tuple[str, ...]
+    path: Path,
+    split: str,
+    rows: list[tuple[int, dict[str, str]]],
+    label_column: str,
+    labels: tuple[str, ...],
+    clean: Callable[[str], str] = lambda text: text,
 ) -> list[Dialogue]:
     """Rows sorted by (Dialogue_ID, Utterance_ID) become dialogues; Utterance_ID gaps are kept."""
     grouped: dict[int, list[Utterance]] = {}
@@ -56,7 +76,7 @@ def group_dialogues(
         dialogue_id = to_int(path, line, "Dialogue_ID", row["Dialogue_ID"])
         index = to_int(path, line, "Utterance_ID", row["Utterance_ID"])
         grouped.setdefault(dialogue_id, []).append(
-            Utterance(index=index, speaker=row["Speaker"], text=row["Utterance"], emotion=label)
+            Utterance(index=index, speaker=clean(row["Speaker"]), text=clean(row["Utterance"]), emotion=label)
         )
     return [
         Dialogue(str(dialogue_id), split, tuple(sorted(utterances, key=lambda u: u.index)))
@@ -64,40 +84,44 @@ def group_dialogues(
     ]
 
 
-class Meld(Task):
-    """MELD text, emotion labels (7 classes)."""
+class Meld(FileTask):
+    """MELD text, emotion labels (7 classes). fix_mojibake=on repairs cp1252 text of pre-2020 copies."""
 
     name = "meld"
-    description = "MELD, 7 emotions, official CSVs (data root: meld/*.csv)"
+    description = "MELD, 7 emotions, official CSVs (data root: meld/*.csv; option fix_mojibake=on|off)"
     labels = EMOTIONS
     label_column = "Emotion"
     variant = "meld"
+    folder_name = "meld"
+    option_names = ("fix_mojibake",)
+    remote_files = REMOTE_FILES
+    fetch_notice = "MELD: declare-lab/MELD (GPL-3.0 repository licence); text from the Friends TV series."
 
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)
-        self.ledger = FileLedger()
-        self._cache: dict[str, list[Dialogue]] = {}
+        # Off by default: the official 2020 files are clean UTF-8 and must be read byte-faithfully.
+        self.fix_mojibake = flag("fix_mojibake", options.get("fix_mojibake", "off"))
 
-    def splits(self) -> tuple[str, ...]:
-        return tuple(SPLIT_FILES)
+    def load(self, split: str) -> list[Dialogue]:
+        path = self.folder() / SPLIT_FILES[split]
+        text = self.ledger.read_text(path)
+        self.formats[split] = "meld-csv"
+        rows = read_rows(path, text, COLUMNS + (self.label_column,))
+        clean = repair if self.fix_mojibake else (lambda value: value)
+        return group_dialogues(path, split, rows, self.label_column, self.labels, clean)
 
-    def folder(self) -> Path:
-        root = data_root(self.data_dir)
-        # Accept either the data root (holding meld/) or the MELD folder itself.
-        return root / "meld" if (root / "meld").is_dir() else root
 
-    def dialogues(self, split: str) -> list[Dialogue]:
-        if split not in self._cache:
-            path = self.folder() / SPLIT_FILES[split]
-            text = self.ledger.read_text(path)
-            rows = read_rows(path, text)
-            self._cache[split] = group_dialogues(path, split, rows, self.label_column, self.labels)
-        return self._cache[split]
+class MeldSentiment(Meld):
+    """MELD text, the Sentiment column (3 classes)."""
 
-    def info(self) -> dict:
-        return {"name": self.name, "variant": self.variant, "format": "meld-csv", "files": dict(self.ledger.files)}
+    name = "meld-sentiment"
+    description = "MELD, 3 sentiments (neutral, positive, negative), official CSVs"
+    labels = SENTIMENTS
+    label_column = "Sentiment"
+    variant = "meld-sentiment"
 
 
 @hookimpl
 def ercbench_register_tasks(register):
     register(Meld)
+    register(MeldSentiment)

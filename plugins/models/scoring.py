@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from harness.errors import ConfigError
 from plugins.models.scoring_tokens import EncodedRequest, Request, encode_pair, encode_request, encode_requests
+
+__all__ = [
+    "EncodedRequest",
+    "Request",
+    "encode_pair",
+    "encode_request",
+    "encode_requests",
+    "score_choices",
+    "score_choices_naive",
+    "score_choices_padded",
+]
+
 
 def model_device(model: Any):
     return next(model.parameters()).device
@@ -76,6 +87,16 @@ def score_choices_padded(
     return [{choice: scores[choice] for choice in requests[i][1]} for i, scores in enumerate(results)]
 
 
+def takes_custom_mask(model: Any) -> bool:
+    """Packing needs an arbitrary 4D mask (eager and SDPA attention take one, flash-attention
+    kernels do not) and `logits_to_keep` positions (transformers >= 4.50)."""
+    import inspect
+
+    implementation = getattr(model.config, "_attn_implementation", None)
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return implementation in (None, "eager", "sdpa") and "logits_to_keep" in inspect.signature(base.forward).parameters
+
+
 def score_choices(
     model: Any,
     tokenizer: Any,
@@ -94,5 +115,7 @@ def score_choices(
     """
     from plugins.models.scoring_run import score_packed
 
+    if not takes_custom_mask(model):
+        return score_choices_padded(model, tokenizer, requests, batch_size=batch_size, add_special_tokens=add_special_tokens)
     encoded = encode_requests(tokenizer, requests, add_special_tokens)
     return score_packed(model, encoded, batch_size=batch_size, max_tokens=max_tokens, reuse_prefix=reuse_prefix)

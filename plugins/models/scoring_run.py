@@ -43,28 +43,19 @@ def float_mask(allowed: np.ndarray, dtype, device):
     return mask.masked_fill_(blocked, torch.finfo(dtype).min)[None, None]
 
 
-def cache_layers(cache: Any) -> list[tuple[Any, str, str]]:
-    """(holder, keys attribute, values attribute) per layer, for transformers 4.x and 5.x caches."""
-    if hasattr(cache, "layers"):
-        return [(layer, "keys", "values") for layer in cache.layers]
-    return [(cache, f"key_cache.{i}", f"value_cache.{i}") for i in range(len(cache.key_cache))]
-
-
 def keep_positions(cache: Any, keys: np.ndarray) -> Any:
     """Shrink a KV cache, in place, to the given key positions (the next carry's context path)."""
     import torch
 
-    for holder, key_name, value_name in cache_layers(cache):
-        for name in (key_name, value_name):
-            attribute, _, index = name.partition(".")
-            tensor = getattr(holder, attribute)
-            current = tensor[int(index)] if index else tensor
-            index_tensor = torch.from_numpy(keys).to(current.device)
-            selected = current.index_select(-2, index_tensor)
-            if index:
-                tensor[int(index)] = selected
-            else:
-                setattr(holder, attribute, selected)
+    index = torch.from_numpy(keys)
+    if hasattr(cache, "layers"):  # transformers >= 4.56: one object per layer
+        for layer in cache.layers:
+            layer.keys = layer.keys.index_select(-2, index.to(layer.keys.device))
+            layer.values = layer.values.index_select(-2, index.to(layer.values.device))
+        return cache
+    for i, (k, v) in enumerate(zip(cache.key_cache, cache.value_cache)):  # older: parallel lists
+        cache.key_cache[i] = k.index_select(-2, index.to(k.device))
+        cache.value_cache[i] = v.index_select(-2, index.to(v.device))
     return cache
 
 

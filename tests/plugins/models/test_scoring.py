@@ -164,3 +164,26 @@ def test_bad_requests_are_config_errors(tiny, request_):
     _, tokenizer = tiny
     with pytest.raises(ConfigError):
         encode_request(tokenizer, *request_)
+
+
+def test_flash_attention_models_fall_back_to_padded_rows(tiny, monkeypatch):
+    """Flash-attention kernels take no custom 4D mask: such models are scored row by row instead."""
+    import types
+
+    import plugins.models.scoring as scoring
+    import plugins.models.scoring_run as scoring_run
+
+    model, tokenizer = tiny
+    flash = types.SimpleNamespace(config=types.SimpleNamespace(_attn_implementation="flash_attention_2"))
+    assert not scoring.takes_custom_mask(flash) and scoring.takes_custom_mask(model)
+    requests = dialogue_requests(2)
+    expected = score_choices_naive(model, tokenizer, requests)
+    monkeypatch.setattr(scoring, "takes_custom_mask", lambda _: False)
+    monkeypatch.setattr(scoring_run, "score_packed", lambda *a, **k: pytest.fail("packed path used"))
+    assert_close(score_choices(model, tokenizer, requests), expected)
+
+
+def test_no_requests_no_work(tiny):
+    model, tokenizer = tiny
+    assert score_choices(model, tokenizer, []) == []
+    assert score_choices_padded(model, tokenizer, []) == []

@@ -1,0 +1,155 @@
+"""IEMOCAP (Busso et al., 2008): the standard 6-class ERC split, and DialogueLLM's own label set."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from harness.datafiles import data_root
+from harness.errors import DataError
+from harness.hookspecs import hookimpl
+from harness.types import Dialogue
+from plugins.datasets.common import FileTask
+from plugins.datasets.iemocap_release import release_dialogues
+from plugins.datasets.jsonl_format import build_dialogues, read_rows
+from plugins.datasets.options import choice
+from plugins.datasets.tsv_format import load_dialogues
+
+SIX_CLASSES = ("hap", "sad", "neu", "ang", "exc", "fru")
+DIALOGUELLM_CLASSES = ("hap", "exc", "sad", "neu", "ang", "fru", "sur", "fea")
+# label_names=words: what a language model should read in a prompt instead of the annotation codes
+WORDS = {
+    "hap": "happy", "sad": "sad", "neu": "neutral", "ang": "angry", "exc": "excited",
+    "fru": "frustrated", "sur": "surprised", "fea": "fearful",
+}
+_MARKER = re.compile(r"\[[A-Z]+\]")
+
+LICENSE_STEPS = """IEMOCAP is licensed by USC SAIL and may not be redistributed; ercbench cannot download it.
+  1. Request the release at https://sail.usc.edu/iemocap/ (sign the IEMOCAP data release form).
+  2. Unpack IEMOCAP_full_release (folders Session1..Session5).
+  3. Point the harness at it, either way:
+       put it at <data root>/iemocap/IEMOCAP_full_release, or
+       pass --task-opt release=/path/to/IEMOCAP_full_release
+  4. Check: ercbench data stats iemocap --task-opt format=official"""
+
+
+def strip_markers(text: str) -> str:
+    """Drop transcription markers ([LAUGHTER], [BREATHING], [GARBAGE]) and the spaces they leave."""
+    return " ".join(_MARKER.sub(" ", text).split())
+
+
+class Iemocap(FileTask):
+    """Standard 6-class split: train 5163/108, dev 647/12, test 1623/31 (Session 5).
+
+    Formats: the official release folder, the normalized JSONL (derived/iemocap_6class.jsonl)
+    or the CoMPM TSV; format=auto takes the first one present, in that order.
+    markers=keep (default, as in every published copy) or strip.
+    label_names=codes (default: hap, sad, ...) or words (happy, sad, ...), for prompts.
+    """
+
+    name = "iemocap"
+    description = "IEMOCAP standard 6-class split (official release, JSONL or TSV; format=auto|official|jsonl|tsv)"
+    codes = SIX_CLASSES
+    labels = SIX_CLASSES  # per instance: the words with label_names=words
+    variant = "6-class"
+    folder_name = "iemocap"
+    option_names = ("format", "markers", "release", "label_names")
+    formats_offered = ("auto", "official", "jsonl", "tsv")
+    fetch_notice = LICENSE_STEPS
+
+    def __init__(self, data_dir: Path | None = None, **options: str):
+        super().__init__(data_dir, **options)
+        self.format = choice("format", options.get("format", "auto"), self.formats_offered)
+        self.strip = choice("markers", options.get("markers", "keep"), ("keep", "strip")) == "strip"
+        self.words = choice("label_names", options.get("label_names", "codes"), ("codes", "words")) == "words"
+        self.labels = tuple(WORDS[code] for code in self.codes) if self.words else self.codes
+        self._release: list[Dialogue] | None = None
+        self._jsonl_rows = None
+
+    def clean(self, text: str) -> str:
+        return strip_markers(text) if self.strip else text
+
+    def release_folder(self) -> Path | None:
+        if "release" in self.options:
+            return Path(self.options["release"]).expanduser()
+        root = data_root(self.data_dir)
+        for folder in (root / "iemocap" / "IEMOCAP_full_release", root / "iemocap", root / "IEMOCAP_full_release", root):
+            if (folder / "Session1").is_dir():
+                return folder
+        return None
+
+    def jsonl_path(self) -> Path:
+        return data_root(self.data_dir) / "derived" / "iemocap_6class.jsonl"
+
+    def tsv_path(self, split: str) -> Path:
+        return self.folder() / "compm" / f"iemocap_{split}.txt"
+
+    def chosen_format(self) -> str:
+        if self.format != "auto":
+            return self.format
+        if self.release_folder() is not None:
+            return "official"
+        return "jsonl" if self.jsonl_path().is_file() else "tsv"
+
+    def load(self, split: str) -> list[Dialogue]:
+        dialogues = self.read(split)
+        if not self.words:
+            return dialogues
+        return [
+            dataclasses.replace(d, utterances=tuple(dataclasses.replace(u, emotion=WORDS[u.emotion]) for u in d.utterances))
+            for d in dialogues
+        ]
+
+    def read(self, split: str) -> list[Dialogue]:
+        """The split with annotation codes as labels."""
+        fmt = self.chosen_format()
+        self.formats[split] = {"official": "iemocap-release", "jsonl": "jsonl", "tsv": "tsv"}[fmt]
+        if fmt == "official":
+            return [d for d in self.release() if d.split == split]
+        if fmt == "jsonl":
+            return self.from_jsonl(split)
+        path = self.tsv_path(split)
+        return load_dialogues(path, self.ledger.read_text(path), split, self.codes, self.clean)
+
+    def release(self) -> list[Dialogue]:
+        if self._release is None:
+            folder = self.release_folder()
+            if folder is None:
+                problem = "no IEMOCAP release folder (Session1..5) found; see `ercbench data fetch iemocap`"
+                raise DataError(data_root(self.data_dir) / "iemocap", problem)
+            self._release = release_dialogues(folder, self.ledger, self.codes, self.clean)
+        return self._release
+
+    def from_jsonl(self, split: str) -> list[Dialogue]:
+        path = self.jsonl_path()
+        if self._jsonl_rows is None:
+            self._jsonl_rows = read_rows(path, self.ledger.read_text(path))
+        dialogues = build_dialogues(path, self._jsonl_rows, split, self.codes)
+        return [
+            dataclasses.replace(d, utterances=tuple(dataclasses.replace(u, text=self.clean(u.text)) for u in d.utterances))
+            for d in dialogues
+        ]
+
+
+class IemocapDialogueLLM(Iemocap):
+    """DialogueLLM's setting: hap and exc apart, sur and fea kept, oth/xxx/dis dropped.
+
+    NOT comparable with 6-class numbers: different labels, different utterances.
+    """
+
+    name = "iemocap-dialoguellm"
+    description = "IEMOCAP with DialogueLLM's 8 labels (official release only); not comparable with 6-class results"
+    codes = DIALOGUELLM_CLASSES
+    labels = DIALOGUELLM_CLASSES
+    variant = "dialoguellm-8-class"
+    formats_offered = ("auto", "official")
+
+    def chosen_format(self) -> str:
+        return "official"
+
+
+@hookimpl
+def ercbench_register_tasks(register):
+    register(Iemocap)
+    register(IemocapDialogueLLM)
