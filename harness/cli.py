@@ -202,6 +202,7 @@ def leaderboard_command(results_dir, sort_by, output_format, with_reported, pivo
 # Command groups live in their own modules (registered after main is defined).
 from harness.cli_data import data  # noqa: E402
 from harness.cli_export import export  # noqa: E402
+from harness.cli_train import ablate, train  # noqa: E402
 
-main.add_command(data)
-main.add_command(export)
+for command in (data, export, train, ablate):
+    main.add_command(command)

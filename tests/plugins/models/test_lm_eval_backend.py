@@ -51,3 +51,16 @@ def test_bad_options(options, message):
 def test_unknown_backend_is_a_config_error():
     with pytest.raises(ConfigError, match="unknown backend"):
         prepared(LmEvalModel(target="m", backend="no-such-backend"))
+
+
+def test_chat_prompt_without_a_template_becomes_a_plain_transcript(tiny_llama, meld_prompts):
+    from harness.types import Prompt
+
+    base = meld_prompts[0]
+    chat = Prompt(base.example, base.choices, base.answer_map, messages=(("user", base.text),))
+    model = prepared(LmEvalModel(target=str(tiny_llama), mode="score", model_args="dtype=float32", device="cpu"))
+    [completion] = model.predict([chat])
+    assert set(completion.choice_logprobs) == set(base.choices)
+    assert model.info()["renderings"] == ["plain-chat"]
+    [ours] = prepared(HFCausal(target=str(tiny_llama), mode="score")).predict([chat])
+    assert max(abs(ours.choice_logprobs[c] - completion.choice_logprobs[c]) for c in base.choices) <= 1e-4

@@ -1,0 +1,156 @@
+"""The transformers side of LoRA training: arguments, dev F1 scoring, rich progress and log callbacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from harness import metrics
+from plugins.training.lora_data import Record, tokenize_record
+from plugins.training.lora_output import write_log
+from plugins.training.lora_settings import LoraSettings
+
+
+def training_arguments(settings: LoraSettings, out_dir: Path, precision: str, device: str) -> Any:
+    from transformers import TrainingArguments
+
+    per_step = (
+        {
+            "save_strategy": "steps",
+            "eval_strategy": "steps",
+            "save_steps": settings.save_steps,
+            "eval_steps": settings.save_steps,
+        }
+        if settings.save_steps
+        else {"save_strategy": "epoch", "eval_strategy": "epoch"}
+    )
+    best_metric = "eval_loss" if settings.selection == "loss" else "eval_weighted_f1"
+    return TrainingArguments(
+        output_dir=str(out_dir),
+        per_device_train_batch_size=settings.micro_batch_size,
+        per_device_eval_batch_size=settings.micro_batch_size,
+        gradient_accumulation_steps=settings.accumulation,
+        learning_rate=settings.lr,
+        warmup_steps=settings.warmup_steps,
+        num_train_epochs=settings.epochs,
+        logging_steps=settings.logging_steps,
+        load_best_model_at_end=True,
+        metric_for_best_model=best_metric,
+        greater_is_better=settings.selection == "f1",
+        save_total_limit=None,
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        use_cpu=device == "cpu",
+        seed=settings.seed,
+        data_seed=settings.seed,
+        report_to=[],
+        disable_tqdm=True,
+        remove_unused_columns=False,
+        **per_step,
+    )
+
+
+def choice_logprobs(model: Any, tokenizer: Any, record: Record, max_length: int) -> dict[str, float]:
+    """Sum of log-probs of each choice's tokens after the prompt (the same encoding as training)."""
+    import torch
+
+    rows = [
+        tokenize_record(Record(record.example, record.context, choice, {}), tokenizer, max_length, False)
+        for choice in record.answer_map
+    ]
+    # tokenize_record appends EOS to the answer (the context is cut as in training); a choice is scored without it.
+    rows = [
+        {"input_ids": r["input_ids"][:-1], "labels": r["labels"][:-1]} if tokenizer.eos_token_id is not None else r
+        for r in rows
+    ]
+    width = max(len(r["input_ids"]) for r in rows)
+    device = next(model.parameters()).device
+    ids = torch.full((len(rows), width), tokenizer.pad_token_id, dtype=torch.long)
+    labels = torch.full((len(rows), width), -100, dtype=torch.long)
+    for index, row in enumerate(rows):
+        ids[index, : len(row["input_ids"])] = torch.tensor(row["input_ids"])
+        labels[index, : len(row["labels"])] = torch.tensor(row["labels"])
+    mask = (torch.arange(width)[None, :] < torch.tensor([len(r["input_ids"]) for r in rows])[:, None]).long()
+    with torch.no_grad():
+        logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float()
+    logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
+    targets = labels[:, 1:].to(device)
+    picked = logprobs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    sums = (picked * (targets != -100)).sum(dim=-1)
+    return {choice: float(value) for choice, value in zip(record.answer_map, sums)}
+
+
+def dev_scores(model: Any, tokenizer: Any, records: Sequence[Record], max_length: int) -> dict[str, float]:
+    """Weighted F1 and accuracy of the argmax choice over the dev records."""
+    was_training = model.training
+    model.eval()
+    gold, predicted = [], []
+    for record in records:
+        scores = choice_logprobs(model, tokenizer, record, max_length)
+        best = max(scores, key=scores.__getitem__)
+        gold.append(record.example.gold)
+        predicted.append(record.answer_map[best])
+    if was_training:
+        model.train()
+    labels = sorted(set(gold) | set(predicted))
+    return {"weighted_f1": metrics.weighted_f1(gold, predicted, labels), "accuracy": metrics.accuracy(gold, predicted)}
+
+
+def trainer_class(dev_records: Sequence[Record], tokenizer: Any, settings: LoraSettings) -> type:
+    """A transformers Trainer that adds dev weighted F1 to each evaluation when selecting on F1."""
+    from transformers import Trainer
+
+    class ErcTrainer(Trainer):
+        def evaluate(self, *args: Any, **kwargs: Any) -> dict[str, float]:
+            output = super().evaluate(*args, **kwargs)
+            if settings.selection == "f1":
+                extra = {
+                    f"eval_{k}": v
+                    for k, v in dev_scores(self.model, tokenizer, dev_records, settings.max_length).items()
+                }
+                output.update(extra)
+                self.log(extra)
+            return output
+
+    return ErcTrainer
+
+
+def callbacks(out_dir: Path, console: Any = None) -> list[Any]:
+    from transformers import TrainerCallback
+
+    class LogFile(TrainerCallback):
+        """Rewrites training_log.csv from the log history at each log, so a killed run keeps it."""
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            write_log(out_dir, state.log_history)
+
+    class RichProgress(TrainerCallback):
+        """A rich progress bar with the latest loss, instead of tqdm."""
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(
+                TextColumn("training"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TextColumn("{task.fields[loss]}"),
+                TimeRemainingColumn(),
+                console=console,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("train", total=state.max_steps, completed=state.global_step, loss="")
+
+        def on_step_end(self, args, state, control, **kwargs):
+            self.progress.update(self.task, completed=state.global_step)
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs and "loss" in logs:
+                self.progress.update(self.task, loss=f"loss {logs['loss']:.4f}")
+            if logs and "eval_loss" in logs:
+                self.progress.console.print(f"epoch {logs.get('epoch', 0):.2f}: dev loss {logs['eval_loss']:.4f}")
+
+        def on_train_end(self, args, state, control, **kwargs):
+            self.progress.stop()
+
+    return [LogFile(), RichProgress()]
