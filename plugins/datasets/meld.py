@@ -7,11 +7,11 @@ from typing import Callable
 
 from harness.errors import DataError
 from harness.hookspecs import hookimpl
+from harness.options import flag
 from harness.types import Dialogue, Utterance
 from plugins.datasets.common import FileTask
 from plugins.datasets.csv_format import csv_int, read_csv_rows
 from plugins.datasets.mojibake import repair
-from plugins.datasets.options import flag
 
 EMOTIONS = ("neutral", "joy", "surprise", "anger", "sadness", "disgust", "fear")
 SENTIMENTS = ("neutral", "positive", "negative")
