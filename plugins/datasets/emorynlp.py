@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.hookspecs import hookimpl
+from harness.options import choice
 from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.emorynlp_formats import parse_official_json, parse_subset_csv
-from plugins.datasets.options import choice
 from plugins.datasets.tsv_format import load_dialogues
 
 EMOTIONS = ("Neutral", "Joyful", "Peaceful", "Powerful", "Scared", "Mad", "Sad")

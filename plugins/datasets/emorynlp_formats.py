@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from pathlib import Path
@@ -12,6 +10,7 @@ from typing import Any, Sequence
 from harness.errors import DataError
 from harness.types import Dialogue, Utterance
 from plugins.datasets.common import line_of
+from plugins.datasets.csv_format import csv_int, read_csv_rows
 
 CSV_COLUMNS = ("Utterance", "Speaker", "Emotion", "Scene_ID", "Utterance_ID", "Season", "Episode")
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'" + r'|"((?:[^"\\]|\\.)*)"')
@@ -87,39 +86,15 @@ def parse_speakers(path: Path, line: int, value: str) -> str:
     return ", ".join(single or double for single, double in _QUOTED.findall(inner))
 
 
-def _csv_rows(path: Path, text: str) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise DataError(path, f"missing column(s) {', '.join(missing)}", 1)
-        rows, line = [], reader.line_num
-        for row in reader:
-            if None in row or any(row[c] is None for c in CSV_COLUMNS):
-                raise DataError(path, "row has the wrong number of fields", line + 1)
-            rows.append((line + 1, row))
-            line = reader.line_num
-    except csv.Error as exc:
-        raise DataError(path, f"not valid CSV: {exc}", reader.line_num) from None
-    return rows
-
-
-def _number(path: Path, line: int, column: str, value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise DataError(path, f"{column} is not an integer: {value[:40]!r}", line) from None
-
-
 def parse_subset_csv(path: Path, text: str, split: str, labels: Sequence[str]) -> list[Dialogue]:
     """One dialogue per (Season, Episode, Scene_ID), named like the official ids (s01_e15_c01)."""
     grouped: dict[str, list[Utterance]] = {}
-    for line, row in _csv_rows(path, text):
+    for line, row in read_csv_rows(path, text, CSV_COLUMNS):
         label = row["Emotion"].strip()
         if label not in labels:
             raise DataError(path, f"unknown label {label!r} (expected one of {', '.join(labels)})", line)
-        season, episode, scene = (_number(path, line, c, row[c]) for c in ("Season", "Episode", "Scene_ID"))
-        index = _number(path, line, "Utterance_ID", row["Utterance_ID"])
+        season, episode, scene = (csv_int(path, line, c, row[c]) for c in ("Season", "Episode", "Scene_ID"))
+        index = csv_int(path, line, "Utterance_ID", row["Utterance_ID"])
         speaker = parse_speakers(path, line, row["Speaker"])
         key = f"s{season:02d}_e{episode:02d}_c{scene:02d}"
         grouped.setdefault(key, []).append(Utterance(index, speaker, row["Utterance"], label))

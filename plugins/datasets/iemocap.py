@@ -9,11 +9,11 @@ from pathlib import Path
 from harness.datafiles import data_root
 from harness.errors import DataError
 from harness.hookspecs import hookimpl
+from harness.options import choice
 from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.iemocap_release import release_dialogues
 from plugins.datasets.jsonl_format import build_dialogues, read_rows
-from plugins.datasets.options import choice
 from plugins.datasets.tsv_format import load_dialogues
 
 SIX_CLASSES = ("hap", "sad", "neu", "ang", "exc", "fru")

@@ -7,10 +7,10 @@ from pathlib import Path
 from harness.datafiles import data_root
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
+from harness.options import label_list
 from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.jsonl_format import build_dialogues, read_rows, splits_in
-from plugins.datasets.options import label_list
 
 
 class JsonlTask(FileTask):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Callable
 
 from harness.errors import DataError
 from harness.hookspecs import hookimpl
+from harness.options import flag
 from harness.types import Dialogue, Utterance
 from plugins.datasets.common import FileTask
+from plugins.datasets.csv_format import csv_int, read_csv_rows
 from plugins.datasets.mojibake import repair
-from plugins.datasets.options import flag
 
 EMOTIONS = ("neutral", "joy", "surprise", "anger", "sadness", "disgust", "fear")
 SENTIMENTS = ("neutral", "positive", "negative")
@@ -33,32 +32,6 @@ REMOTE_FILES = {
 }
 
 
-def read_rows(path: Path, text: str, columns: tuple[str, ...] = COLUMNS) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs; the header must hold every column we read."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        missing = [column for column in columns if column not in (reader.fieldnames or ())]
-        if missing:
-            raise DataError(path, f"missing column(s) {', '.join(missing)}", 1)
-        rows = []
-        line = reader.line_num
-        for row in reader:
-            if None in row or any(row[column] is None for column in columns):
-                raise DataError(path, "row has the wrong number of fields", line + 1)
-            rows.append((line + 1, row))
-            line = reader.line_num
-    except csv.Error as exc:
-        raise DataError(path, f"not valid CSV: {exc}", reader.line_num) from None
-    return rows
-
-
-def to_int(path: Path, line: int, column: str, value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise DataError(path, f"{column} is not an integer: {value[:40]!r}", line) from None
-
-
 def group_dialogues(
     path: Path,
     split: str,
@@ -73,8 +46,8 @@ def group_dialogues(
         label = row[label_column].strip()
         if label not in labels:
             raise DataError(path, f"unknown {label_column} label {label!r} (expected one of {', '.join(labels)})", line)
-        dialogue_id = to_int(path, line, "Dialogue_ID", row["Dialogue_ID"])
-        index = to_int(path, line, "Utterance_ID", row["Utterance_ID"])
+        dialogue_id = csv_int(path, line, "Dialogue_ID", row["Dialogue_ID"])
+        index = csv_int(path, line, "Utterance_ID", row["Utterance_ID"])
         grouped.setdefault(dialogue_id, []).append(
             Utterance(index=index, speaker=clean(row["Speaker"]), text=clean(row["Utterance"]), emotion=label)
         )
@@ -106,7 +79,7 @@ class Meld(FileTask):
         path = self.folder() / SPLIT_FILES[split]
         text = self.ledger.read_text(path)
         self.formats[split] = "meld-csv"
-        rows = read_rows(path, text, COLUMNS + (self.label_column,))
+        rows = read_csv_rows(path, text, COLUMNS + (self.label_column,))
         clean = repair if self.fix_mojibake else (lambda value: value)
         return group_dialogues(path, split, rows, self.label_column, self.labels, clean)
 

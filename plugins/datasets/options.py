@@ -1,4 +1,4 @@
-"""Parsing the string options of dataset tasks, with a clear ConfigError for bad values."""
+"""Dataset tasks refuse options they do not know (the value parsers are in harness.options)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from typing import Iterable, Mapping
 
 from harness.errors import ConfigError
 from harness.interfaces import Task
-
-ON = {"1", "true", "yes", "on"}
-OFF = {"0", "false", "no", "off"}
 
 
 def check_known(task: type[Task], options: Mapping[str, str], known: Iterable[str]) -> None:
@@ -20,32 +17,3 @@ def check_known(task: type[Task], options: Mapping[str, str], known: Iterable[st
             f"task {task.name!r} has no option(s) {', '.join(unknown)} "
             f"(options: {', '.join(sorted(allowed))})"
         )
-
-
-def choice(name: str, value: str, choices: Iterable[str]) -> str:
-    allowed = tuple(choices)
-    lowered = str(value).strip().lower()
-    if lowered not in allowed:
-        raise ConfigError(f"option {name} must be one of {', '.join(allowed)}, got {value!r}")
-    return lowered
-
-
-def flag(name: str, value: str | bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    lowered = value.strip().lower()
-    if lowered in ON:
-        return True
-    if lowered in OFF:
-        return False
-    raise ConfigError(f"option {name} must be on or off, got {value!r}")
-
-
-def label_list(name: str, value: str) -> tuple[str, ...]:
-    """'a,b,c' -> ('a', 'b', 'c'); empty or repeated labels are refused."""
-    labels = tuple(part.strip() for part in value.split(","))
-    if not value.strip() or any(not label for label in labels):
-        raise ConfigError(f"option {name} must be a comma-separated list of labels, got {value!r}")
-    if len(set(labels)) != len(labels):
-        raise ConfigError(f"option {name} repeats a label: {value!r}")
-    return labels

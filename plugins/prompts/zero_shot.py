@@ -7,10 +7,11 @@ from typing import Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import PromptStrategy
+from harness.options import flag
 from harness.types import Example, Prompt
 from plugins.prompts.templates import Style, get_template, render_turn
 
-__all__ = ["ZeroShot", "parse_window", "parse_flag", "render_turn"]
+__all__ = ["ZeroShot", "parse_window", "render_turn"]
 
 
 def parse_window(value: str | int | None) -> int | None:
@@ -26,15 +27,6 @@ def parse_window(value: str | int | None) -> int | None:
     return window
 
 
-def parse_flag(name: str, value: str | bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"option {name} must be on or off, got {value!r}")
 
 
 class ZeroShot(PromptStrategy):
@@ -54,8 +46,8 @@ class ZeroShot(PromptStrategy):
         super().__init__(window=window, speakers=speakers, descriptions=descriptions, template=template, **options)
         self.style = Style(
             window=parse_window(window),
-            speakers=parse_flag("speakers", speakers),
-            descriptions=parse_flag("descriptions", descriptions),
+            speakers=flag("speakers", speakers),
+            descriptions=flag("descriptions", descriptions),
         )
         self.template = get_template(template)
 

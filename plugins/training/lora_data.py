@@ -9,6 +9,7 @@ from harness.errors import ConfigError
 from harness.interfaces import PromptStrategy, Task
 from harness.plugins import default_registry
 from harness.registry import Registry
+from harness.tokens import encode_pair, prefix_for
 from harness.types import Example, Prompt
 
 IGNORE = -100  # the label id PyTorch's cross-entropy skips
@@ -67,29 +68,13 @@ def split_examples(tasks: Sequence[Task], split: str, limit: int) -> list[Exampl
     return chosen
 
 
-def default_prefix(tokenizer: Any) -> list[int]:
-    """Special tokens the tokenizer puts before text by default (LLaMA: BOS), as the hf model adds them."""
-    plain = tokenizer("a", add_special_tokens=False)["input_ids"]
-    default = tokenizer("a")["input_ids"]
-    for start in range(len(default) - len(plain) + 1):
-        if default[start : start + len(plain)] == plain:
-            return default[:start]
-    return []
 
 
-def encode_pair(tokenizer: Any, context: str, answer: str) -> tuple[list[int], list[int]]:
-    """lm-eval's _encode_pair: trailing spaces move to the answer; answer = whole minus context tokens."""
-    spaces = len(context) - len(context.rstrip())
-    if spaces:
-        context, answer = context[:-spaces], context[-spaces:] + answer
-    whole = tokenizer(context + answer, add_special_tokens=False)["input_ids"]
-    context_ids = tokenizer(context, add_special_tokens=False)["input_ids"]
-    return context_ids, whole[len(context_ids) :]
 
 
 def tokenize_record(record: Record, tokenizer: Any, max_length: int, loss_on_prompt: bool) -> dict:
     """input_ids/labels for one record; the context is cut from the left so the answer always fits."""
-    prefix = [] if record.context.startswith(tokenizer.bos_token or "\0") else default_prefix(tokenizer)
+    prefix = prefix_for(tokenizer, record.context)
     context_ids, answer_ids = encode_pair(tokenizer, record.context, record.answer)
     answer_ids = answer_ids + ([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])
     room = max_length - len(prefix) - len(answer_ids)

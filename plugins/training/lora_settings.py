@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Mapping
 
 from harness.errors import ConfigError
+from harness.options import flag
 
 PROMPT_PREFIX = "prompt."
 SELECTIONS = ("loss", "f1")
@@ -67,14 +68,7 @@ def _convert(name: str, kind: type, value: Any) -> Any:
 
 
 def parse_flag(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    lowered = str(value).strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"lora: option {name} must be on or off, got {value!r}")
+    return flag(name, value)
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:

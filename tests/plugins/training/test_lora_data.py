@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from harness.errors import ConfigError
 from plugins.models import dialogue_llm_backend as backend
@@ -76,18 +74,3 @@ def test_a_task_without_the_split_is_refused(examples):
 
     with pytest.raises(ConfigError, match="no dev split"):
         lora_data.split_examples([NoDev()], "dev", 0)
-
-
-text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(context=text, answer=text.filter(lambda s: s.strip()))
-def test_encode_pair_splits_as_lm_eval_does(tokenizer, context, answer):
-    context_ids, answer_ids = lora_data.encode_pair(tokenizer, context, answer)
-    whole = tokenizer(context.rstrip() + context[len(context.rstrip()) :] + answer, add_special_tokens=False)[
-        "input_ids"
-    ]
-    assert context_ids == tokenizer(context.rstrip(), add_special_tokens=False)["input_ids"]
-    assert answer_ids == whole[len(context_ids) :]
-    assert (context_ids, answer_ids) == backend.encode_pair(tokenizer, context, answer)
