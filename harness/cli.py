@@ -109,13 +109,15 @@ def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt
 
 def execute(spec, data_dir, results_dir, resume):
     """One run with a rich progress bar; Ctrl-C keeps only the hidden partial folder."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from harness import pipeline
 
     label = f"{spec.task}/{spec.prompt}/{spec.model}"
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, transient=True) as progress:
+    # The bar goes to stderr so that stdout holds only results (pipe-friendly).
+    with Progress(*columns, transient=True, console=Console(stderr=True)) as progress:
         bar = progress.add_task(label, total=None)
         try:
             result, folder = pipeline.run(
