@@ -54,7 +54,7 @@ class TfidfLogReg(Model):
     name = "tfidf-lr"
     description = "TF-IDF + logistic regression on train (option context=N adds N earlier turns)"
 
-    def __init__(self, context: str = "0", C: str = "3", **options: str):
+    def __init__(self, context: str = "0", C: str = "10", **options: str):
         super().__init__(context=context, C=C, **options)
         try:
             self.context = int(context)
