@@ -15,11 +15,11 @@ def test_the_shipped_files_hold_dialoguellm_and_instructerc():
     dialoguellm = {(r.dataset, r.shots): r for r in rows if r.model == "DialogueLLM-7B"}
     assert (dialoguellm["meld", 1].accuracy, dialoguellm["meld", 1].weighted_f1) == pytest.approx((0.7196, 0.7190))
     assert (dialoguellm["meld", 0].accuracy, dialoguellm["meld", 0].weighted_f1) == pytest.approx((0.7191, 0.7181))
-    assert (dialoguellm["iemocap", 1].accuracy, dialoguellm["iemocap", 1].weighted_f1) == pytest.approx((0.7062, 0.6993))
-    assert (dialoguellm["emorynlp", 1].accuracy, dialoguellm["emorynlp", 1].weighted_f1) == pytest.approx((0.4188, 0.4005))
-    assert "non-standard" in dialoguellm["iemocap", 1].note
+    assert (dialoguellm["iemocap-dialoguellm", 1].accuracy, dialoguellm["iemocap-dialoguellm", 1].weighted_f1) == pytest.approx((0.7062, 0.6993))
+    assert (dialoguellm["emorynlp-mm", 1].accuracy, dialoguellm["emorynlp-mm", 1].weighted_f1) == pytest.approx((0.4188, 0.4005))
+    assert "non-standard" in dialoguellm["iemocap-dialoguellm", 1].note
     instructerc = {r.dataset: r for r in rows if r.paper == "InstructERC"}
-    assert {d: r.weighted_f1 for d, r in instructerc.items()} == pytest.approx({"iemocap": 0.7139, "meld": 0.6915, "emorynlp": 0.4139})
+    assert {d: r.weighted_f1 for d, r in instructerc.items()} == pytest.approx({"iemocap": 0.7139, "meld": 0.6915, "emorynlp-mm": 0.4139})
     assert all(r.accuracy is None for r in instructerc.values())
     assert all(r.source for r in rows)
 
@@ -65,7 +65,15 @@ def test_reported_runs_are_marked_and_land_on_the_test_split():
     records = reported_runs(rows)
     assert len(records) == len(rows)
     assert all(r["parser"] == "reported" and r["prompt"].startswith("reported: ") for r in records)
-    assert {"meld:test", "iemocap:test", "emorynlp:test"} == {r["task"] for r in records}
+    # Each paper's numbers sit under the variant it used: DialogueLLM's IEMOCAP and EmoryNLP are not the standard ones.
+    assert {"meld:test", "iemocap:test", "iemocap-dialoguellm:test", "emorynlp-mm:test"} == {r["task"] for r in records}
     assert "reported: DialogueLLM (1-shot)" in {r["prompt"] for r in records}
     by_k = reported_runs(rows, shot_rows=True)
     assert all(r["shots"] is not None for r in by_k) and len(by_k) < len(records)
+
+
+def test_every_shipped_row_names_an_installed_task():
+    from harness.plugins import default_registry
+
+    tasks = set(default_registry().names("tasks"))
+    assert {row.dataset for row in load_reported()} <= tasks
