@@ -163,6 +163,8 @@ def run(
                 "model_info": parts.model.info(),
                 "answer_mode": parts.model.answer_mode,
                 "resumed_from": len(done),
+                # Answers the paper-faithful parser could not read and guessed (seeded): count them.
+                "n_fallback": sum(bool(row.get("fallback")) for row in rows),
                 "n_with_description": sum(
                     example.target.description is not None for example in examples
                 ),
