@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import fields
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -24,9 +25,16 @@ def results_root(explicit: str | Path | None = None) -> Path:
     return Path(explicit or os.environ.get(RESULTS_ENV) or "results")
 
 
+def harness_version() -> str:
+    try:
+        return version("ercbench")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def spec_key(spec: RunSpec) -> str:
-    """A short hash of everything in the spec: equal specs share it, so a run can resume."""
-    blob = json.dumps(spec.to_dict(), sort_keys=True).encode()
+    """A short hash of the spec and the ercbench version: a run resumes only into the same code."""
+    blob = json.dumps({"spec": spec.to_dict(), "ercbench": harness_version()}, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:10]
 
 

@@ -43,3 +43,10 @@ def test_bad_run_json_names_file_and_line(tmp_path):
     (folder / results.RUN_FILE).write_text('{\n  "a": \n')
     with pytest.raises(Exception, match=r"run1/run.json:\d+: not valid JSON"):
         results.read_run(folder)
+
+
+def test_spec_key_changes_with_the_ercbench_version(monkeypatch):
+    spec = RunSpec(task="t", prompt="p", model="m")
+    before = results.spec_key(spec)
+    monkeypatch.setattr(results, "harness_version", lambda: "99.0")
+    assert results.spec_key(spec) != before
