@@ -190,7 +190,7 @@ def test_no_requests_no_work(tiny):
 
 
 def test_gpu_token_budget_follows_free_memory(monkeypatch):
-    """On a GPU the tokens per pass shrink with free memory, between 64 and the 4096 cap."""
+    """On a GPU the tokens per pass shrink with free memory, between 64 and the GPU cap."""
     import types
 
     from plugins.models import scoring_run
