@@ -122,6 +122,19 @@ def score(task: Task, rows: Sequence[dict]) -> dict:
     return metrics.summarise(gold, predicted, task.labels)
 
 
+def run_facts(parts: Components, rows: Sequence[dict], examples: Sequence[Example], resumed_from: int) -> dict:
+    """What run.json reports beside the scores: plugin settings and the counts a reader checks."""
+    return {
+        "prompt_info": parts.prompt.info(),
+        "model_info": parts.model.info(),
+        "answer_mode": parts.model.answer_mode,
+        "resumed_from": resumed_from,
+        # Answers the paper-faithful parser could not read and guessed (seeded): count them.
+        "n_fallback": sum(bool(row.get("fallback")) for row in rows),
+        "n_with_description": sum(example.target.description is not None for example in examples),
+    }
+
+
 def run(
     spec: RunSpec,
     *,
@@ -157,18 +170,6 @@ def run(
         task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
         started=started.isoformat(),
         duration_s=time.perf_counter() - clock,
-        extra=frozen_mapping(
-            {
-                "prompt_info": parts.prompt.info(),
-                "model_info": parts.model.info(),
-                "answer_mode": parts.model.answer_mode,
-                "resumed_from": len(done),
-                # Answers the paper-faithful parser could not read and guessed (seeded): count them.
-                "n_fallback": sum(bool(row.get("fallback")) for row in rows),
-                "n_with_description": sum(
-                    example.target.description is not None for example in examples
-                ),
-            }
-        ),
+        extra=frozen_mapping(run_facts(parts, rows, examples, resumed_from=len(done))),
     )
     return result, partial.finish(result)
