@@ -156,9 +156,13 @@ def run(
     done = partial.done_predictions()
     todo = [example for example in examples if example.example_id not in done]
     if todo:
-        parts.prompt.prepare(parts.task, spec.seed)
-        parts.model.prepare(parts.task, spec.seed)
-        predict_all(parts, spec, todo, partial, batch_size, progress, len(done))
+        try:
+            parts.prompt.prepare(parts.task, spec.seed)
+            parts.model.prepare(parts.task, spec.seed)
+            predict_all(parts, spec, todo, partial, batch_size, progress, len(done))
+        except BaseException:
+            partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
+            raise
     rows = list(partial.done_predictions().values())
     result = RunResult(
         run_id=make_run_id(spec, started),

@@ -104,6 +104,10 @@ class PartialRun:
             data = path.read_bytes()
             path.write_bytes(data[: data.rfind(b"\n") + 1])
 
+    def discard_if_empty(self) -> None:
+        if not self.done_predictions():
+            shutil.rmtree(self.folder, ignore_errors=True)
+
     def append(self, predictions: Iterable[Prediction]) -> None:
         with open(self.folder / PREDICTIONS_FILE, "a", encoding="utf-8") as out:
             for prediction in predictions:

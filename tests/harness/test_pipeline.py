@@ -85,3 +85,13 @@ def test_interrupted_run_leaves_no_result_and_resumes(registry, results_dir, mon
 def test_model_ref_target_becomes_an_option():
     assert pipeline.split_ref("hf:/models/x") == ("hf", "/models/x")
     assert pipeline.split_ref("majority") == ("majority", None)
+
+
+def test_a_run_failing_before_any_prediction_leaves_no_folder(registry, results_dir, monkeypatch):
+    def broken(self, task, seed):
+        raise ConfigError("weights missing")
+
+    monkeypatch.setattr(registry.get("models", "echo-gold").cls, "prepare", broken)
+    with pytest.raises(ConfigError, match="weights missing"):
+        pipeline.run(spec(), registry=registry, results_dir=results_dir)
+    assert list(results_dir.iterdir()) == []
