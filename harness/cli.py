@@ -15,14 +15,26 @@ DEFAULT_PROMPTS = ("zero-shot",)
 DEFAULT_MODELS = ("majority", "tfidf-lr")
 
 
+# Optional libraries -> the extra that installs them (plugins import them lazily).
+EXTRAS = {"torch": "hf", "transformers": "hf", "tokenizers": "hf", "accelerate": "hf", "safetensors": "hf",
+          "peft": "train", "matplotlib": "train", "lm_eval": "lm-eval"}
+
+
 class ErcbenchGroup(click.Group):
-    """Shows our own errors as one line (exit 1) instead of a traceback."""
+    """Shows our own errors, and a missing optional library, as one line (exit 1), no traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ErcbenchError as exc:
             raise click.ClickException(str(exc)) from None
+        except ModuleNotFoundError as exc:
+            top = (exc.name or "").split(".")[0]
+            if top not in EXTRAS:
+                raise
+            raise click.ClickException(
+                f"this needs {top}, which is not installed: pip install 'ercbench[{EXTRAS[top]}]'"
+            ) from None
 
 
 def parse_options(pairs: Sequence[str], flag: str) -> dict[str, str]:

@@ -82,3 +82,19 @@ def test_help_and_list_do_not_import_torch(args):
     ) % (args,)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out
+
+
+def test_a_missing_optional_library_names_the_extra(runner, results_dir, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_torch(name, *args, **kwargs):
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError("No module named 'torch'", name="torch")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_torch)
+    result = runner.invoke(main, ["run", "-t", "sample", "-m", "hf:/tmp", "--results-dir", str(results_dir)])
+    assert result.exit_code == 1
+    assert "pip install 'ercbench[hf]'" in result.output and "Traceback" not in result.output
