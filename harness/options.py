@@ -1,4 +1,4 @@
-"""Parsing plugins' string options (on/off flags, choices, label lists) with a clear ConfigError."""
+"""Parsing plugins' string options (flags, counts, choices, label lists) with a clear ConfigError."""
 
 from __future__ import annotations
 
@@ -37,3 +37,14 @@ def label_list(name: str, value: str) -> tuple[str, ...]:
     if len(set(labels)) != len(labels):
         raise ConfigError(f"option {name} repeats a label: {value!r}")
     return labels
+
+
+def count(name: str, value: object) -> int:
+    """A whole number >= 0 (k demonstrations, context turns)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"option {name} must be a whole number, got {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"option {name} must be >= 0, got {number}")
+    return number

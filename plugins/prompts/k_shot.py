@@ -8,20 +8,13 @@ from typing import Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Task
+from harness.options import count
 from harness.types import Example
 from plugins.prompts.zero_shot import ZeroShot
 
 SELECTIONS = ("random", "balanced", "retrieved")
 
 
-def parse_k(value: str) -> int:
-    try:
-        k = int(value)
-    except ValueError:
-        raise ConfigError(f"k must be a whole number, got {value!r}") from None
-    if k < 0:
-        raise ConfigError(f"k must be >= 0, got {k}")
-    return k
 
 
 def pick_random(pool: Sequence[Example], k: int, rng: random.Random) -> tuple[Example, ...]:
@@ -110,7 +103,7 @@ class KShot(ZeroShot):
     def __init__(self, k: str = "3", selection: str = "random", encoder: str = "", **options: str):
         super().__init__(**options)
         self.options.update(k=k, selection=selection, encoder=encoder)
-        self.k = parse_k(k)
+        self.k = count("k", k)
         if selection not in SELECTIONS:
             raise ConfigError(f"selection must be one of {', '.join(SELECTIONS)}, got {selection!r}")
         if encoder and selection != "retrieved":

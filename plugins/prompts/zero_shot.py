@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import PromptStrategy
-from harness.options import flag
+from harness.options import count, flag
 from harness.types import Example, Prompt
 from plugins.prompts.templates import Style, get_template, render_turn
 
@@ -18,13 +17,7 @@ def parse_window(value: str | int | None) -> int | None:
     """'all' or None -> whole history; otherwise a non-negative count."""
     if value is None or value == "all":
         return None
-    try:
-        window = int(value)
-    except ValueError:
-        raise ConfigError(f"context window must be a number or 'all', got {value!r}") from None
-    if window < 0:
-        raise ConfigError(f"context window must be >= 0, got {window}")
-    return window
+    return count("window (a number or 'all')", value)
 
 
 
