@@ -8,6 +8,7 @@ from typing import Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
+from harness.options import count
 from harness.types import Completion, Example, Prompt
 
 
@@ -56,13 +57,13 @@ class TfidfLogReg(Model):
 
     def __init__(self, context: str = "0", C: str = "10", **options: str):
         super().__init__(context=context, C=C, **options)
+        self.context = count("context", context)
         try:
-            self.context = int(context)
             self.C = float(C)
         except ValueError:
-            raise ConfigError(f"tfidf-lr: context must be an integer and C a number, got {context!r}, {C!r}") from None
-        if self.context < 0:
-            raise ConfigError(f"tfidf-lr: context must be >= 0, got {self.context}")
+            raise ConfigError(f"tfidf-lr: C must be a number, got {C!r}") from None
+        if not self.C > 0:
+            raise ConfigError(f"tfidf-lr: C must be > 0, got {C!r}")
 
     def prepare(self, task: Task, seed: int) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer

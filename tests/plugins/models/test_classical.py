@@ -38,7 +38,7 @@ def test_context_option_prepends_earlier_turns():
     assert example_text(third, 1) == "wonderful news this is awful"
 
 
-@pytest.mark.parametrize("options", [{"context": "x"}, {"context": "-1"}, {"C": "big"}])
+@pytest.mark.parametrize("options", [{"context": "x"}, {"context": "-1"}, {"C": "big"}, {"C": "0"}])
 def test_bad_options_are_config_errors(options):
     with pytest.raises(ConfigError):
         TfidfLogReg(**options)
