@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
+from typing import Any, Sequence
 
 from harness.errors import DataError
 
@@ -64,3 +66,19 @@ class FileLedger:
 
     def record(self, path: Path) -> None:
         self.files[str(require_file(path))] = sha256_file(path)
+
+
+def json_object_line(path: Path, number: int, line: str, required: Sequence[str]) -> dict[str, Any]:
+    """One JSON Lines record: a JSON object holding every required key, else a located DataError."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DataError(path, f"not valid JSON: {exc.msg}", number) from None
+    except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
+        raise DataError(path, f"not valid JSON: {type(exc).__name__}", number) from None
+    if not isinstance(row, dict):
+        raise DataError(path, "each line must be a JSON object", number)
+    missing = [key for key in required if key not in row]
+    if missing:
+        raise DataError(path, f"missing key(s) {', '.join(missing)}", number)
+    return row

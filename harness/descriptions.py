@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from harness.datafiles import read_text, sha256_file
+from harness.datafiles import json_object_line, read_text, sha256_file
 from harness.errors import DataError
 from harness.types import Dialogue
 
@@ -18,15 +17,7 @@ DescriptionKey = tuple[str, str, str, int]
 
 
 def _parse_line(path: Path, number: int, line: str) -> tuple[DescriptionKey, str]:
-    try:
-        row = json.loads(line)
-    except (ValueError, RecursionError) as exc:
-        raise DataError(path, f"not valid JSON: {getattr(exc, 'msg', type(exc).__name__)}", number) from None
-    if not isinstance(row, dict):
-        raise DataError(path, "each line must be a JSON object", number)
-    missing = [key for key in KEYS if key not in row]
-    if missing:
-        raise DataError(path, f"missing key(s) {', '.join(missing)}", number)
+    row = json_object_line(path, number, line, KEYS)
     index = row["utt_index"]
     if not isinstance(index, int) or isinstance(index, bool):
         raise DataError(path, f"utt_index must be an integer, got {index!r}", number)

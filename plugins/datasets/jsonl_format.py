@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Sequence
 
+from harness.datafiles import json_object_line
 from harness.errors import DataError
 from harness.types import Dialogue, Utterance
 
@@ -13,17 +13,7 @@ REQUIRED_KEYS = ("split", "dialogue_id", "utt_index", "speaker", "text", "label"
 
 
 def parse_line(path: Path, number: int, line: str) -> dict:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise DataError(path, f"not valid JSON: {exc.msg}", number) from None
-    except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
-        raise DataError(path, f"not valid JSON: {type(exc).__name__}", number) from None
-    if not isinstance(row, dict):
-        raise DataError(path, "each line must be a JSON object", number)
-    missing = [key for key in REQUIRED_KEYS if key not in row]
-    if missing:
-        raise DataError(path, f"missing key(s) {', '.join(missing)}", number)
+    row = json_object_line(path, number, line, REQUIRED_KEYS)
     if not isinstance(row["dialogue_id"], (str, int)) or isinstance(row["dialogue_id"], bool):
         raise DataError(path, f"dialogue_id must be a string or integer, got {row['dialogue_id']!r}", number)
     if row.get("description") is not None and not isinstance(row["description"], str):
