@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from harness.discovery import default_registry
 from harness.interfaces import Model
-from harness.plugins import default_registry
 from harness.types import Completion, Prompt, RunSpec
 
 VOCAB = 32000
@@ -129,8 +129,8 @@ class ZeroCostScorer(Model):
 
 def overhead_per_example(data_dir: Path, results_dir: Path) -> float:
     """Seconds per example of a full zero-shot MELD test run (read, prompt, parse, score, save) with a free model."""
-    from harness.pipeline import run
-    from harness.testing import registry_with
+    from harness.run.pipeline import run
+    from harness.sdk.testing import registry_with
 
     registry = registry_with([("models", ZeroCostScorer)])
     spec = RunSpec(task="meld", prompt="zero-shot", model="zero-cost", split="test")

@@ -82,7 +82,7 @@ def peak_memory_mb(device: str) -> float:
 
 
 def records(limit: int, tokenizer, window: str):
-    from harness.plugins import default_registry
+    from harness.discovery import default_registry
     from plugins.training import lora_data
 
     task = (
@@ -93,7 +93,7 @@ def records(limit: int, tokenizer, window: str):
 
 
 def worker_ours(args) -> dict:
-    from harness.plugins import default_registry
+    from harness.discovery import default_registry
 
     out = Path(tempfile.mkdtemp(prefix="ours-", dir=args.work))
     trainer = (

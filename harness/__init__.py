@@ -1,1 +1,1 @@
-"""ercbench core: data types, interfaces, plugin loading, pipeline, metrics, results, CLI."""
+"""ercbench core: contracts (types, interfaces, hooks), plugin discovery, and the stages in subpackages."""

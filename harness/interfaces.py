@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
-from harness.descriptions import DescriptionSource
+from harness.data.descriptions import DescriptionSource
 from harness.types import Completion, Dialogue, Example, Prompt
 
 

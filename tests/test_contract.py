@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from harness.discovery import default_registry
 from harness.errors import ConfigError, ErcbenchError
 from harness.interfaces import Model, PromptStrategy, Task, Trainer
-from harness.plugins import default_registry
-from harness.testing import TinyTask
+from harness.sdk.testing import TinyTask
 
 REGISTRY = default_registry()
 BASES = {"tasks": Task, "prompts": PromptStrategy, "models": Model, "trainers": Trainer}

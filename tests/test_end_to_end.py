@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sklearn.metrics import accuracy_score, f1_score
 
 from harness.cli import main
-from harness.results import read_predictions
+from harness.results.store import read_predictions
 
 MELD_LABELS = ["neutral", "joy", "surprise", "anger", "sadness", "disgust", "fear"]
 

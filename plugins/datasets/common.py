@@ -6,7 +6,7 @@ from abc import abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
-from harness.datafiles import FileLedger, data_root
+from harness.data.files import FileLedger, data_root
 from harness.errors import DataError
 from harness.interfaces import Task
 from harness.types import Dialogue

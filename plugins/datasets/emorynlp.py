@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.hookspecs import hookimpl
-from harness.options import choice
+from harness.sdk.options import choice
 from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.emorynlp_formats import parse_official_json, parse_subset_csv

@@ -6,10 +6,10 @@ import dataclasses
 import re
 from pathlib import Path
 
-from harness.datafiles import data_root
+from harness.data.files import data_root
 from harness.errors import DataError
 from harness.hookspecs import hookimpl
-from harness.options import choice
+from harness.sdk.options import choice
 from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.iemocap_release import release_dialogues

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection
 
-from harness.datafiles import FileLedger
+from harness.data.files import FileLedger
 from harness.errors import DataError
 from harness.types import Dialogue, Utterance
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from harness.datafiles import json_object_line
+from harness.data.files import json_object_line
 from harness.errors import DataError
 from harness.types import Dialogue, Utterance
 

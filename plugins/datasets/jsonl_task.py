@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.datafiles import data_root
+from harness.data.files import data_root
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
-from harness.options import label_list
+from harness.sdk.options import label_list
 from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.jsonl_format import build_dialogues, read_rows, splits_in

@@ -7,7 +7,7 @@ from typing import Callable
 
 from harness.errors import DataError
 from harness.hookspecs import hookimpl
-from harness.options import flag
+from harness.sdk.options import flag
 from harness.types import Dialogue, Utterance
 from plugins.datasets.common import FileTask
 from plugins.datasets.csv_format import csv_int, read_csv_rows

@@ -1,4 +1,4 @@
-"""Dataset tasks refuse options they do not know (the value parsers are in harness.options)."""
+"""Dataset tasks refuse options they do not know (the value parsers are in harness.sdk.options)."""
 
 from __future__ import annotations
 

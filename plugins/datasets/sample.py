@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from harness.datafiles import FileLedger
+from harness.data.files import FileLedger
 from harness.hookspecs import hookimpl
 from harness.interfaces import Task
 from harness.types import Dialogue

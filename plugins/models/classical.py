@@ -8,7 +8,7 @@ from typing import Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
-from harness.options import count
+from harness.sdk.options import count
 from harness.types import Completion, Example, Prompt
 
 

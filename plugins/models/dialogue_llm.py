@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any, Sequence
 
+from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
-from harness.parsing import normalise
-from harness.plugins import default_registry
+from harness.run.parsing import normalise
 from harness.types import Completion, Prompt
 from plugins.models import dialogue_llm_backend as backend
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from harness.tokens import encode_pair, prefix_for
+from harness.sdk.tokens import encode_pair, prefix_for
 
 
 def pair_ids(tokenizer: Any, context: str, choice: str, max_length: int) -> tuple[list[int], int]:

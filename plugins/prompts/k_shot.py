@@ -8,7 +8,7 @@ from typing import Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Task
-from harness.options import count
+from harness.sdk.options import count
 from harness.types import Example
 from plugins.prompts.zero_shot import ZeroShot
 

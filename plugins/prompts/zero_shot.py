@@ -6,7 +6,7 @@ from typing import Sequence
 
 from harness.hookspecs import hookimpl
 from harness.interfaces import PromptStrategy
-from harness.options import count, flag
+from harness.sdk.options import count, flag
 from harness.types import Example, Prompt
 from plugins.prompts.templates import Style, get_template, render_turn
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import PromptStrategy, Task
-from harness.plugins import default_registry
 from harness.registry import Registry
-from harness.tokens import encode_pair, prefix_for
+from harness.sdk.tokens import encode_pair, prefix_for
 from harness.types import Example, Prompt
 
 IGNORE = -100  # the label id PyTorch's cross-entropy skips

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Mapping
 
 from harness.errors import ConfigError
-from harness.options import flag
+from harness.sdk.options import flag
 
 PROMPT_PREFIX = "prompt."
 SELECTIONS = ("loss", "f1")

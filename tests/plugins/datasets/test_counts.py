@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.plugins import default_registry
-from harness.stats import task_stats
+from harness.data.stats import task_stats
+from harness.discovery import default_registry
 
 MELD = {
     "train": (9989, 1038, {"neutral": 4710, "joy": 1743, "surprise": 1205, "anger": 1109, "sadness": 683, "disgust": 271, "fear": 268}),

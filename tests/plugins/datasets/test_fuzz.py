@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.descriptions import load_descriptions
+from harness.data.descriptions import load_descriptions
 from harness.errors import DataError
 from plugins.datasets.emorynlp import EmoryNLP, EmoryNLPMultimodal
 from plugins.datasets.iemocap import Iemocap

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.datafiles import sha256_file
-from harness.leaderboard import load_runs, pivot
-from harness.pipeline import run
+from harness.data.files import sha256_file
+from harness.report.leaderboard import load_runs, pivot
+from harness.run.pipeline import run
 from harness.types import RunSpec, frozen_mapping
 
 

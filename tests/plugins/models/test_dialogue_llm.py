@@ -17,7 +17,7 @@ def checkpoint(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def prompts():
-    from harness.plugins import default_registry
+    from harness.discovery import default_registry
 
     examples = meld().examples("dev")[:6]
     # The run's prompt differs from the trained one (window 2 vs 0): the model must use its own.
@@ -25,7 +25,7 @@ def prompts():
 
 
 def make_model(checkpoint: Path, **options: str):
-    from harness.plugins import default_registry
+    from harness.discovery import default_registry
 
     model = default_registry().get("models", "dialoguellm").cls(target=str(checkpoint), **options)
     model.prepare(meld(), 0)
@@ -74,7 +74,7 @@ def test_prompt_options_come_from_the_checkpoint_and_can_be_overridden(checkpoin
 def test_generate_mode_answers_with_text_the_run_prompt_can_read(checkpoint, prompts):
     import random
 
-    from harness.parsing import get_parser, to_prediction
+    from harness.run.parsing import get_parser, to_prediction
 
     model = make_model(checkpoint, mode="generate", max_new_tokens="3")
     completions = model.predict(prompts)
@@ -84,7 +84,7 @@ def test_generate_mode_answers_with_text_the_run_prompt_can_read(checkpoint, pro
 
 
 def test_end_to_end_run_through_the_pipeline(checkpoint, tmp_path):
-    from harness import pipeline
+    from harness.run import pipeline
     from harness.types import RunSpec, frozen_mapping
     from tests.conftest import real_data_root
 
@@ -102,7 +102,7 @@ def test_end_to_end_run_through_the_pipeline(checkpoint, tmp_path):
 
 
 def test_bad_options_are_config_errors(checkpoint, tmp_path):
-    from harness.plugins import default_registry
+    from harness.discovery import default_registry
 
     cls = default_registry().get("models", "dialoguellm").cls
     with pytest.raises(ConfigError, match="dialoguellm.json"):

@@ -68,7 +68,7 @@ def test_both_scorers_agree(tiny_llama, meld_prompts, scorer):
 def test_trained_model_answers_joy_in_both_modes(joy_llama, meld_prompts):
     import random
 
-    from harness.parsing import parse_strict, to_prediction
+    from harness.run.parsing import parse_strict, to_prediction
 
     generator = loaded(joy_llama, mode="generate", max_new_tokens="4")
     for prompt, completion in zip(meld_prompts, generator.predict(meld_prompts)):

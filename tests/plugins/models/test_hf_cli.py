@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.results import iter_runs, read_predictions
+from harness.results.store import iter_runs, read_predictions
 
 
 def compare(model_path, mode, data_dir, results_dir, *extra):

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.discovery import default_registry
 from harness.interfaces import Model
-from harness.pipeline import run
-from harness.plugins import default_registry
 from harness.registry import Origin, Registry
+from harness.run.pipeline import run
 from harness.types import Completion, RunSpec
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import ConfigError
-from harness.testing import TinyTask
+from harness.sdk.testing import TinyTask
 from plugins.prompts.zero_shot import ZeroShot
 
 

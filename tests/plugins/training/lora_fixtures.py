@@ -42,13 +42,13 @@ def tiny_base(root: Path) -> Path:
 
 
 def meld():
-    from harness.plugins import default_registry
+    from harness.discovery import default_registry
 
     return default_registry().get("tasks", "meld").cls(real_data_root())
 
 
 def make_trainer(base: Path, **extra: str):
-    from harness.plugins import default_registry
+    from harness.discovery import default_registry
 
     options = {"base": str(base), **FAST_OPTIONS, **extra}
     trainer = default_registry().get("trainers", "lora").cls(**options)

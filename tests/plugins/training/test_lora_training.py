@@ -30,7 +30,7 @@ def test_training_lowers_the_loss(checkpoint):
 
 
 def test_trained_adapter_scores_the_training_labels_better_than_the_base(checkpoint):
-    from harness.plugins import default_registry
+    from harness.discovery import default_registry
     from plugins.training.lora_data import build_records, make_strategy
     from plugins.training.lora_model import load_tokenizer
     from plugins.training.lora_run import choice_logprobs

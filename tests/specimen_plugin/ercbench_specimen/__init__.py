@@ -6,7 +6,7 @@ from typing import Sequence
 
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model
-from harness.testing import TinyTask
+from harness.sdk.testing import TinyTask
 from harness.types import Completion, Prompt
 
 

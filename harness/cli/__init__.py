@@ -1,0 +1,184 @@
+"""The `ercbench` command line: a thin click layer over the library (imports it lazily, for speed)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import click
+
+from harness.cli.common import ErcbenchGroup, parse_options, positive_limit
+from harness.errors import ConfigError
+
+DEFAULT_TASKS = ("sample",)
+DEFAULT_PROMPTS = ("zero-shot",)
+DEFAULT_MODELS = ("majority", "tfidf-lr")
+
+
+def run_options(func):
+    """Options shared by `run` and `compare`."""
+    decorators = [
+        click.option("--split", default="test", show_default=True, help="Split to evaluate."),
+        click.option("--limit", type=int, callback=positive_limit, help="Only the first N examples."),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--parser", default="strict", show_default=True, help="How generated text is read."),
+        click.option("--task-opt", "task_opts", multiple=True, metavar="K=V", help="Task option."),
+        click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V", help="Prompt option."),
+        click.option("--model-opt", "model_opts", multiple=True, metavar="K=V", help="Model option."),
+        click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
+                     help="Data root (default: $ERCBENCH_DATA)."),
+        click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS",
+                     default=Path("results"), show_default=True),
+        click.option("--resume", is_flag=True, help="Continue an interrupted run of the same spec."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+@click.group(cls=ErcbenchGroup)
+@click.version_option(package_name="ercbench")
+def main():
+    """Benchmark emotion recognition in conversations: tasks x prompts x models."""
+
+
+@main.command()
+def plugins():
+    """Installed plugins, with the distribution and version that supplied each class."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from harness.discovery import default_registry
+
+    table = Table(title="ercbench plugins")
+    for column in ("kind", "name", "plugin", "distribution", "version"):
+        table.add_column(column)
+    for entry in default_registry().all():
+        origin = entry.origin
+        table.add_row(entry.kind[:-1], entry.name, origin.plugin, origin.distribution, origin.version)
+    Console().print(table)
+
+
+@main.command("list")
+@click.argument("kind", type=click.Choice(["tasks", "prompts", "models", "trainers"]))
+def list_plugins(kind):
+    """Names and one-line descriptions of the installed tasks, prompts, models or trainers."""
+    from harness.discovery import default_registry
+
+    registry = default_registry()
+    for name in registry.names(kind):
+        click.echo(f"{name:<24} {registry.get(kind, name).cls.description}")
+
+
+def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts):
+    from harness.types import RunSpec, frozen_mapping
+
+    return RunSpec(
+        task=task, prompt=prompt, model=model, split=split, seed=seed, limit=limit, parser=parser,
+        task_args=frozen_mapping(parse_options(task_opts, "--task-opt")),
+        prompt_args=frozen_mapping(parse_options(prompt_opts, "--prompt-opt")),
+        model_args=frozen_mapping(parse_options(model_opts, "--model-opt")),
+    )
+
+
+def execute(spec, data_dir, results_dir, resume):
+    """One run with a rich progress bar; Ctrl-C keeps only the hidden partial folder."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from harness.run import pipeline
+
+    label = f"{spec.task}/{spec.prompt}/{spec.model}"
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    # The bar goes to stderr so that stdout holds only results (pipe-friendly).
+    with Progress(*columns, transient=True, console=Console(stderr=True)) as progress:
+        bar = progress.add_task(label, total=None)
+        try:
+            result, folder = pipeline.run(
+                spec, data_dir=data_dir, results_dir=results_dir, resume=resume,
+                progress=lambda done, total: progress.update(bar, completed=done, total=total),
+            )
+        except KeyboardInterrupt:
+            raise click.ClickException(
+                f"interrupted: {label} wrote no result; rerun with --resume to continue it"
+            ) from None
+    scores = result.scores
+    click.echo(
+        f"{label}: accuracy {100 * scores['accuracy']:.2f}  weighted F1 {100 * scores['weighted_f1']:.2f}"
+        f"  (n={result.n}, unparsed={result.n_unparsed}) -> {folder}"
+    )
+    return result
+
+
+@main.command()
+@click.option("-t", "--task", required=True)
+@click.option("-p", "--prompt", default="zero-shot", show_default=True)
+@click.option("-m", "--model", required=True)
+@run_options
+def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
+        data_dir, results_dir, resume):
+    """Run one task x prompt x model and write results/<run_id>/."""
+    spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
+    execute(spec, data_dir, results_dir, resume)
+
+
+@main.command()
+@click.option("-t", "--task", "tasks", multiple=True, help=f"Repeatable (default: {', '.join(DEFAULT_TASKS)}).")
+@click.option("-p", "--prompt", "prompts", multiple=True, help=f"Repeatable (default: {', '.join(DEFAULT_PROMPTS)}).")
+@click.option("-m", "--model", "models", multiple=True, help=f"Repeatable (default: {', '.join(DEFAULT_MODELS)}).")
+@click.option("--shots", help="Few-shot sweep, e.g. 0,1,3,5: k-shot per k (k=0 is zero-shot); pivots by k.")
+@run_options
+def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
+            data_dir, results_dir, resume):
+    """Run the cartesian product of -t/-p/-m, then show the leaderboard of those runs."""
+    from harness.run.sweeps import expand_shots
+
+    combos = list(itertools.product(tasks or DEFAULT_TASKS, prompts or DEFAULT_PROMPTS, models or DEFAULT_MODELS))
+    specs = [make_spec(t, p, m, split, limit, seed, parser, task_opts, prompt_opts, model_opts) for t, p, m in combos]
+    run_ids = [execute(spec, data_dir, results_dir, resume).run_id for spec in expand_shots(specs, shots)]
+    pivot_by = "shots" if shots else "task"
+    show_leaderboard(results_dir, run_ids=run_ids, sort_by=None, output_format="table", pivot_by=pivot_by)
+
+
+def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported=False, pivot_by="task"):
+    from rich.console import Console
+
+    from harness.report import leaderboard
+    from harness.run.sweeps import leaderboard_table
+
+    table = leaderboard_table(results_dir, run_ids, sort_by, with_reported, pivot_by)
+    if table.empty:
+        raise ConfigError(f"no finished runs under {results_dir}")
+    if output_format == "table":
+        Console().print(leaderboard.to_rich(table))
+        return
+    flat = leaderboard.to_flat(table)
+    if output_format == "csv":
+        click.echo(flat.to_csv(index=False), nl=False)
+    elif output_format == "json":
+        click.echo(flat.to_json(orient="records", indent=2, double_precision=15))
+    else:
+        click.echo(leaderboard.to_markdown(flat))
+
+
+@main.command("leaderboard")
+@click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS",
+              default=Path("results"), show_default=True)
+@click.option("--sort", "sort_by", help="Column to sort by, e.g. 'meld:test wF1'.")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json", "markdown"]),
+              default="table", show_default=True)
+@click.option("--with-reported", is_flag=True, help="Add published numbers (results/reported/), marked as reported.")
+@click.option("--pivot", "pivot_by", type=click.Choice(["task", "shots"]), default="task", show_default=True,
+              help="Columns per task, or per k of zero-/k-shot runs.")
+def leaderboard_command(results_dir, sort_by, output_format, with_reported, pivot_by):
+    """The leaderboard of every finished run under results/ (latest run per row and column)."""
+    show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by)
+
+
+# Command groups live in their own modules; they import nothing from this one.
+from harness.cli.data import data  # noqa: E402
+from harness.cli.export import export  # noqa: E402
+from harness.cli.train import ablate, train  # noqa: E402
+
+for command in (data, export, train, ablate):
+    main.add_command(command)

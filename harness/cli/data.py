@@ -1,0 +1,121 @@
+"""`ercbench data fetch|stats`: get the datasets and check their counts against the published ones."""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+import click
+
+from harness.cli.common import one_line_errors, parse_options
+from harness.data.files import DATA_ENV
+from harness.errors import ConfigError
+
+# The library is imported inside the commands, so that `ercbench --help` stays fast.
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from harness.data.fetch import ProgressHook
+    from harness.interfaces import Task
+
+
+def make_task(name: str, data_dir: str | None, pairs: tuple[str, ...]) -> "Task":
+    from harness.discovery import default_registry
+
+    cls = default_registry().get("tasks", name).cls
+    return cls(Path(data_dir) if data_dir else None, **parse_options(pairs, "--task-opt"))
+
+
+@click.group("data")
+def data() -> None:
+    """Fetch datasets and show their statistics."""
+
+
+@contextmanager
+def download_progress(console: "Console") -> Iterator["ProgressHook"]:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        bars: dict[str, int] = {}
+
+        def hook(relative: str, done: int, total: int | None) -> None:
+            if relative not in bars:
+                bars[relative] = progress.add_task(relative, total=total)
+            progress.update(bars[relative], completed=done)
+
+        yield hook
+
+
+@data.command("fetch")
+@click.argument("name")
+@click.option("--dest", type=click.Path(file_okay=False), help=f"data root to write into (default ${DATA_ENV} or ./data)")
+@click.option(
+    "--from", "mirror", type=click.Path(exists=True, file_okay=False),
+    help="copy from a local mirror instead of downloading",
+)
+def fetch(name: str, dest: str | None, mirror: str | None) -> None:
+    """Download NAME's files (e.g. meld, emorynlp) with pinned sha256 checksums, atomically."""
+    from rich.console import Console
+
+    from harness.data.fetch import fetch_all
+    from harness.discovery import default_registry
+
+    console = Console(stderr=True)
+    with one_line_errors():
+        cls = default_registry().get("tasks", name).cls
+        files = getattr(cls, "remote_files", {})
+        notice = getattr(cls, "fetch_notice", "")
+        if notice:
+            click.echo(notice)
+        if not files:
+            if not notice:
+                raise ConfigError(f"task {name!r} has no files to fetch")
+            return
+        root = Path(dest or os.environ.get(DATA_ENV) or "data").expanduser()
+        with download_progress(console) as hook:
+            fetched = fetch_all(files, root, Path(mirror) if mirror else None, hook)
+    for item in fetched:
+        click.echo(f"{item.status:10} {item.path}")
+    click.echo(f"data root: {root} (pass --data-dir {root} or set {DATA_ENV}={root})")
+
+
+def stats_table(stats: dict) -> "Table":
+    from rich.table import Table
+
+    info = stats["info"]
+    formats = info.get("format")
+    if isinstance(formats, dict):
+        formats = ", ".join(f"{split}={fmt}" for split, fmt in formats.items())
+    table = Table(title=f"{stats['task']} (variant {info.get('variant', '?')})", caption=f"format: {formats or '?'}")
+    for column in ("split", "utterances", "dialogues", *next(iter(stats["splits"].values()))["labels"]):
+        table.add_column(column, justify="left" if column == "split" else "right")
+    for split, row in stats["splits"].items():
+        table.add_row(split, str(row["utterances"]), str(row["dialogues"]), *map(str, row["labels"].values()))
+    return table
+
+
+@data.command("stats")
+@click.argument("task")
+@click.option("--data-dir", type=click.Path(file_okay=False), help=f"data root (default ${DATA_ENV})")
+@click.option("--task-opt", "task_opts", multiple=True, metavar="K=V", help="task option, repeatable")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def stats(task: str, data_dir: str | None, task_opts: tuple[str, ...], fmt: str) -> None:
+    """Per-split utterances, dialogues and label distribution of TASK."""
+    from rich.console import Console
+
+    from harness.data.stats import task_stats
+
+    with one_line_errors():
+        result = task_stats(make_task(task, data_dir, task_opts))
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        console = Console()
+        if not console.is_terminal:  # piped output: do not squeeze the table to 80 columns
+            console = Console(width=160)
+        console.print(stats_table(result))

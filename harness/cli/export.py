@@ -1,0 +1,37 @@
+"""`ercbench export lm-eval TASK --out DIR`: our prompts as an lm-evaluation-harness task folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from harness.cli.common import parse_options
+
+
+@click.group()
+def export():
+    """Write a task in another harness's format."""
+
+
+@export.command("lm-eval")
+@click.argument("task")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder to write.")
+@click.option("-p", "--prompt", default="zero-shot", show_default=True)
+@click.option("--split", default="test", show_default=True)
+@click.option("--limit", type=int, help="Only the first N examples.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seeds k-shot demonstration choice.")
+@click.option("--task-opt", "task_opts", multiple=True, metavar="K=V")
+@click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V")
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA")
+def lm_eval_command(task, out_dir, prompt, split, limit, seed, task_opts, prompt_opts, data_dir):
+    """TASK's prompts as YAML + JSONL + utils.py; run with `lm_eval --include_path DIR --tasks NAME`."""
+    from harness.export.lm_eval import export_lm_eval
+
+    exported = export_lm_eval(
+        task, prompt, out_dir, split=split, limit=limit, seed=seed, data_dir=data_dir,
+        task_args=parse_options(task_opts, "--task-opt"), prompt_args=parse_options(prompt_opts, "--prompt-opt"),
+    )
+    click.echo(f"wrote {exported.n} examples to {exported.yaml_path}")
+    click.echo(f"run: lm_eval --model hf --model_args pretrained=MODEL --include_path {exported.yaml_path.parent} "
+               f"--tasks {exported.task_name}")

@@ -1,0 +1,89 @@
+"""Supplementary knowledge: per-utterance descriptions from a JSONL keyed by (task, split, dialogue_id, utt_index)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from harness.data.files import json_object_line, read_text, sha256_file
+from harness.errors import DataError
+from harness.types import Dialogue
+
+KEYS = ("task", "split", "dialogue_id", "utt_index", "description")
+
+# (task, split, dialogue_id, utterance index) -> description text
+DescriptionKey = tuple[str, str, str, int]
+
+
+def _parse_line(path: Path, number: int, line: str) -> tuple[DescriptionKey, str]:
+    row = json_object_line(path, number, line, KEYS)
+    index = row["utt_index"]
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise DataError(path, f"utt_index must be an integer, got {index!r}", number)
+    dialogue_id = row["dialogue_id"]
+    if isinstance(dialogue_id, int) and not isinstance(dialogue_id, bool):
+        dialogue_id = str(dialogue_id)  # MELD ids are numbers in many copies
+    fields = {"task": row["task"], "split": row["split"], "dialogue_id": dialogue_id, "description": row["description"]}
+    for key, value in fields.items():
+        if not isinstance(value, str):
+            raise DataError(path, f"{key} must be a string, got {value!r}", number)
+    return (row["task"], row["split"], dialogue_id, index), row["description"]
+
+
+def load_descriptions(path: Path) -> dict[DescriptionKey, str]:
+    """Every description in the file; a key given twice is an error, not a silent overwrite."""
+    table: dict[DescriptionKey, str] = {}
+    for number, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        key, text = _parse_line(path, number, line)
+        if key in table:
+            raise DataError(path, f"duplicate description for {key}", number)
+        table[key] = text
+    return table
+
+
+def attach_descriptions(
+    dialogues: Sequence[Dialogue], table: Mapping[DescriptionKey, str], task: str
+) -> list[Dialogue]:
+    """Copies of the dialogues whose utterances carry the matching descriptions."""
+    described = []
+    for dialogue in dialogues:
+        utterances = tuple(
+            dataclasses.replace(u, description=table[key])
+            if (key := (task, dialogue.split, dialogue.dialogue_id, u.index)) in table
+            else u
+            for u in dialogue.utterances
+        )
+        described.append(dataclasses.replace(dialogue, utterances=utterances))
+    return described
+
+
+class DescriptionSource:
+    """A descriptions file, read once, with what run.json should say about it."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path).expanduser()
+        self._table: dict[DescriptionKey, str] | None = None
+        self.attached: dict[str, int] = {}
+
+    def table(self) -> dict[DescriptionKey, str]:
+        if self._table is None:
+            self._table = load_descriptions(self.path)
+        return self._table
+
+    def attach(self, dialogues: Sequence[Dialogue], task: str, split: str) -> list[Dialogue]:
+        described = attach_descriptions(dialogues, self.table(), task)
+        self.attached[split] = sum(
+            u.description is not None for d in described for u in d.utterances
+        )
+        return described
+
+    def info(self) -> dict:
+        return {
+            "path": str(self.path),
+            "sha256": sha256_file(self.path),
+            "entries": len(self.table()),
+            "attached_per_split": dict(self.attached),
+        }

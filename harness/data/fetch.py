@@ -1,0 +1,95 @@
+"""Download (or copy from a local mirror) pinned data files: sha256-checked, atomic, never a partial file."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Mapping
+
+from harness.data.files import sha256_file
+from harness.errors import DataError
+
+CHUNK = 1 << 16
+TIMEOUT_S = 60
+# (relative path, bytes so far, total bytes or None)
+ProgressHook = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class Fetched:
+    relative: str
+    path: Path
+    status: str  # "downloaded", "copied" or "present"
+
+
+def _stream(
+    source: BinaryIO, out: BinaryIO, relative: str, total: int | None, hook: ProgressHook | None
+) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    while True:
+        try:
+            block = source.read(CHUNK)
+        except (http.client.IncompleteRead, OSError) as exc:
+            raise DataError(relative, f"download interrupted: {type(exc).__name__}") from None
+        if not block:
+            return size, digest.hexdigest()
+        digest.update(block)
+        out.write(block)
+        size += len(block)
+        if hook:
+            hook(relative, size, total)
+
+
+def _open_source(url: str | None, mirror: Path | None, relative: str) -> tuple[BinaryIO, int | None]:
+    """A readable stream and its announced size: the mirror's file, or the HTTP response."""
+    if mirror is not None:
+        for candidate in (mirror / relative, mirror / Path(relative).name):
+            if candidate.is_file():
+                return open(candidate, "rb"), candidate.stat().st_size
+        raise DataError(mirror / relative, "not in the local mirror (tried the same relative path and the bare file name)")
+    try:
+        response = urllib.request.urlopen(url, timeout=TIMEOUT_S)  # noqa: S310 (pinned https URLs or a test server)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise DataError(url or relative, f"download failed: {exc}") from None
+    length = response.headers.get("Content-Length")
+    return response, int(length) if length and length.isdigit() else None
+
+
+def fetch_one(
+    relative: str, url: str | None, sha256: str, dest: Path, mirror: Path | None = None, hook: ProgressHook | None = None
+) -> Fetched:
+    """Write dest/relative only if its bytes hash to `sha256`; otherwise raise and leave nothing behind."""
+    target = dest / relative
+    if target.is_file() and sha256_file(target) == sha256:
+        return Fetched(relative, target, "present")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        source, total = _open_source(url, mirror, relative)
+        with os.fdopen(handle, "wb") as out, source:
+            size, digest = _stream(source, out, relative, total, hook)
+            out.flush()
+            os.fsync(out.fileno())
+        if total is not None and size != total:
+            raise DataError(relative, f"truncated: got {size} of {total} bytes")
+        if digest != sha256:
+            raise DataError(relative, f"sha256 mismatch: got {digest}, expected {sha256}")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Fetched(relative, target, "copied" if mirror is not None else "downloaded")
+
+
+def fetch_all(
+    files: Mapping[str, tuple[str, str]], dest: Path, mirror: Path | None = None, hook: ProgressHook | None = None
+) -> list[Fetched]:
+    """Fetch every (url, sha256) under its relative path; stops at the first bad file."""
+    return [fetch_one(relative, url, sha, dest, mirror, hook) for relative, (url, sha) in sorted(files.items())]
+

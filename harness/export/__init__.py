@@ -1,0 +1,1 @@
+"""Exports to other harnesses: our exact prompts as an lm-evaluation-harness task."""

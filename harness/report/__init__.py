@@ -1,0 +1,1 @@
+"""Reading finished runs out: leaderboard tables and published numbers."""

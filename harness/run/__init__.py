@@ -1,0 +1,1 @@
+"""The run stages: pipeline, parsing, metrics, sweeps and training through the registry."""

@@ -1,0 +1,11 @@
+"""The plugin SDK: what a plugin imports to define tasks, prompts, models and trainers."""
+
+from harness.errors import ConfigError, DataError, ErcbenchError, PluginError
+from harness.hookspecs import hookimpl
+from harness.interfaces import Model, PromptStrategy, Task, Trainer
+from harness.types import Completion, Dialogue, Example, Prediction, Prompt, Utterance
+
+__all__ = [
+    "Completion", "ConfigError", "DataError", "Dialogue", "ErcbenchError", "Example", "Model", "PluginError",
+    "Prediction", "Prompt", "PromptStrategy", "Task", "Trainer", "Utterance", "hookimpl",
+]

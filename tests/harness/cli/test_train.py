@@ -1,0 +1,90 @@
+"""`ercbench train` and `ercbench ablate` from the command line, on a tiny model and real MELD."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from harness.cli import main
+from harness.cli.train import trainer_options
+from tests.conftest import real_data_root
+from tests.plugins.training.lora_fixtures import tiny_base, trained_checkpoint
+
+
+def test_named_options_become_prompt_options():
+    options = trainer_options(
+        "B", "zero-shot", "dialoguellm", "12", "on", True, False, False, ("speakers=off",), ("r=4",)
+    )
+    assert options["prompt.template"] == "dialoguellm" and options["prompt.window"] == "12"
+    assert options["prompt.descriptions"] == "on" and options["prompt.speakers"] == "off"
+    assert options["r"] == "4" and options["loss_on_prompt"] == "on" and options["resume"] == "off"
+
+
+def test_train_writes_a_checkpoint(tmp_path_factory):
+    root = tmp_path_factory.getbasetemp()
+    out = root / "cli-trained"
+    args = [
+        "train",
+        "-t",
+        "meld",
+        "--base",
+        str(tiny_base(root)),
+        "--out",
+        str(out),
+        "--context",
+        "0",
+        "--loss-on-prompt",
+        "--data-dir",
+        str(real_data_root()),
+    ]
+    for pair in ("train_limit=8", "dev_limit=4", "epochs=1", "batch_size=4", "max_length=64", "warmup_steps=0"):
+        args += ["--train-opt", pair]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "dialoguellm.json").read_text())
+    assert record["settings"]["loss_on_prompt"] is True and record["prompt"]["options"]["window"] == "0"
+    again = CliRunner().invoke(main, args[:-2] + ["--train-opt", "r=4", "--data-dir", str(real_data_root())])
+    assert again.exit_code == 1 and "holds a different run" in again.output and "Traceback" not in again.output
+
+
+def test_bad_base_is_one_line(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        [
+            "train",
+            "-t",
+            "meld",
+            "--base",
+            str(tmp_path / "nope"),
+            "--out",
+            str(tmp_path / "out"),
+            "--data-dir",
+            str(real_data_root()),
+        ],
+    )
+    assert result.exit_code == 1 and "does not exist" in result.output and "Traceback" not in result.output
+
+
+def test_ablate_prints_one_table_of_four_variants(tmp_path_factory, tmp_path):
+    checkpoint = trained_checkpoint(tmp_path_factory.getbasetemp())
+    result = CliRunner().invoke(
+        main,
+        [
+            "ablate",
+            "--checkpoint",
+            str(checkpoint),
+            "--split",
+            "dev",
+            "--limit",
+            "3",
+            "--data-dir",
+            str(real_data_root()),
+            "--results-dir",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for variant in ("full", "no-context", "no-descriptions", "no-lora"):
+        assert variant in result.output
+    assert len([p for p in tmp_path.iterdir() if (p / "run.json").is_file()]) == 4

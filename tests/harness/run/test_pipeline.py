@@ -1,0 +1,97 @@
+"""The pipeline end to end on the in-memory task: scores, files, resume, interruption."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun
+from harness.run import pipeline
+from harness.sdk.testing import registry_with
+from harness.types import RunSpec, frozen_mapping
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return registry_with()
+
+
+def spec(**changes):
+    fields = dict(task="tiny", prompt="zero-shot", model="echo-gold")
+    fields.update(changes)
+    return RunSpec(**fields)
+
+
+def test_perfect_model_scores_one(registry, results_dir):
+    result, folder = pipeline.run(spec(), registry=registry, results_dir=results_dir)
+    assert result.n == 7 and result.n_unparsed == 0
+    assert result.scores["accuracy"] == 1.0 and result.scores["weighted_f1"] == 1.0
+    run = json.loads((folder / RUN_FILE).read_text())
+    assert run["spec"]["task"] == "tiny" and run["plugins"]["model"]["distribution"] == "ercbench-testing"
+    lines = (folder / PREDICTIONS_FILE).read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines][:2] == ["test/d0/0", "test/d0/1"]
+
+
+def test_unparseable_answers_are_counted_not_dropped(registry, results_dir):
+    result, folder = pipeline.run(
+        spec(model="fixed-text", model_args=frozen_mapping({"text": "banana"})),
+        registry=registry, results_dir=results_dir,
+    )
+    assert result.n == 7 and result.n_unparsed == 7 and result.scores["accuracy"] == 0.0
+    rows = [json.loads(line) for line in (folder / PREDICTIONS_FILE).read_text().splitlines()]
+    assert all(row["predicted"] is None and row["raw"] == "banana" for row in rows)
+
+
+def test_limit_takes_the_first_examples(registry, results_dir):
+    result, _ = pipeline.run(spec(limit=2), registry=registry, results_dir=results_dir)
+    assert result.n == 2
+
+
+@pytest.mark.parametrize("limit", [0, -3])
+def test_non_positive_limit_is_refused(registry, results_dir, limit):
+    with pytest.raises(ConfigError, match="--limit must be a positive number"):
+        pipeline.run(spec(limit=limit), registry=registry, results_dir=results_dir)
+
+
+def test_unknown_split_is_refused(registry, results_dir):
+    with pytest.raises(ConfigError, match="no split 'dev'"):
+        pipeline.run(spec(split="dev"), registry=registry, results_dir=results_dir)
+
+
+def test_interrupted_run_leaves_no_result_and_resumes(registry, results_dir, monkeypatch):
+    calls = {"n": 0}
+    real_predict = registry.get("models", "echo-gold").cls.predict
+
+    def flaky(self, prompts):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real_predict(self, prompts)
+
+    monkeypatch.setattr(registry.get("models", "echo-gold").cls, "predict", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run(spec(), registry=registry, results_dir=results_dir, batch_size=3)
+    visible = [p for p in results_dir.iterdir() if not p.name.startswith(".")]
+    assert visible == []
+    partial = PartialRun(results_dir, spec())
+    assert len(partial.done_predictions()) == 3
+
+    result, _ = pipeline.run(spec(), registry=registry, results_dir=results_dir, batch_size=3, resume=True)
+    assert result.n == 7 and result.extra["resumed_from"] == 3 and result.scores["accuracy"] == 1.0
+
+
+def test_model_ref_target_becomes_an_option():
+    assert pipeline.split_ref("hf:/models/x") == ("hf", "/models/x")
+    assert pipeline.split_ref("majority") == ("majority", None)
+
+
+def test_a_run_failing_before_any_prediction_leaves_no_folder(registry, results_dir, monkeypatch):
+    def broken(self, task, seed):
+        raise ConfigError("weights missing")
+
+    monkeypatch.setattr(registry.get("models", "echo-gold").cls, "prepare", broken)
+    with pytest.raises(ConfigError, match="weights missing"):
+        pipeline.run(spec(), registry=registry, results_dir=results_dir)
+    assert list(results_dir.iterdir()) == []

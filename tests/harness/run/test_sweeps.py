@@ -1,0 +1,67 @@
+"""--shots expands one compare into zero-shot and k-shot runs, and results pivot by k."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.run.pipeline import run
+from harness.run.sweeps import parse_shots, pivot_shots, shot_rows, shot_specs, shots_of
+from harness.types import RunSpec, frozen_mapping
+
+
+def test_parse_shots():
+    assert parse_shots("0, 1,3,5") == [0, 1, 3, 5]
+    for bad in ("", "1,,2", "-1", "a", "1,1"):
+        with pytest.raises(ConfigError):
+            parse_shots(bad)
+
+
+def test_shot_specs_use_zero_shot_for_k0_and_keep_options():
+    base = RunSpec(task="meld", prompt="k-shot", model="majority",
+                   prompt_args=frozen_mapping({"template": "dialoguellm", "selection": "retrieved", "k": "9"}))
+    zero, three = shot_specs(base, [0, 3])
+    assert (zero.prompt, dict(zero.prompt_args)) == ("zero-shot", {"template": "dialoguellm"})
+    assert (three.prompt, dict(three.prompt_args)) == ("k-shot", {"template": "dialoguellm", "selection": "retrieved", "k": "3"})
+    assert [shots_of(s.to_dict()) for s in (zero, three)] == [0, 3]
+    with pytest.raises(ConfigError, match="sweeps"):
+        shot_specs(RunSpec(task="meld", prompt="other", model="m"), [1])
+
+
+def test_sweep_runs_and_pivots(tmp_path):
+    base = RunSpec(task="sample", prompt="zero-shot", model="majority", split="test", parser="lenient")
+    for spec in shot_specs(base, [0, 1, 3]) + [RunSpec(task="sample", prompt="k-shot", model="majority", split="test",
+                                                        parser="lenient", prompt_args=frozen_mapping({"k": "3", "selection": "balanced"}))]:
+        run(spec, results_dir=tmp_path)
+    run(RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr", split="test"), results_dir=tmp_path)
+    table = pivot_shots(shot_rows(tmp_path))
+    assert [c for c, _ in table.columns][::2] == ["k=0", "k=1", "k=3", "k=3 balanced"]
+    assert len(table) == 2  # majority/lenient and tfidf-lr/strict (only k=0)
+    tfidf = table.loc[("sample:test", "tfidf-lr", "shots", "strict")]
+    assert tfidf[("k=0", "weighted_f1")] >= 0 and math.isnan(tfidf[("k=1", "weighted_f1")])  # k=1 never run
+
+
+def test_cli_compare_shots_and_leaderboard_with_reported(tmp_path):
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["compare", "-t", "sample", "-p", "zero-shot", "-p", "k-shot", "-m", "majority",
+                                  "--shots", "0,1,3", "--parser", "lenient", "--results-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("sample/") == 3  # -p zero-shot and -p k-shot expand to the same three runs
+    board = runner.invoke(main, ["leaderboard", "--results-dir", str(tmp_path), "--pivot", "shots",
+                                 "--with-reported", "--format", "csv"])
+    assert board.exit_code == 0, board.output
+    header, *lines = board.output.strip().splitlines()
+    assert header.startswith("task,model,prompt,parser,k=0 acc,k=0 wF1,k=1 acc")
+    assert any(line.startswith("meld:test,DialogueLLM-7B,reported: DialogueLLM,reported,0.7191") for line in lines)
+    plain = runner.invoke(main, ["leaderboard", "--results-dir", str(tmp_path), "--with-reported", "--format", "csv"])
+    assert plain.exit_code == 0, plain.output
+    assert "InstructERC (LLaMA2-7B),reported: InstructERC,reported" in plain.output
+    assert "majority,zero-shot" in plain.output
+    bad = runner.invoke(main, ["compare", "-t", "sample", "-m", "majority", "--shots", "1,x", "--results-dir", str(tmp_path)])
+    assert bad.exit_code != 0 and "--shots takes" in bad.output
