@@ -95,14 +95,19 @@ def predict_all(
     batch_size: int,
     progress: Progress | None,
     already: int,
+    timing: dict[str, float],
 ) -> None:
     """Prompt, answer and parse in batches, appending each batch to disk as it finishes."""
     parser = get_parser(spec.parser)
     total = already + len(todo)
     for start in range(0, len(todo), batch_size):
         batch = todo[start : start + batch_size]
+        clock = time.perf_counter()
         prompts = parts.prompt.build(batch)
+        built = time.perf_counter()
         completions = parts.model.predict(prompts)
+        timing["prompt_s"] += built - clock
+        timing["model_s"] += time.perf_counter() - built
         if len(completions) != len(prompts):
             raise ConfigError(
                 f"model {spec.model!r} returned {len(completions)} answers for {len(prompts)} prompts"
@@ -129,6 +134,14 @@ def run_facts(parts: Components, examples: Sequence[Example], resumed_from: int)
     }
 
 
+def timing_facts(timing: dict[str, float], n_predicted: int, model: Model) -> dict:
+    """Seconds per stage of this attempt, examples per model second, and the model's token count."""
+    rounded = {key: round(value, 3) for key, value in timing.items()}
+    per_second = n_predicted / timing["model_s"] if timing["model_s"] > 0 else None
+    return {**rounded, "n_predicted": n_predicted, "examples_per_s": per_second and round(per_second, 2),
+            "tokens_computed": model.tokens_computed}
+
+
 def run(
     spec: RunSpec,
     *,
@@ -149,11 +162,15 @@ def run(
     partial.start(resume)
     done = partial.done_predictions()
     todo = [example for example in examples if example.example_id not in done]
+    timing = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0}
     if todo:
         try:
             parts.prompt.prepare(parts.task, spec.seed)
+            loading = time.perf_counter()
             parts.model.prepare(parts.task, spec.seed)
-            predict_all(parts, spec, todo, partial, batch_size, progress, len(done))
+            timing["model_load_s"] = time.perf_counter() - loading
+            batch_size = parts.model.preferred_batch_size or batch_size  # e.g. a whole split per GPU call
+            predict_all(parts, spec, todo, partial, batch_size, progress, len(done), timing)
         except BaseException:
             partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
             raise
@@ -168,5 +185,6 @@ def run(
         started=started.isoformat(),
         duration_s=time.perf_counter() - clock,
         **run_facts(parts, examples, resumed_from=len(done)),
+        timing=frozen_mapping(timing_facts(timing, len(todo), parts.model)),
     )
     return result, partial.finish(result)

@@ -102,6 +102,10 @@ class HFCausal(Model):
         if next(self.model.parameters()).device.type == "cuda":
             self.preferred_batch_size = GPU_EXAMPLES_PER_CALL
 
+    @property
+    def tokens_computed(self) -> int:  # type: ignore[override]
+        return self.stats.tokens_fed
+
     def special_flag(self) -> bool | None:
         """add_special_tokens for lm-eval-style encoding: None keeps the tokenizer's default (LLaMA:
         BOS; none when the text already starts with BOS, as chat templates write it), off adds none."""
