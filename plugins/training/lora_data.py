@@ -9,7 +9,7 @@ from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import PromptStrategy, Task
 from harness.registry import Registry
-from harness.sdk.tokens import encode_pair, prefix_for
+from harness.sdk.lm.tokens import encode_pair, prefix_for
 from harness.types import Example, Prompt
 
 IGNORE = -100  # the label id PyTorch's cross-entropy skips
@@ -75,7 +75,7 @@ def split_examples(tasks: Sequence[Task], split: str, limit: int) -> list[Exampl
 def tokenize_record(record: Record, tokenizer: Any, max_length: int, loss_on_prompt: bool) -> dict:
     """input_ids/labels for one record; the context is cut from the left so the answer always fits."""
     prefix = prefix_for(tokenizer, record.context)
-    context_ids, answer_ids = encode_pair(tokenizer, record.context, record.answer)
+    context_ids, answer_ids = encode_pair(tokenizer, record.context, record.answer, add_special_tokens=False)
     answer_ids = answer_ids + ([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])
     room = max_length - len(prefix) - len(answer_ids)
     if room <= 0:
