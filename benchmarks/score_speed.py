@@ -115,7 +115,8 @@ def print_table(rows, args, peak) -> None:
               f"{c['max_pass_scores']:.2e} | {c['passes']} |")
     with_ref = [r for r in rows if "ours_vs_fp32" in r]
     if with_ref:
-        print(f"\n{args.dtype} against a float32 reference (ours, same prompts): argmax agreement and max |diff|\n")
+        print(f"\n{args.dtype} against a float32 reference (ours, the first {args.reference_limit} prompts of each): "
+              "argmax agreement and max |diff|\n")
         print("| task | window | ours agree | ours max diff | lm-eval agree | lm-eval max diff |")
         print("|---|---|---|---|---|---|")
         for r in with_ref:
@@ -134,6 +135,7 @@ def parse_args(argv=None):
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
     parser.add_argument("--reference", choices=["on", "off"], default="on",
                         help="with a low-precision dtype, also score in float32 first and compare both tools to it")
+    parser.add_argument("--reference-limit", type=int, default=300, help="examples per configuration for the reference")
     parser.add_argument("--lm-eval-batch-size", type=int, default=64)
     parser.add_argument("--model-opt", action="append", default=[], help="extra K=V for our hf model (default: none)")
     parser.add_argument("--threads", type=int, default=None)
@@ -164,9 +166,10 @@ def main(argv=None) -> None:
     start_dtype = "float32" if args.dtype != "float32" and args.reference == "on" else args.dtype
     model = build_model(args.shape, args.device, start_dtype, {"t": tokenizer})
     if start_dtype != args.dtype:
-        args.dtype_now = "float32"
+        short = argparse.Namespace(**{**vars(args), "dtype_now": "float32",
+                                      "limit": min(args.limit or args.reference_limit, args.reference_limit)})
         for task, window in configs:
-            references[(task, window)] = ours(model, tokenizer, task, window, args, Path(tempfile.mkdtemp()))["scores"]
+            references[(task, window)] = ours(model, tokenizer, task, window, short, Path(tempfile.mkdtemp()))["scores"]
         model = model.to(getattr(torch, args.dtype))
     args.dtype_now = args.dtype
     peak = matmul_peak(args.device, args.dtype)
