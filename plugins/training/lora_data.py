@@ -9,6 +9,7 @@ from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import PromptStrategy, Task
 from harness.registry import Registry
+from harness.sdk.lm import chat
 from harness.sdk.lm.tokens import encode_pair, prefix_for
 from harness.types import Example, Prompt
 
@@ -33,12 +34,9 @@ def make_strategy(name: str, options: dict[str, str], registry: Registry | None 
 
 def prompt_text(prompt: Prompt, tokenizer: Any) -> str:
     """The prompt as one string; chat prompts go through the tokenizer's chat template."""
-    if prompt.text is not None:
-        return prompt.text
-    if not getattr(tokenizer, "chat_template", None):
+    if prompt.text is None and not getattr(tokenizer, "chat_template", None):
         raise ConfigError("lora: a chat prompt needs a tokenizer with a chat template; pick a text template")
-    messages = [{"role": role, "content": content} for role, content in prompt.messages or ()]
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return chat.render(prompt, tokenizer)[0]  # the renderer evaluation uses
 
 
 def gold_answer(strategy: PromptStrategy, prompt: Prompt) -> str:
