@@ -124,6 +124,15 @@ class Model(ABC):
         """Identity of the weights and settings, for run.json."""
         return dict(self.options)
 
+    def fingerprint(self) -> dict[str, str]:
+        """Content hashes of what the model loads (weights, adapter), before loading it.
+
+        Part of the run key: a run resumes or is reused only while these are unchanged.
+        Models reading files return `harness.sdk.fingerprint.path_fingerprint(...)`; the default
+        (nothing on disk) is empty.
+        """
+        return {}
+
 
 class Trainer(ABC):
     """Produces a model checkpoint from tasks' train splits."""

@@ -13,9 +13,13 @@ from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
-from harness.results.store import PartialRun, results_root, spec_key
+from harness.results.claim import claimed
+from harness.results.keys import input_key, run_inputs
+from harness.results.names import safe_name
+from harness.results.store import PartialRun, find_finished, read_run, result_from_json, results_root, spec_key
 from harness.run import metrics
 from harness.run.parsing import get_parser, to_prediction
+from harness.sdk.fingerprint import hash_cache
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -79,10 +83,12 @@ def plugin_versions(spec: RunSpec, registry: Registry) -> dict[str, dict[str, st
     }
 
 
-def make_run_id(spec: RunSpec, started: datetime) -> str:
+def make_run_id(spec: RunSpec, started: datetime, key: str | None = None) -> str:
+    """stamp-task-split-prompt-model-key; every part a safe file-name component (names come from users)."""
     model = split_ref(spec.model)[0]
     stamp = started.strftime("%Y%m%dT%H%M%S")
-    return f"{stamp}-{spec.task}-{spec.split}-{spec.prompt}-{model}-{spec_key(spec)}"
+    parts = (spec.task, spec.split, spec.prompt, model)
+    return "-".join([stamp, *(safe_name(part) for part in parts), key or spec_key(spec)])
 
 
 def predict_all(
@@ -132,7 +138,40 @@ def run_facts(parts: Components, rows: Sequence[dict], examples: Sequence[Exampl
         # Answers the paper-faithful parser could not read and guessed (seeded): count them.
         "n_fallback": sum(bool(row.get("fallback")) for row in rows),
         "n_with_description": sum(example.target.description is not None for example in examples),
+        # From the rows, so it sums every attempt of a resumed run.
+        "n_truncated": sum(bool(row.get("truncated_tokens")) for row in rows),
     }
+
+
+def attempt_facts(parts: Components) -> dict:
+    return {"prompt_info": parts.prompt.info(), "model_info": parts.model.info()}
+
+
+def with_earlier_attempt(facts: dict, partial: PartialRun, predicted_now: bool) -> dict:
+    """With nothing left to predict the model was never loaded: keep what the last attempt recorded."""
+    if not predicted_now:
+        facts.update(partial.last_attempt())
+    model_info = facts.get("model_info")
+    if isinstance(model_info, dict) and "n_truncated" in model_info:
+        facts["model_info"] = {**model_info, "n_truncated": facts["n_truncated"]}
+    return facts
+
+
+def predict_missing(parts: Components, spec: RunSpec, examples, partial: PartialRun, batch_size, progress) -> int:
+    """Load and predict what the partial folder lacks; returns how many were already done."""
+    done = partial.done_predictions()
+    todo = [example for example in examples if example.example_id not in done]
+    if todo:
+        try:
+            parts.prompt.prepare(parts.task, spec.seed)
+            parts.model.prepare(parts.task, spec.seed)
+            partial.record_attempt(attempt_facts(parts))
+            predict_all(parts, spec, todo, partial, batch_size, progress, len(done))
+            partial.record_attempt(attempt_facts(parts))
+        except BaseException:
+            partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
+            raise
+    return len(done)
 
 
 def run(
@@ -144,36 +183,44 @@ def run(
     progress: Progress | None = None,
     resume: bool = False,
     batch_size: int = 64,
+    force: bool = False,
+    wait: bool = True,
+    say: Callable[[str], None] = lambda line: None,
 ) -> tuple[RunResult, Path]:
-    """Run one spec end to end; returns the result and the folder it was written to."""
+    """Run one spec end to end; returns the result and the folder it was written to.
+
+    One process at a time per spec (others wait, or with wait=False refuse); a finished run
+    of the same spec and inputs is reused unless `force`.
+    """
     registry = registry or default_registry()
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
+    root = results_root(results_dir)
     parts = instantiate(spec, registry, data_dir)
     examples = select_examples(parts.task, spec)
-    partial = PartialRun(results_root(results_dir), spec)
-    partial.start(resume)
-    done = partial.done_predictions()
-    todo = [example for example in examples if example.example_id not in done]
-    if todo:
-        try:
-            parts.prompt.prepare(parts.task, spec.seed)
-            parts.model.prepare(parts.task, spec.seed)
-            predict_all(parts, spec, todo, partial, batch_size, progress, len(done))
-        except BaseException:
-            partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
-            raise
-    rows = list(partial.done_predictions().values())
-    result = RunResult(
-        run_id=make_run_id(spec, started),
-        spec=spec,
-        scores=score(parts.task, rows),
-        n=len(rows),
-        n_unparsed=sum(row["predicted"] is None for row in rows),
-        plugins=plugin_versions(spec, registry),
-        task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
-        started=started.isoformat(),
-        duration_s=time.perf_counter() - clock,
-        extra=frozen_mapping(run_facts(parts, rows, examples, resumed_from=len(done))),
-    )
-    return result, partial.finish(result)
+    with hash_cache(root / ".fingerprints.json"):
+        inputs = run_inputs(parts.task.info(), parts.task.labels, parts.model.fingerprint())
+    key = input_key(spec_key(spec), inputs)
+    with claimed(root, spec_key(spec), wait, say, f"{spec.task}/{spec.split}/{spec.prompt}/{spec.model}"):
+        found = None if force else find_finished(root, spec, key)
+        if found is not None:
+            say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
+            return result_from_json(read_run(found)), found
+        partial = PartialRun(root, spec)
+        partial.start(resume, inputs)
+        resumed_from = predict_missing(parts, spec, examples, partial, batch_size, progress)
+        rows = list(partial.done_predictions().values())
+        facts = with_earlier_attempt(run_facts(parts, rows, examples, resumed_from), partial, len(rows) > resumed_from)
+        result = RunResult(
+            run_id=make_run_id(spec, started, key),
+            spec=spec,
+            scores=score(parts.task, rows),
+            n=len(rows),
+            n_unparsed=sum(row["predicted"] is None for row in rows),
+            plugins=plugin_versions(spec, registry),
+            task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
+            started=started.isoformat(),
+            duration_s=time.perf_counter() - clock,
+            extra=frozen_mapping({**facts, "inputs": inputs, "input_key": key}),
+        )
+        return result, partial.finish(result)
