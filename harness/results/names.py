@@ -19,7 +19,7 @@ def safe_name(text: str, limit: int = MAX_PART) -> str:
     A changed or shortened name gets a hash of the original appended, so two different
     names never map to the same component ('a/b' and 'a_b' stay apart).
     """
-    cleaned = UNSAFE.sub("_", text).lstrip(".").strip("_") or "_"
+    cleaned = UNSAFE.sub("_", text).lstrip(".") or "_"
     if cleaned == text and len(text) <= limit:
         return text
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:6]
