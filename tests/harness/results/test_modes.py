@@ -34,7 +34,8 @@ def test_run_files_follow_the_umask(umask, results_dir):
 
 
 def test_atomic_json_and_checkpoint_metadata_follow_the_umask(umask, tmp_path):
-    from plugins.training.lora_output import RUN_FILE as TRAINING_RUN, prepare_folder
+    from plugins.training.lora_output import RUN_FILE as TRAINING_RUN
+    from plugins.training.lora_output import prepare_folder
 
     write_json_atomic(tmp_path / "x.json", {"a": 1})
     assert mode(tmp_path / "x.json") == 0o666 & ~umask
