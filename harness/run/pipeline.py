@@ -157,20 +157,35 @@ def with_earlier_attempt(facts: dict, partial: PartialRun, predicted_now: bool) 
     return facts
 
 
-def predict_missing(parts: Components, spec: RunSpec, examples, partial: PartialRun, batch_size, progress) -> int:
-    """Load and predict what the partial folder lacks; returns how many were already done."""
-    done = partial.done_predictions()
+def predict_missing(parts: Components, spec: RunSpec, examples, partial: PartialRun, inputs: dict, resume: bool,
+                    batch_size: int, progress: Progress | None) -> int:
+    """Load and predict what the partial folder lacks; returns how many were already done.
+
+    With resume the inputs are checked before the model loads; without it an earlier partial
+    run is replaced only once loading succeeded, so a Ctrl-C while loading loses nothing.
+    """
+    if resume:
+        partial.start(True, inputs)
+    done = partial.done_predictions() if resume else {}
     todo = [example for example in examples if example.example_id not in done]
-    if todo:
-        try:
-            parts.prompt.prepare(parts.task, spec.seed)
-            parts.model.prepare(parts.task, spec.seed)
-            partial.record_attempt(attempt_facts(parts))
-            predict_all(parts, spec, todo, partial, batch_size, progress, len(done))
-            partial.record_attempt(attempt_facts(parts))
-        except BaseException:
+    if not todo:
+        if not resume:
+            partial.start(False, inputs)
+        return len(done)
+    started = resume
+    try:
+        parts.prompt.prepare(parts.task, spec.seed)
+        parts.model.prepare(parts.task, spec.seed)
+        if not resume:
+            partial.start(False, inputs)
+            started = True
+        partial.record_attempt(attempt_facts(parts))
+        predict_all(parts, spec, todo, partial, batch_size, progress, len(done))
+        partial.record_attempt(attempt_facts(parts))
+    except BaseException:
+        if started:
             partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
-            raise
+        raise
     return len(done)
 
 
@@ -207,8 +222,7 @@ def run(
             say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
             return result_from_json(read_run(found)), found
         partial = PartialRun(root, spec)
-        partial.start(resume, inputs)
-        resumed_from = predict_missing(parts, spec, examples, partial, batch_size, progress)
+        resumed_from = predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress)
         rows = list(partial.done_predictions().values())
         facts = with_earlier_attempt(run_facts(parts, rows, examples, resumed_from), partial, len(rows) > resumed_from)
         result = RunResult(

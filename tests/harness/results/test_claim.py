@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,13 @@ def start(args, results_dir: Path) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"})
 
 
+def wait_line(proc: subprocess.Popen) -> str:
+    for line in proc.stderr:
+        if "waiting:" in line:
+            return line
+    raise AssertionError(f"process ended without waiting: {proc.wait()}")
+
+
 def finished(results_dir: Path) -> list[Path]:
     return sorted(p for p in results_dir.iterdir() if not p.name.startswith("."))
 
@@ -44,15 +50,14 @@ def test_two_runs_of_one_spec_compute_once(results_dir):
     lock = RunLock(results_dir, spec_key(SAMPLE))
     assert lock.try_acquire()  # hold the spec so both processes surely overlap
     procs = [start(["run", "-t", "sample", "-m", "majority"], results_dir) for _ in range(2)]
-    time.sleep(1.5)
-    assert all(proc.poll() is None for proc in procs)  # both waiting on the claim
+    waiting = [wait_line(proc) for proc in procs]  # both reached the claim and said who holds it
+    assert all(f"pid {os.getpid()}" in line for line in waiting)
     lock.release()
     outputs = [proc.communicate(timeout=120) for proc in procs]
     assert [proc.returncode for proc in procs] == [0, 0], outputs
     (only,) = finished(results_dir)
     assert_sound(only)
     assert sum("reusing the finished run" in err for _, err in outputs) == 1
-    assert all("waiting:" in err and "pid" in err for _, err in outputs)
     assert [p.name for p in results_dir.iterdir() if p.name.startswith(".")] == []
 
 
