@@ -9,7 +9,6 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import fields
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -17,7 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from harness.errors import ConfigError, DataError, ErcbenchError
 from harness.results.keys import describe_changes
 from harness.results.names import child
-from harness.types import Prediction, RunResult, RunSpec, frozen_mapping
+from harness.types import Prediction, RunResult, RunSpec
 
 RESULTS_ENV = "ERCBENCH_RESULTS"
 RUN_FILE = "run.json"
@@ -83,17 +82,6 @@ def write_json_atomic(path: Path, data: Any) -> None:
         raise
 
 
-def prediction_to_json(prediction: Prediction) -> dict[str, Any]:
-    row = {
-        "id": prediction.example_id,
-        "gold": prediction.gold,
-        "predicted": prediction.predicted,
-        "raw": prediction.raw,
-    }
-    row.update(prediction.extra)
-    return row
-
-
 class PartialRun:
     """A run in progress: results/.<key>.partial/ holding predictions appended as batches finish.
 
@@ -107,18 +95,18 @@ class PartialRun:
         self.spec = spec
         self.folder = root / f".{spec_key(spec)}{PARTIAL_SUFFIX}"
 
-    def done_predictions(self) -> dict[str, dict]:
+    def done_predictions(self) -> dict[str, Prediction]:
         """Predictions already written by an earlier, interrupted attempt (complete lines only)."""
         path = self.folder / PREDICTIONS_FILE
         if not path.exists():
             return {}
         done = {}
         with open(path, encoding="utf-8") as handle:
-            for line in handle:
+            for number, line in enumerate(handle, 1):
                 if not line.endswith("\n"):
                     break  # a torn last line from a kill: redo that example
-                row = json.loads(line)
-                done[row["id"]] = row
+                prediction = Prediction.from_line(line, path, number)
+                done[prediction.example_id] = prediction
         return done
 
     def start(self, resume: bool, inputs: Mapping[str, Any] | None = None) -> None:
@@ -167,7 +155,7 @@ class PartialRun:
         try:
             with open(path, "a", encoding="utf-8") as out:
                 for prediction in predictions:
-                    out.write(json.dumps(prediction_to_json(prediction), ensure_ascii=False) + "\n")
+                    out.write(json.dumps(prediction.to_json(), ensure_ascii=False) + "\n")
                 out.flush()
                 os.fsync(out.fileno())
         except OSError as exc:
@@ -210,19 +198,8 @@ def move_into_place(folder: Path, root: Path, run_id: str) -> Path:
     raise WriteError(root / run_id, FileExistsError(f"1000 runs named {run_id}"))
 
 
-def _plain(value: Any) -> Any:
-    """Read-only mappings and tuples -> dicts and lists, for JSON."""
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
 def result_to_json(result: RunResult) -> dict[str, Any]:
-    data = {f.name: _plain(getattr(result, f.name)) for f in fields(result)}
-    data["spec"] = result.spec.to_dict()
-    return data
+    return result.to_json()
 
 
 def read_run(folder: Path) -> dict[str, Any]:
@@ -261,16 +238,16 @@ def run_problem(run: Any) -> str | None:
     return None
 
 
-def read_predictions(folder: Path) -> list[dict[str, Any]]:
+def read_predictions(folder: Path) -> list[Prediction]:
+    """A run's predictions.jsonl, typed; DataError naming file and line on a bad line."""
     path = folder / PREDICTIONS_FILE
-    rows = []
     with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise DataError(path, f"not valid JSON: {exc.msg}", number) from None
-    return rows
+        return [Prediction.from_line(line, path, number) for number, line in enumerate(handle, 1)]
+
+
+def load_result(folder: Path) -> RunResult:
+    """A finished run's run.json as a RunResult (older run.json shapes read too)."""
+    return RunResult.from_json(read_run(folder), folder / RUN_FILE)
 
 
 def warn(line: str) -> None:
@@ -310,8 +287,7 @@ def find_finished(root: Path, spec: RunSpec, key: str) -> Path | None:
             run = read_run(folder)
         except DataError:
             continue
-        extra = run.get("extra") or {}
-        if extra.get("input_key") == key and run["spec"] == spec.to_dict() and predictions_match(folder, run["n"]):
+        if run.get("input_key") == key and run["spec"] == spec.to_dict() and predictions_match(folder, run["n"]):
             return folder
     return None
 
@@ -323,14 +299,3 @@ def predictions_match(folder: Path, n: int) -> bool:
     except OSError:
         return False
     return data.count(b"\n") == n and (not data or data.endswith(b"\n"))
-
-
-def result_from_json(run: Mapping[str, Any]) -> RunResult:
-    """A RunResult back from run.json (for a reused run)."""
-    known = {f.name for f in fields(RunResult)}
-    values = {key: value for key, value in run.items() if key in known}
-    values["spec"] = RunSpec.from_dict(run["spec"])
-    for key in ("scores", "plugins", "task_info", "extra"):
-        values[key] = frozen_mapping(values.get(key) or {})
-    values.setdefault("duration_s", 0.0)
-    return RunResult(**values)

@@ -16,7 +16,7 @@ from harness.registry import Registry
 from harness.results.claim import claimed
 from harness.results.keys import input_key, run_inputs
 from harness.results.names import safe_name
-from harness.results.store import PartialRun, find_finished, read_run, result_from_json, results_root, spec_key
+from harness.results.store import PartialRun, find_finished, load_result, results_root, spec_key
 from harness.run import metrics
 from harness.run.parsing import get_parser, to_prediction
 from harness.sdk.fingerprint import hash_cache
@@ -63,6 +63,8 @@ def select_examples(task: Task, spec: RunSpec) -> list[Example]:
     if spec.limit is not None and spec.limit <= 0:
         raise ConfigError(f"--limit must be a positive number, got {spec.limit}")
     examples = task.examples(spec.split)
+    if not examples:  # file-backed tasks name the file; this catches any other task
+        raise ConfigError(f"no examples in task {spec.task!r}: {spec.split} split")
     return examples[: spec.limit] if spec.limit is not None else examples
 
 
@@ -122,24 +124,14 @@ def predict_all(
             progress(already + start + len(batch), total)
 
 
-def score(task: Task, rows: Sequence[dict]) -> dict:
-    gold = [row["gold"] for row in rows]
-    predicted = [row["predicted"] for row in rows]
-    return metrics.summarise(gold, predicted, task.labels)
-
-
-def run_facts(parts: Components, rows: Sequence[dict], examples: Sequence[Example], resumed_from: int) -> dict:
-    """What run.json reports beside the scores: plugin settings and the counts a reader checks."""
+def run_facts(parts: Components, examples: Sequence[Example], resumed_from: int) -> dict:
+    """What run.json reports beside the scores and counts: plugin settings and provenance."""
     return {
-        "prompt_info": parts.prompt.info(),
-        "model_info": parts.model.info(),
+        "prompt_info": frozen_mapping(parts.prompt.info()),
+        "model_info": frozen_mapping(parts.model.info()),
         "answer_mode": parts.model.answer_mode,
         "resumed_from": resumed_from,
-        # Answers the paper-faithful parser could not read and guessed (seeded): count them.
-        "n_fallback": sum(bool(row.get("fallback")) for row in rows),
         "n_with_description": sum(example.target.description is not None for example in examples),
-        # From the rows, so it sums every attempt of a resumed run.
-        "n_truncated": sum(bool(row.get("truncated_tokens")) for row in rows),
     }
 
 
@@ -147,13 +139,15 @@ def attempt_facts(parts: Components) -> dict:
     return {"prompt_info": parts.prompt.info(), "model_info": parts.model.info()}
 
 
-def with_earlier_attempt(facts: dict, partial: PartialRun, predicted_now: bool) -> dict:
-    """With nothing left to predict the model was never loaded: keep what the last attempt recorded."""
+def with_earlier_attempt(facts: dict, partial: PartialRun, predicted_now: bool, n_truncated: int) -> dict:
+    """With nothing left to predict the model was never loaded: keep what the last attempt recorded.
+
+    The model's own truncation count covers one attempt; the predictions' count covers all.
+    """
     if not predicted_now:
-        facts.update(partial.last_attempt())
-    model_info = facts.get("model_info")
-    if isinstance(model_info, dict) and "n_truncated" in model_info:
-        facts["model_info"] = {**model_info, "n_truncated": facts["n_truncated"]}
+        facts.update({key: frozen_mapping(value) for key, value in partial.last_attempt().items()})
+    if "n_truncated" in facts["model_info"]:
+        facts["model_info"] = frozen_mapping({**facts["model_info"], "n_truncated": n_truncated})
     return facts
 
 
@@ -220,21 +214,24 @@ def run(
         found = None if force else find_finished(root, spec, key)
         if found is not None:
             say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
-            return result_from_json(read_run(found)), found
+            return load_result(found), found
         partial = PartialRun(root, spec)
         resumed_from = predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress)
-        rows = list(partial.done_predictions().values())
-        facts = with_earlier_attempt(run_facts(parts, rows, examples, resumed_from), partial, len(rows) > resumed_from)
+        predictions = list(partial.done_predictions().values())
+        counts = metrics.prediction_counts(predictions)
+        facts = with_earlier_attempt(run_facts(parts, examples, resumed_from), partial,
+                                     len(predictions) > resumed_from, counts["n_truncated"])
         result = RunResult(
             run_id=make_run_id(spec, started, key),
             spec=spec,
-            scores=score(parts.task, rows),
-            n=len(rows),
-            n_unparsed=sum(row["predicted"] is None for row in rows),
+            scores=metrics.score_predictions(predictions, parts.task.labels),
+            **counts,
             plugins=plugin_versions(spec, registry),
             task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
             started=started.isoformat(),
             duration_s=time.perf_counter() - clock,
-            extra=frozen_mapping({**facts, "inputs": inputs, "input_key": key}),
+            **facts,
+            inputs=frozen_mapping(inputs),
+            input_key=key,
         )
         return result, partial.finish(result)

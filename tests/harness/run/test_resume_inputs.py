@@ -89,7 +89,7 @@ def test_resume_over_relabelled_data_is_refused_naming_what_changed(registry, re
     monkeypatch.undo()
     result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir)  # a fresh start is allowed
     assert result.n == 9 and result.scores["accuracy"] == 1.0
-    assert result.extra["inputs"]["labels"] == ["anger", "happy", "neutral"]
+    assert result.inputs["labels"] == ["anger", "happy", "neutral"]
 
 
 def test_resume_over_replaced_weights_is_refused(registry, results_dir, tmp_path, monkeypatch):
@@ -112,7 +112,7 @@ def test_finished_spec_is_reused_unless_forced_and_weights_change_recomputes(reg
     first, folder = pipeline.run(spec, registry=registry, results_dir=results_dir)
     again, same = pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True, say=said.append)
     assert same == folder and again.run_id == first.run_id and "reusing the finished run" in said[0]
-    assert json.loads((folder / RUN_FILE).read_text())["extra"]["inputs"]["model"] == {
+    assert json.loads((folder / RUN_FILE).read_text())["inputs"]["model"] == {
         "model/w.safetensors": store.hashlib.sha256(b"v1").hexdigest()}
     _, forced = pipeline.run(spec, registry=registry, results_dir=results_dir, force=True)
     weights.write_bytes(b"v2")
@@ -135,9 +135,9 @@ def test_n_truncated_sums_attempts_and_model_info_survives_an_empty_resume(regis
         pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True, batch_size=4)
     monkeypatch.setattr(PartialRun, "finish", real_finish)
     result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
-    assert result.extra["resumed_from"] == 9
-    assert result.extra["n_truncated"] == 9
-    assert result.extra["model_info"] == {"path": str(weights), "context_limit": 128, "n_truncated": 9}
+    assert result.resumed_from == 9
+    assert result.n_truncated == 9
+    assert result.model_info == {"path": str(weights), "context_limit": 128, "n_truncated": 9}
 
 
 def test_a_full_disk_keeps_what_was_written(registry, results_dir, monkeypatch):
