@@ -121,3 +121,13 @@ def test_clean_lists_and_removes_orphaned_partials_but_not_finished_runs(two_run
     removed = runner.invoke(main, ["results", "clean", "--results-dir", str(results_dir)])
     assert removed.exit_code == 0 and not orphan.folder.exists()
     assert sorted(p.name for p in results_dir.iterdir()) == sorted(p.name for p in two_runs)
+
+
+def test_a_run_json_with_impossible_counts_is_skipped_not_fatal(two_runs, results_dir):
+    bad, good = two_runs
+    run = json.loads((bad / RUN_FILE).read_text())
+    run["n_fallback"] = -1
+    (bad / RUN_FILE).write_text(json.dumps(run))
+    warnings = []
+    assert [r["folder"] for r in iter_runs(results_dir, on_bad=warnings.append)] == [str(good)]
+    assert len(warnings) == 1 and "n_fallback must be a whole number" in warnings[0]
