@@ -207,8 +207,10 @@ def run(
     root = results_root(results_dir)
     parts = instantiate(spec, registry, data_dir)
     examples = select_examples(parts.task, spec)
+    parts.task.read_inputs()  # hash the train files too: prompts and models may read them later
     with hash_cache(root / ".fingerprints.json"):
-        inputs = run_inputs(parts.task.info(), parts.task.labels, parts.model.fingerprint())
+        task_info = {**parts.task.info(), **parts.task.descriptions_info()}
+        inputs = run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
     key = input_key(spec_key(spec), inputs)
     with claimed(root, spec_key(spec), wait, say, f"{spec.task}/{spec.split}/{spec.prompt}/{spec.model}"):
         found = None if force else find_finished(root, spec, key)

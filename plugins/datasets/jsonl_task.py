@@ -66,6 +66,9 @@ class JsonlTask(FileTask):
     def splits(self) -> tuple[str, ...]:
         return self.scan().splits
 
+    def read_inputs(self) -> None:
+        self.scan()  # hashes the whole file without keeping any split in memory
+
     def load(self, split: str) -> list[Dialogue]:
         """Streams the file again, keeping only this split; refuses a file that changed since the scan."""
         self.formats[split] = "jsonl"

@@ -162,3 +162,9 @@ def test_a_full_disk_keeps_what_was_written(registry, results_dir, monkeypatch):
     assert 3 <= len(kept) < 7  # the batches written before the disk filled
     result, folder = pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
     assert result.n == 7 and len((folder / PREDICTIONS_FILE).read_text().splitlines()) == 7
+
+
+def test_the_run_key_covers_files_read_later_by_prompts_and_models(registry, results_dir, data_root):
+    spec = RunSpec(task="meld", prompt="zero-shot", model="majority", limit=3)
+    result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir, data_dir=data_root)
+    assert {"meld/train_sent_emo.csv", "meld/dev_sent_emo.csv", "meld/test_sent_emo.csv"} <= set(result.inputs["data"])
