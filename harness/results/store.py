@@ -30,10 +30,18 @@ class WriteError(ErcbenchError):
     """Results could not be written (full disk, read-only folder); what was written before is kept."""
 
     def __init__(self, path: Path, exc: OSError):
-        super().__init__(
-            f"cannot write {path}: {exc.strerror or exc}; free space or fix permissions, "
-            "then rerun with --resume (predictions written so far are kept)"
-        )
+        fix = WRITE_FIXES.get(exc.errno or 0, "fix the cause")
+        what = (exc.strerror or str(exc)).lower()
+        super().__init__(f"cannot write {path}: {what}; {fix}, then rerun with --resume "
+                         "(predictions written so far are kept)")
+
+
+WRITE_FIXES = {
+    errno.ENOSPC: "free some disk space", errno.EDQUOT: "free some disk space (quota)",
+    errno.EACCES: "choose a folder you can write to (--results-dir) or fix its permissions",
+    errno.EPERM: "choose a folder you can write to (--results-dir) or fix its permissions",
+    errno.EROFS: "choose a folder you can write to (--results-dir) or fix its permissions",
+}
 
 
 def file_mode() -> int:

@@ -74,7 +74,7 @@ def test_full_disk_is_one_line_naming_the_file(results_dir, monkeypatch):
     result = CliRunner().invoke(main, RUN + ["--results-dir", str(results_dir)])
     assert result.exit_code == 1 and "Traceback" not in result.output
     line = result.output.strip()
-    assert "\n" not in line and "No space left on device" in line and "--resume" in line
+    assert "\n" not in line and "no space left on device; free some disk space" in line and "--resume" in line
 
 
 @pytest.mark.slow
