@@ -183,6 +183,14 @@ def predict_missing(parts: Components, spec: RunSpec, examples, partial: Partial
     return len(done)
 
 
+def read_run_inputs(parts: Components, root: Path) -> dict:
+    """Data files' and weights' sha256 and the label set, before any model loads (hashes cached in root)."""
+    parts.task.read_inputs()  # hash the train files too: prompts and models may read them later
+    with hash_cache(root / ".fingerprints.json"):
+        task_info = {**parts.task.info(), **parts.task.descriptions_info()}
+        return run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
+
+
 def run(
     spec: RunSpec,
     *,
@@ -207,10 +215,7 @@ def run(
     root = results_root(results_dir)
     parts = instantiate(spec, registry, data_dir)
     examples = select_examples(parts.task, spec)
-    parts.task.read_inputs()  # hash the train files too: prompts and models may read them later
-    with hash_cache(root / ".fingerprints.json"):
-        task_info = {**parts.task.info(), **parts.task.descriptions_info()}
-        inputs = run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
+    inputs = read_run_inputs(parts, root)
     key = input_key(spec_key(spec), inputs)
     with claimed(root, spec_key(spec), wait, say, f"{spec.task}/{spec.split}/{spec.prompt}/{spec.model}"):
         found = None if force else find_finished(root, spec, key)
