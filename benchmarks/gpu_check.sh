@@ -13,5 +13,5 @@ python3 -c "import torch, transformers, peft; print('torch', torch.__version__, 
 # EmoryNLP test splits, window 5 and full history, `ercbench run` defaults vs lm-eval hf at batch 64, a float32
 # reference for the bf16 agreement. About 6 minutes on an H200.
 timeout 420 python3 benchmarks/score_speed.py --device cuda --dtype bfloat16 --shape qwen2.5-7b \
-    --tokenizer .gputok/qwen2.5 --tasks meld,emorynlp --windows 5,all 2>&1 | tee "$OUT/score_speed_gpu.txt"
+    --tokenizer .gputok/qwen2.5 --tasks meld,emorynlp --windows 5,all --generate 2>&1 | tee "$OUT/score_speed_gpu.txt"
 timeout 150 python3 benchmarks/train_speed.py --device cuda --dtype bfloat16 --shape llama2-7b --load-in-8bit --steps 8 --work /tmp/w7b 2>&1 | tee "$OUT/train_speed_gpu.txt"
