@@ -87,12 +87,20 @@ class DialogueLLM(Model):
         """The strategy and options recorded at training, with any prompt=NAME / prompt.K=V override applied."""
         folder, record = read_record(target)
         recorded = record["prompt"]
+        # The record holds the strategy's info(): its options, and what prepare chose (k-shot's list of
+        # demonstrations), which is not an option.
+        options_given = {key: value for key, value in recorded["options"].items() if isinstance(value, str)}
         return RequiredPrompt(
             name=options.get("prompt") or recorded["name"],
-            options={**recorded["options"], **prompt_overrides(options)},
+            options={**options_given, **prompt_overrides(options)},
             source=str(folder / RECORD_FILE),
             override_hint=OVERRIDE_HINT,
         )
+
+    @property
+    def preferred_batch_size(self) -> int | None:
+        """The hf model's wish for examples per predict call (whole splits on a GPU)."""
+        return getattr(self.hf, "preferred_batch_size", None)
 
     def prepare(self, task: Task, seed: int) -> None:
         base = Path(self.base).expanduser()

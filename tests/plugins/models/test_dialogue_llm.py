@@ -136,8 +136,8 @@ def test_run_json_names_the_checkpoints_prompt(checkpoint, record, tmp_path):
     assert run["spec"]["prompt"] == record["prompt"]["name"]
     assert run["spec"]["prompt_args"] == record["prompt"]["options"] and record["prompt"]["options"]["window"] == "0"
     assert result.n == 5 and result.n_unparsed == 0
-    assert result.extra["prompt_info"] == record["prompt"]["options"]
-    assert result.extra["model_info"]["checkpoint"] == str(checkpoint)
+    assert result.prompt_info == record["prompt"]["options"]
+    assert result.model_info["checkpoint"] == str(checkpoint)
 
 
 def test_a_mismatching_prompt_is_refused_in_one_line(checkpoint, tmp_path):
@@ -166,7 +166,7 @@ def test_the_paper_parser_reads_generated_answers_and_counts_its_guesses(checkpo
     result, folder = pipeline.run(spec, data_dir=real_data_root(), results_dir=tmp_path)
     rows = [json.loads(line) for line in (folder / PREDICTIONS_FILE).read_text(encoding="utf-8").splitlines()]
     assert result.n == 5 and result.n_unparsed == 0  # the paper's parser always yields a label
-    assert result.extra["n_fallback"] == sum(bool(row.get("fallback")) for row in rows)
+    assert result.n_fallback == sum(bool(row.get("fallback")) for row in rows)
     assert all(row["predicted"] in meld().labels for row in rows)
 
 
