@@ -137,9 +137,11 @@ def run_spec(checkpoint: Path, **changes):
 def test_run_json_names_the_checkpoints_prompt(checkpoint, record, tmp_path):
     from harness.results.store import RUN_FILE
     from harness.run import pipeline
+    from harness.sdk.testing import registry_with
     from tests.conftest import real_data_root
 
-    result, folder = pipeline.run(run_spec(checkpoint), data_dir=real_data_root(), results_dir=tmp_path)
+    registry = registry_with()
+    result, folder = pipeline.run(run_spec(checkpoint), data_dir=real_data_root(), results_dir=tmp_path, registry=registry)
     run = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
     assert run["spec"]["prompt"] == record["prompt"]["name"]
     assert run["spec"]["prompt_args"] == record["prompt"]["options"] and record["prompt"]["options"]["window"] == "0"
