@@ -18,6 +18,7 @@ from harness.results.keys import input_key, run_inputs
 from harness.results.names import safe_name
 from harness.results.store import PartialRun, find_finished, load_result, results_root, spec_key
 from harness.run import metrics
+from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import get_parser, to_prediction
 from harness.sdk.fingerprint import hash_cache
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
@@ -226,6 +227,7 @@ def run(
     of the same spec and inputs is reused unless `force`.
     """
     registry = registry or default_registry()
+    spec = apply_model_prompt(spec, registry)  # before anything reads the spec: run.json names the prompt used
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     root = results_root(results_dir)
