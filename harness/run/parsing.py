@@ -143,6 +143,7 @@ def to_prediction(
     """Read a completion: scores win over text (argmax cannot be unparseable)."""
     example = prompt.example
     extra: dict = dict(completion.meta)
+    extra["dialogue_id"] = example.dialogue.dialogue_id  # the bootstrap resamples whole dialogues
     if completion.choice_logprobs:
         scores = completion.choice_logprobs
         best = max(scores, key=lambda choice: scores[choice])

@@ -13,6 +13,7 @@ from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
+from harness.report.stats import bootstrap_ci
 from harness.results.store import PartialRun, results_root, spec_key
 from harness.run import metrics
 from harness.run.parsing import get_parser, to_prediction
@@ -119,7 +120,7 @@ def predict_all(
 def score(task: Task, rows: Sequence[dict]) -> dict:
     gold = [row["gold"] for row in rows]
     predicted = [row["predicted"] for row in rows]
-    return metrics.summarise(gold, predicted, task.labels)
+    return {**metrics.summarise(gold, predicted, task.labels), "ci": bootstrap_ci(rows, task.labels)}
 
 
 def run_facts(parts: Components, rows: Sequence[dict], examples: Sequence[Example], resumed_from: int) -> dict:
