@@ -178,7 +178,8 @@ def leaderboard_command(results_dir, sort_by, output_format, with_reported, pivo
 # Command groups live in their own modules; they import nothing from this one.
 from harness.cli.data import data  # noqa: E402
 from harness.cli.export import export  # noqa: E402
+from harness.cli.report import significance  # noqa: E402
 from harness.cli.train import ablate, train  # noqa: E402
 
-for command in (data, export, train, ablate):
+for command in (data, export, train, ablate, significance):
     main.add_command(command)
