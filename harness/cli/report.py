@@ -53,3 +53,77 @@ def significance(run_a, run_b, results_dir, resamples, seed):
     click.echo(f"A: {folder_a.name}\nB: {folder_b.name}")
     for line in verdict(result):
         click.echo(line)
+
+
+out_option = click.option("--out", type=click.Path(path_type=Path), default=Path("plots"), show_default=True,
+                          help="Folder for the PNG and SVG files.")
+
+
+@click.group()
+def plot():
+    """Figures as PNG and SVG: confusion matrices, per-label F1, few-shot curves, training loss."""
+
+
+def written(paths) -> None:
+    for path in paths:
+        click.echo(str(path))
+
+
+@plot.command("confusion")
+@click.argument("runs", nargs=-1, required=True)
+@results_dir_option
+@out_option
+def plot_confusion(runs, results_dir, out):
+    """One confusion matrix per RUN (counts and row-normalised), from its predictions.jsonl."""
+    from harness.report import plots
+    from harness.report.runs import load_folders
+    from harness.results.store import read_predictions
+
+    with one_line_errors():
+        for run in load_folders(runs, results_dir):
+            fig = plots.confusion(run, read_predictions(Path(run["folder"])))
+            written(plots.save(fig, out, f"confusion-{run['run_id']}"))
+
+
+@plot.command("labels")
+@click.argument("runs", nargs=-1, required=True)
+@results_dir_option
+@out_option
+@click.option("--name", default="labels", show_default=True, help="File name (without suffix).")
+def plot_labels(runs, results_dir, out, name):
+    """Per-label F1 bars comparing RUNS (which must share a label set)."""
+    from harness.report import plots
+    from harness.report.runs import load_folders
+
+    with one_line_errors():
+        written(plots.save(plots.label_bars(load_folders(runs, results_dir)), out, name))
+
+
+@plot.command("shots")
+@results_dir_option
+@out_option
+@click.option("--metric", type=click.Choice(["weighted_f1", "accuracy", "macro_f1"]), default="weighted_f1",
+              show_default=True, help="Score on the y axis.")
+@click.option("--task", "tasks", multiple=True, help="Only these tasks (repeatable; default: all).")
+@click.option("--name", default="shots", show_default=True, help="File name (without suffix).")
+def plot_shots(results_dir, out, metric, tasks, name):
+    """The few-shot curve: score against k, one line per model and prompt, with 95 % CI bands."""
+    from harness.report import plots
+    from harness.report.runs import load_runs
+
+    with one_line_errors(), progress_bar("confidence intervals") as progress:
+        frame = load_runs(results_dir, progress=progress)
+        if tasks:
+            frame = frame[frame["task"].isin(tasks)]
+        written(plots.save(plots.shots(frame, metric), out, name))
+
+
+@plot.command("loss")
+@click.argument("checkpoint", type=click.Path(path_type=Path))
+@out_option
+def plot_loss(checkpoint, out):
+    """Training and dev loss (and dev weighted F1) from a checkpoint folder's training_log.csv."""
+    from harness.report import plots
+
+    with one_line_errors():
+        written(plots.save(plots.loss(checkpoint), out, f"loss-{checkpoint.resolve().name}"))
