@@ -191,8 +191,8 @@ def leaderboard_command(results_dir, sort_by, output_format, ci, per_label, with
 # Command groups live in their own modules; they import nothing from this one.
 from harness.cli.data import data  # noqa: E402
 from harness.cli.export import export  # noqa: E402
-from harness.cli.report import plot, significance  # noqa: E402
+from harness.cli.report import plot, report, significance  # noqa: E402
 from harness.cli.train import ablate, train  # noqa: E402
 
-for command in (data, export, train, ablate, significance, plot):
+for command in (data, export, train, ablate, significance, plot, report):
     main.add_command(command)

@@ -127,3 +127,32 @@ def plot_loss(checkpoint, out):
 
     with one_line_errors():
         written(plots.save(plots.loss(checkpoint), out, f"loss-{checkpoint.resolve().name}"))
+
+
+@click.command()
+@click.argument("runs", nargs=-1)
+@results_dir_option
+@click.option("--out", type=click.Path(path_type=Path), default=Path("report"), show_default=True,
+              help="Folder for report.html.")
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
+              help="Data root, for the dialogue context of wrong predictions (default: $ERCBENCH_DATA).")
+@click.option("--sample", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Wrong predictions shown per run (a seeded sample).")
+def report(runs, results_dir, out, data_dir, sample):
+    """One self-contained HTML page: leaderboard with CIs, plots, and per run its settings, provenance
+    and a sample of wrong predictions in context. RUNS default to every finished run."""
+    from harness.report import html
+    from harness.report.runs import load_folders
+
+    with one_line_errors(), progress_bar("report") as progress:
+        loaded = load_folders(runs, results_dir)
+        if not loaded:
+            raise click.ClickException(f"no finished runs under {results_dir}")
+        text = html.build(loaded, data_dir=data_dir, sample=sample, progress=progress)
+    path = out / "report.html"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}; choose another --out") from None
+    click.echo(str(path))

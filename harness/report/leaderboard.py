@@ -57,21 +57,26 @@ def run_row(run: dict[str, Any], ci: dict[str, Any] | None = None, per_label: bo
 
 def load_runs(root: Path, run_ids: Iterable[str] | None = None, ci: bool = False, per_label: bool = False,
               progress: Callable[[int, int], None] | None = None):
-    """Every finished run as a DataFrame row; with run_ids, only those. CIs missing from an
-    older run.json are recomputed from its predictions.jsonl (progress reports each run)."""
+    """Every finished run as a DataFrame row; with run_ids, only those."""
+    wanted = set(run_ids) if run_ids is not None else None
+    chosen = [run for run in iter_runs(root) if wanted is None or run["run_id"] in wanted]
+    return runs_frame(chosen, ci, per_label, progress)
+
+
+def runs_frame(runs: Sequence[dict[str, Any]], ci: bool = False, per_label: bool = False,
+               progress: Callable[[int, int], None] | None = None):
+    """Loaded runs as leaderboard rows. CIs missing from an older run.json are recomputed from its
+    predictions.jsonl (progress reports each run)."""
     import pandas as pd
 
     from harness.report.stats import run_ci
 
-    wanted = set(run_ids) if run_ids is not None else None
-    chosen = [run for run in iter_runs(root) if wanted is None or run["run_id"] in wanted]
     rows = []
-    for done, run in enumerate(chosen, 1):
+    for done, run in enumerate(runs, 1):
         rows.append(run_row(run, run_ci(run) if ci else None, per_label))
         if progress:
-            progress(done, len(chosen))
-    frame = pd.DataFrame(rows)
-    return frame if rows else pd.DataFrame(columns=list(run_row_columns()))
+            progress(done, len(runs))
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(run_row_columns()))
 
 
 def run_row_columns() -> Sequence[str]:

@@ -14,7 +14,7 @@ th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left;
 thead th { border-bottom: 2px solid #444; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .ci { color: #777; font-size: 0.85em; }
-img { max-width: 100%; height: auto; }
+img { max-width: 100%; height: auto; display: block; }
 .context { color: #555; font-size: 0.9em; }
 .target { font-weight: bold; }
 details { margin: 0.5em 0; }

@@ -89,7 +89,7 @@ def label_bars(runs: Sequence[Mapping[str, Any]]):
     for run in runs[1:]:
         if run["scores"]["confusion"]["labels"] != labels:
             raise ConfigError(f"run {run['run_id']} has another label set than {runs[0]['run_id']}: plot them apart")
-    fig = figure(max(6.0, 0.9 * len(labels) * max(1, len(runs)) / 2 + 3), 4.2)
+    fig = figure(min(12.0, max(6.0, 0.25 * len(labels) * len(runs) + 3)), 4.2)
     axes = fig.subplots()
     width = 0.8 / len(runs)
     for i, run in enumerate(runs):
@@ -100,7 +100,7 @@ def label_bars(runs: Sequence[Mapping[str, Any]]):
     axes.set_ylabel("F1 (%)")
     axes.set_ylim(0, 100)
     axes.set_title("per-label F1")
-    axes.legend(fontsize=8)
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return fig
 
 

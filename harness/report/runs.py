@@ -69,8 +69,8 @@ def resolve(ref: str, results_dir: Path) -> Path:
         return Path(matches[0])
     if not matches:
         raise ConfigError(f"no finished run {ref!r} under {results_dir}; pass a run folder or a run id")
-    names = ", ".join(Path(m).name for m in matches[:3])
-    raise ConfigError(f"{ref!r} matches {len(matches)} runs under {results_dir} ({names}, ...): give more of the id")
+    names = ", ".join(Path(m).name for m in matches[:3]) + (", ..." if len(matches) > 3 else "")
+    raise ConfigError(f"{ref!r} matches {len(matches)} runs under {results_dir} ({names}): give more of the id")
 
 
 def load_folders(refs: Iterable[str], results_dir: Path) -> list[dict[str, Any]]:
