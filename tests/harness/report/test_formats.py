@@ -140,3 +140,12 @@ def test_board_marks_ties_and_skips_constant_columns():
     assert [board.is_best(r, 0) for r in range(3)] == [True, True, False]
     assert [board.is_best(r, 1) for r in range(3)] == [False, True, False]
     assert formats.text(board.cells[2][1], board.columns[1]) == "-"
+
+
+def test_progress_goes_to_stderr_on_a_terminal_only(results):
+    args = ["leaderboard", "--results-dir", str(results), "--ci", "--format", "csv"]
+    terminal = CliRunner().invoke(main, args, env={"FORCE_COLOR": "1"})
+    assert terminal.exit_code == 0 and "confidence intervals" in terminal.stderr
+    assert "confidence intervals" not in terminal.stdout
+    piped = CliRunner().invoke(main, args)
+    assert piped.stderr == ""
