@@ -77,11 +77,11 @@ def plot_confusion(runs, results_dir, out):
     """One confusion matrix per RUN (counts and row-normalised), from its predictions.jsonl."""
     from harness.report import plots
     from harness.report.runs import load_folders
-    from harness.results.store import read_predictions
+    from harness.report.stats import prediction_rows
 
     with one_line_errors():
         for run in load_folders(runs, results_dir):
-            fig = plots.confusion(run, read_predictions(Path(run["folder"])))
+            fig = plots.confusion(run, prediction_rows(Path(run["folder"])))
             written(plots.save(fig, out, f"confusion-{run['run_id']}"))
 
 

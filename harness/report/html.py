@@ -14,8 +14,8 @@ from typing import Any, Callable, Mapping, Sequence
 from harness.errors import ErcbenchError
 from harness.report import formats, leaderboard, plots
 from harness.report.page import page
-from harness.report.stats import CI_METRICS, run_ci
-from harness.results.store import harness_version, read_predictions
+from harness.report.stats import CI_METRICS, prediction_rows, run_ci
+from harness.results.store import harness_version
 
 Progress = Callable[[int, int], None]
 CONTEXT_TURNS = 3
@@ -101,7 +101,7 @@ def wrong_table(run: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], conte
 
 
 def run_section(run: Mapping[str, Any], contexts: Contexts, sample: int) -> str:
-    rows = read_predictions(Path(run["folder"]))
+    rows = prediction_rows(Path(run["folder"]))
     ci = run_ci(run)
     extra = dict(run.get("extra") or {})
     provenance = {"run id": run["run_id"], "folder": run["folder"], "started": run["started"],

@@ -6,47 +6,19 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from harness.errors import ConfigError
+from harness.report.rows import LeaderboardRow, columns, frame, task_column  # noqa: F401  (task_column: re-export)
 from harness.results.store import iter_runs
+from harness.types import RunResult
 
 METRICS = ("accuracy", "weighted_f1")
 SHORT = {"accuracy": "acc", "weighted_f1": "wF1", "macro_f1": "mF1"}
 LABEL_PREFIX = "F1 "  # per-label F1 value columns: "F1 joy"
 
 
-def _options(args: dict[str, Any]) -> str:
-    return ",".join(f"{key}={value}" for key, value in sorted(args.items()))
-
-
-def task_column(spec: dict[str, Any]) -> str:
-    """Runs are only comparable on the same task variant, split, options and example count."""
-    label = f"{spec['task']}:{spec['split']}"
-    if spec.get("task_args"):
-        label += f"[{_options(spec['task_args'])}]"
-    if spec.get("limit") is not None:
-        label += f" (first {spec['limit']})"
-    return label
-
-
-def _with_options(name: str, args: dict[str, Any]) -> str:
-    return f"{name}[{_options(args)}]" if args else name
-
-
 def run_row(run: dict[str, Any], ci: dict[str, Any] | None = None, per_label: bool = False) -> dict[str, Any]:
     """One run as a leaderboard row; with `ci`, its interval bounds; with per_label, one 'F1 LABEL' each."""
-    spec = run["spec"]
-    row = {
-        "model": _with_options(spec["model"], spec.get("model_args") or {}),
-        "prompt": _with_options(spec["prompt"], spec.get("prompt_args") or {}),
-        "parser": spec.get("parser", "strict"),
-        "task": task_column(spec),
-        "accuracy": run["scores"]["accuracy"],
-        "weighted_f1": run["scores"]["weighted_f1"],
-        "macro_f1": run["scores"].get("macro_f1"),
-        "n": run["n"],
-        "unparsed": run["n_unparsed"],
-        "started": run["started"],
-        "run_id": run["run_id"],
-    }
+    result = RunResult.from_json(run, Path(run.get("folder", ".")) / "run.json")
+    row = LeaderboardRow.from_run(result).to_dict()
     for metric in METRICS if ci else ():
         low, high = ci.get(metric) or (None, None)
         row.update({f"{metric}_lo": low, f"{metric}_hi": high})
@@ -76,14 +48,11 @@ def runs_frame(runs: Sequence[dict[str, Any]], ci: bool = False, per_label: bool
         rows.append(run_row(run, run_ci(run) if ci else None, per_label))
         if progress:
             progress(done, len(runs))
-    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(run_row_columns()))
+    return pd.DataFrame(rows) if rows else frame([])
 
 
 def run_row_columns() -> Sequence[str]:
-    return (
-        "model", "prompt", "parser", "task", "accuracy", "weighted_f1", "macro_f1",
-        "n", "unparsed", "started", "run_id",
-    )
+    return columns()
 
 
 def value_columns(runs) -> list[str]:
@@ -120,7 +89,7 @@ def task_table(root: Path, run_ids=None, sort_by: str | None = None, with_report
     runs = load_runs(root, run_ids, ci=ci, per_label=per_label, progress=progress)
     reported = load_reported() if with_reported else []
     if reported:
-        extra = pd.DataFrame(reported_runs(reported), columns=list(run_row_columns()))
+        extra = frame(reported_runs(reported))
         runs = pd.concat([runs, extra], ignore_index=True) if not runs.empty else extra
     return pivot(runs, sort_by)
 

@@ -137,8 +137,9 @@ def verdict(result: Comparison, alpha: float = 0.05) -> list[str]:
 
 
 def compare_folders(folder_a: Path, folder_b: Path, **kwargs) -> Comparison:
-    from harness.results.store import read_predictions, read_run
+    from harness.results.store import read_run
 
     run_a, run_b = read_run(folder_a), read_run(folder_b)
     comparable(run_a, run_b)  # refuse before reading predictions
-    return compare(run_a, run_b, read_predictions(folder_a), read_predictions(folder_b), **kwargs)
+    rows_a, rows_b = stats.prediction_rows(folder_a), stats.prediction_rows(folder_b)
+    return compare(run_a, run_b, rows_a, rows_b, **kwargs)

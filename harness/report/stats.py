@@ -103,12 +103,16 @@ def bootstrap_ci(
     return {**ci, **{metric: interval(resampled[metric], level) for metric in CI_METRICS}}
 
 
+def prediction_rows(folder: Path) -> list[dict[str, Any]]:
+    """A run's predictions.jsonl as records ('id', 'gold', 'predicted', 'dialogue_id', ...)."""
+    from harness.results.store import read_predictions
+
+    return [prediction.to_json() for prediction in read_predictions(folder)]
+
+
 def run_ci(run: Mapping[str, Any]) -> dict[str, Any]:
     """A loaded run's CIs: the ones stored in run.json, else recomputed from predictions.jsonl."""
     stored = (run.get("scores") or {}).get("ci")
     if stored:
         return stored
-    from harness.results.store import read_predictions
-
-    labels = run["scores"]["confusion"]["labels"]
-    return bootstrap_ci(read_predictions(Path(run["folder"])), labels)
+    return bootstrap_ci(prediction_rows(Path(run["folder"])), run["scores"]["confusion"]["labels"])
