@@ -109,13 +109,13 @@ def test_scores_of_one_matrix_equal_the_harness_metrics(pairs):
 
 
 def test_run_json_holds_the_ci_that_predictions_jsonl_gives_back(tmp_path):
-    from harness.results.store import read_predictions, read_run
+    from harness.results.store import read_run
     from harness.run import pipeline
     from harness.types import RunSpec
 
     _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr"), results_dir=tmp_path)
     run = read_run(folder)
-    rows = read_predictions(folder)
+    rows = stats.prediction_rows(folder)
     assert all(row["dialogue_id"] == row["id"].split("/")[1] for row in rows)
     stored = run["scores"]["ci"]
     assert stored == stats.bootstrap_ci(rows, run["scores"]["confusion"]["labels"])
