@@ -114,6 +114,12 @@ def compare(
 NAMES = {"accuracy": "accuracy", "weighted_f1": "weighted F1", "macro_f1": "macro F1"}
 
 
+def p_text(value: float, resamples: int | None = None) -> str:
+    """'p=0.034'; below what the test can resolve, 'p<0.001' (never a misleading p=0.000)."""
+    floor = max(0.001, 2 / resamples) if resamples else 0.001
+    return f"p<{floor:.3g}" if value < floor else f"p={value:.3g}"
+
+
 def verdict(result: Comparison, alpha: float = 0.05) -> list[str]:
     """Plain words: which run is ahead on each metric and whether the gap is more than noise."""
     lines = [f"{result.n} shared examples in {result.n_dialogues} dialogues; "
@@ -121,7 +127,7 @@ def verdict(result: Comparison, alpha: float = 0.05) -> list[str]:
     for diff in result.diffs:
         gap = f"{100 * abs(diff.delta):.2f} points ({100 * diff.a:.2f} vs {100 * diff.b:.2f})"
         ahead = "B" if diff.delta > 0 else "A"
-        span = f"95 % CI of B-A {100 * diff.low:+.2f} to {100 * diff.high:+.2f}, p={diff.p_value:.3f}"
+        span = f"95 % CI of B-A {100 * diff.low:+.2f} to {100 * diff.high:+.2f}, {p_text(diff.p_value, result.resamples)}"
         if diff.delta == 0:
             lines.append(f"{NAMES[diff.metric]}: no difference ({100 * diff.a:.2f}).")
         elif diff.low > 0 or diff.high < 0:
@@ -130,7 +136,7 @@ def verdict(result: Comparison, alpha: float = 0.05) -> list[str]:
             lines.append(f"{NAMES[diff.metric]}: {ahead} is ahead by {gap}, but that is within noise ({span}).")
     judged = "a significant" if result.mcnemar_p < alpha else "no significant"
     lines.append(
-        f"McNemar's exact test on accuracy: {judged} difference (p={result.mcnemar_p:.3g}; "
+        f"McNemar's exact test on accuracy: {judged} difference ({p_text(result.mcnemar_p)}; "
         f"only A right {result.only_a_right}, only B right {result.only_b_right})."
     )
     return lines
