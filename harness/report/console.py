@@ -22,7 +22,8 @@ def headers(b: Board, compact: bool) -> tuple[list[str], list[str]]:
     """Column headers and, when compact, the legend lines that explain the abbreviations."""
     if not compact:
         return [f"{c.group}\n{c.short}" for c in b.columns], []
-    groups = list(dict.fromkeys(c.group for c in b.columns if c.group != "all"))
+    # Short groups ("k=3", "all") stay as they are; task columns become T1, T2, ...
+    groups = list(dict.fromkeys(c.group for c in b.columns if len(c.group) > 6))
     tags = {group: f"T{i}" for i, group in enumerate(groups, 1)}
     labels = [c.metric[3:] for c in b.columns if c.metric.startswith("F1 ")]
     prefix = unique_prefixes(list(dict.fromkeys(labels)))

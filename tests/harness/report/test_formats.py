@@ -109,7 +109,7 @@ def test_latex_compiles(results, tmp_path):
     assert (tmp_path / "doc.pdf").stat().st_size > 1000
 
 
-@pytest.mark.parametrize("args", [(), ("--ci",), ("--per-label",), ("--with-reported", "--ci")])
+@pytest.mark.parametrize("args", [(), ("--ci",), ("--per-label",), ("--with-reported", "--ci"), ("--pivot", "shots")])
 def test_table_fits_80_columns_when_piped_and_never_truncates(results, args):
     text = leaderboard(results, *args, width=80)
     assert "…" not in text and "em…" not in text
