@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 from harness.errors import ErcbenchError
 from harness.report import formats, leaderboard, plots
 from harness.report.page import page
+from harness.report.rows import task_column
 from harness.report.stats import CI_METRICS, prediction_rows, run_ci
 from harness.results.store import harness_version
 
@@ -122,11 +123,11 @@ def label_plots(runs: Sequence[Mapping[str, Any]]) -> str:
     """Per-label F1 bars, one figure per task column (runs of one task share a label set)."""
     groups: dict[str, list] = {}
     for run in runs:
-        groups.setdefault(leaderboard.task_column(run["spec"]) + str(run["scores"]["confusion"]["labels"]),
+        groups.setdefault(task_column(run["spec"]) + str(run["scores"]["confusion"]["labels"]),
                           []).append(run)
     parts = []
     for group in groups.values():
-        title = leaderboard.task_column(group[0]["spec"])
+        title = task_column(group[0]["spec"])
         parts.append(f"<h3>{escape(title)}</h3>{image(plots.label_bars(group), 'per-label F1 ' + title)}")
     return "".join(parts)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from harness.errors import ConfigError
-from harness.report.rows import LeaderboardRow, columns, frame, task_column  # noqa: F401  (task_column: re-export)
+from harness.report.rows import LeaderboardRow, columns, frame
 from harness.results.store import iter_runs
 from harness.types import RunResult
 
