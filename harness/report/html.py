@@ -87,7 +87,7 @@ def wrong_table(run: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], conte
              "<th>gold</th><th>predicted</th><th>raw answer</th></tr></thead><tbody>"]
     for row in sample:
         example = examples.get(row["id"])
-        turns = ""
+        turns = "" if problem else '<span class="context">(not in the data read now)</span>'
         if example is not None:
             before = [f'<div class="context">{escape(u.speaker)}: {escape(u.text)}</div>'
                       for u in example.context(CONTEXT_TURNS)]

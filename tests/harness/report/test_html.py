@@ -53,8 +53,9 @@ def report(tmp_path_factory):
         pipeline.run(RunSpec(task="sample", prompt="zero-shot", model=model), results_dir=results)
     # A run whose data is not at hand (no meld here): the page says so instead of showing context.
     write_run(results, "run-strong", predictions(2, 0.75), model="strong<b>")
+    (root / "nodata").mkdir()
     result = CliRunner().invoke(main, ["report", "--results-dir", str(results), "--out", str(root / "out"),
-                                       "--sample", "4"])
+                                       "--sample", "4", "--data-dir", str(root / "nodata")])
     assert result.exit_code == 0, result.output
     return root / "out" / "report.html"
 
