@@ -79,10 +79,12 @@ def plot_confusion(runs, results_dir, out):
     from harness.report.runs import load_folders
     from harness.report.stats import prediction_rows
 
-    with one_line_errors():
-        for run in load_folders(runs, results_dir):
+    with one_line_errors(), progress_bar("confusion matrices") as progress:
+        loaded = load_folders(runs, results_dir)
+        for done, run in enumerate(loaded, 1):
             fig = plots.confusion(run, prediction_rows(Path(run["folder"])))
             written(plots.save(fig, out, f"confusion-{run['run_id']}"))
+            progress(done, len(loaded))
 
 
 @plot.command("labels")
