@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 import click
 
-from harness.cli.common import one_line_errors
+from harness.cli.common import one_line_errors, writable_folder
 
 results_dir_option = click.option(
     "--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS", default=Path("results"),
@@ -56,7 +56,7 @@ def significance(run_a, run_b, results_dir, resamples, seed):
 
 
 out_option = click.option("--out", type=click.Path(path_type=Path), default=Path("plots"), show_default=True,
-                          help="Folder for the PNG and SVG files.")
+                          callback=writable_folder, help="Folder for the PNG and SVG files.")
 
 
 @click.group()
@@ -135,7 +135,7 @@ def plot_loss(checkpoint, out):
 @click.argument("runs", nargs=-1)
 @results_dir_option
 @click.option("--out", type=click.Path(path_type=Path), default=Path("report"), show_default=True,
-              help="Folder for report.html.")
+              callback=writable_folder, help="Folder for report.html.")
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
               help="Data root, for the dialogue context of wrong predictions (default: $ERCBENCH_DATA).")
 @click.option("--sample", type=click.IntRange(min=0), default=10, show_default=True,

@@ -28,3 +28,12 @@ def test_every_option_has_help_and_help_runs(path):
             assert param.help, f"{' '.join(path)} {param.opts[0]} has no help"
     result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
+
+
+@pytest.mark.parametrize("path", [("report",), ("plot", "loss", ".")], ids=" ".join)
+def test_out_that_is_a_file_is_refused_in_one_line(tmp_path, path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(main, [*path, "--out", str(blocker), "--results-dir", str(tmp_path)]
+                                if path[0] == "report" else [*path, "--out", str(blocker)])
+    assert result.exit_code == 2 and "is a file, not a folder" in result.output
