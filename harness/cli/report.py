@@ -140,7 +140,9 @@ def plot_loss(checkpoint, out):
               help="Data root, for the dialogue context of wrong predictions (default: $ERCBENCH_DATA).")
 @click.option("--sample", type=click.IntRange(min=0), default=10, show_default=True,
               help="Wrong predictions shown per run (a seeded sample).")
-def report(runs, results_dir, out, data_dir, sample):
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(path_type=Path),
+              help="A training --out folder whose loss curve to include (repeatable).")
+def report(runs, results_dir, out, data_dir, sample, checkpoints):
     """One self-contained HTML page: leaderboard with CIs, plots, and per run its settings, provenance
     and a sample of wrong predictions in context. RUNS default to every finished run."""
     from harness.report import html
@@ -150,7 +152,7 @@ def report(runs, results_dir, out, data_dir, sample):
         loaded = load_folders(runs, results_dir)
         if not loaded:
             raise click.ClickException(f"no finished runs under {results_dir}")
-        text = html.build(loaded, data_dir=data_dir, sample=sample, progress=progress)
+        text = html.build(loaded, data_dir=data_dir, sample=sample, progress=progress, checkpoints=checkpoints)
     path = out / "report.html"
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -144,8 +144,14 @@ def shot_plot(runs: Sequence[Mapping[str, Any]]) -> str:
     return f"<h2>Few-shot curve</h2>{image(plots.shots(frame), 'few-shot curve')}"
 
 
-def build(runs: Sequence[Mapping[str, Any]], data_dir: Path | None = None,
-          sample: int = 10, progress: Progress | None = None) -> str:
+def loss_plots(checkpoints: Sequence[Path]) -> str:
+    parts = [f"<h3>{escape(str(folder))}</h3>{image(plots.loss(folder), 'loss curve ' + str(folder))}"
+             for folder in checkpoints]
+    return "<h2>Training loss</h2>" + "".join(parts) if parts else ""
+
+
+def build(runs: Sequence[Mapping[str, Any]], data_dir: Path | None = None, sample: int = 10,
+          progress: Progress | None = None, checkpoints: Sequence[Path] = ()) -> str:
     """The whole page for these runs."""
     run_ids = [run["run_id"] for run in runs]
     table = leaderboard.pivot(leaderboard.runs_frame(runs, ci=True))
@@ -154,7 +160,7 @@ def build(runs: Sequence[Mapping[str, Any]], data_dir: Path | None = None,
              "<h2>Leaderboard</h2>", formats.to_html(formats.board(table, ci=True)),
              "<p>Percentages; in brackets the 95 % confidence interval from a bootstrap that resamples whole "
              "dialogues (utterances of one dialogue are not independent).</p>",
-             "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs),
+             "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs), loss_plots(checkpoints),
              "<h2>Runs</h2><ul>" + "".join(f'<li><a href="#{escape(r)}">{escape(r)}</a></li>' for r in run_ids) + "</ul>"]
     contexts = Contexts(data_dir)
     for done, run in enumerate(runs, 1):

@@ -54,8 +54,12 @@ def report(tmp_path_factory):
     # A run whose data is not at hand (no meld here): the page says so instead of showing context.
     write_run(results, "run-strong", predictions(2, 0.75), model="strong<b>")
     (root / "nodata").mkdir()
+    checkpoint = root / "ckpt"
+    checkpoint.mkdir()
+    (checkpoint / "training_log.csv").write_text("step,epoch,loss,eval_loss\n10,0.5,2.0,\n20,1.0,1.4,1.6\n")
     result = CliRunner().invoke(main, ["report", "--results-dir", str(results), "--out", str(root / "out"),
-                                       "--sample", "4", "--data-dir", str(root / "nodata")])
+                                       "--sample", "4", "--data-dir", str(root / "nodata"),
+                                       "--checkpoint", str(checkpoint)])
     assert result.exit_code == 0, result.output
     return root / "out" / "report.html"
 
@@ -70,7 +74,7 @@ def test_page_is_self_contained(report):
     assert not [link for link in links if re.match(r"\s*(https?:)?//", link)]
     assert "url(" not in text and "@import" not in text
     images = [img["src"] for img in tags.of("img")]
-    assert len(images) == 5  # per-label bars for each label set + one confusion matrix per run
+    assert len(images) == 6  # per-label bars for each label set, a loss curve, a confusion matrix per run
     for src in images:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -109,7 +113,7 @@ def test_chromium_renders_tables_and_images_and_nothing_leaves(report, tmp_path)
     tags = parse(dom)
     assert len(tags.of("table")) >= 1 + 4 * 3  # leaderboard + per run: scores, settings, provenance, wrong
     assert [t for t in tags.of("table") if t.get("class") == "leaderboard"]
-    assert len([i for i in tags.of("img") if i["src"].startswith("data:image/png")]) == 5
+    assert len([i for i in tags.of("img") if i["src"].startswith("data:image/png")]) == 6
     assert network_requests(report, tmp_path) == []
     # The same check sees a request when a page makes one.
     control = tmp_path / "control.html"
