@@ -34,16 +34,16 @@ def test_mcnemar_matches_the_binomial_sum():
 
 def test_paired_bootstrap_matches_a_plain_loop(two_runs):
     _, a, b = two_runs
-    result = significance.compare_folders(a, b, resamples=300, seed=3)
+    result = significance.compare_folders(a, b, resamples=100, seed=3)
     rows_a, rows_b = predictions(1, 0.45), predictions(2, 0.75)
     dialogues = list(dict.fromkeys(row["dialogue_id"] for row in rows_a))
-    draws = np.random.default_rng(3).integers(0, len(dialogues), size=(300, len(dialogues)))
+    draws = np.random.default_rng(3).integers(0, len(dialogues), size=(100, len(dialogues)))
+    by_run = [{d: [r for r in rows if r["dialogue_id"] == d] for d in dialogues} for rows in (rows_a, rows_b)]
     deltas = []
     for draw in draws:
         chosen = [dialogues[i] for i in draw]
         scores = []
-        for rows in (rows_a, rows_b):
-            by = {d: [r for r in rows if r["dialogue_id"] == d] for d in dialogues}
+        for by in by_run:
             sample = [r for d in chosen for r in by[d]]
             scores.append(f1_score([r["gold"] for r in sample], [r["predicted"] or "-" for r in sample],
                                    labels=list(LABELS), average="weighted", zero_division=0))

@@ -42,12 +42,12 @@ def sklearn_scores(rows):
 
 def test_ci_matches_a_plain_loop_over_resampled_dialogues():
     rows = make_rows(1)
-    ci = stats.bootstrap_ci(rows, LABELS, resamples=200, seed=7)
+    ci = stats.bootstrap_ci(rows, LABELS, resamples=100, seed=7)
     by_dialogue: dict[str, list] = {}
     for row in rows:
         by_dialogue.setdefault(row["dialogue_id"], []).append(row)
     order = list(by_dialogue)
-    draws = np.random.default_rng(7).integers(0, len(order), size=(200, len(order)))
+    draws = np.random.default_rng(7).integers(0, len(order), size=(100, len(order)))
     resampled = {metric: [] for metric in stats.CI_METRICS}
     for draw in draws:
         sample = [row for i in draw for row in by_dialogue[order[i]]]
