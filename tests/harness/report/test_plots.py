@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -25,7 +27,7 @@ def check_images(output: str, count: int) -> None:
         if path.endswith(".png"):
             assert matplotlib.image.imread(path).shape[0] > 100
         else:
-            assert open(path, encoding="utf-8").read().lstrip().startswith("<?xml")
+            assert Path(path).read_text(encoding="utf-8").lstrip().startswith("<?xml")
 
 
 def test_confusion_counts_add_an_unparsed_column():
