@@ -13,6 +13,7 @@ from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
+from harness.report.stats import bootstrap_ci
 from harness.results.claim import claimed
 from harness.results.keys import input_key, run_inputs
 from harness.results.names import safe_name
@@ -250,7 +251,8 @@ def run(
         result = RunResult(
             run_id=make_run_id(spec, started, key),
             spec=spec,
-            scores=metrics.score_predictions(predictions, parts.task.labels),
+            scores={**metrics.score_predictions(predictions, parts.task.labels),
+                    "ci": bootstrap_ci([p.to_json() for p in predictions], parts.task.labels)},
             **counts,
             plugins=plugin_versions(spec, registry),
             task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
