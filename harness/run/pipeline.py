@@ -13,11 +13,13 @@ from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
+from harness.report.stats import bootstrap_ci
 from harness.results.claim import claimed
 from harness.results.keys import input_key, run_inputs
 from harness.results.names import safe_name
 from harness.results.store import PartialRun, find_finished, load_result, results_root, spec_key
 from harness.run import metrics
+from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import get_parser, to_prediction
 from harness.sdk.fingerprint import hash_cache
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
@@ -226,6 +228,7 @@ def run(
     of the same spec and inputs is reused unless `force`.
     """
     registry = registry or default_registry()
+    spec = apply_model_prompt(spec, registry)  # before anything reads the spec: run.json names the prompt used
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     root = results_root(results_dir)
@@ -248,7 +251,8 @@ def run(
         result = RunResult(
             run_id=make_run_id(spec, started, key),
             spec=spec,
-            scores=metrics.score_predictions(predictions, parts.task.labels),
+            scores={**metrics.score_predictions(predictions, parts.task.labels),
+                    "ci": bootstrap_ci([p.to_json() for p in predictions], parts.task.labels)},
             **counts,
             plugins=plugin_versions(spec, registry),
             task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
