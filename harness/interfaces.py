@@ -109,6 +109,8 @@ class Model(ABC):
     description: ClassVar[str] = ""
     #: "generate" models return text to parse; "score" models return choice log-probs.
     answer_mode: str = "generate"
+    #: A folder where `prepare` may keep what it fitted, for the next run; set by the pipeline, None: no cache.
+    cache_dir: Path | None = None
 
     def __init__(self, **options: str):
         self.options = dict(options)

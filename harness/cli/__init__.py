@@ -31,6 +31,9 @@ def run_options(func):
                      default=Path("results"), show_default=True, callback=writable_folder,
                      help="Folder to write runs into (or $ERCBENCH_RESULTS)."),
         click.option("--resume", is_flag=True, help="Continue an interrupted run of the same spec."),
+        click.option("--no-cache", "no_cache", is_flag=True,
+                     help="Refit classical baselines instead of reusing a cached fit ($ERCBENCH_CACHE or "
+                          "<results dir>/.cache)."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -82,7 +85,7 @@ def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt
     )
 
 
-def execute(spec, data_dir, results_dir, resume):
+def execute(spec, data_dir, results_dir, resume, no_cache=False):
     """One run with a rich progress bar; Ctrl-C keeps only the hidden partial folder."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -96,7 +99,7 @@ def execute(spec, data_dir, results_dir, resume):
         bar = progress.add_task(label, total=None)
         try:
             result, folder = pipeline.run(
-                spec, data_dir=data_dir, results_dir=results_dir, resume=resume,
+                spec, data_dir=data_dir, results_dir=results_dir, resume=resume, use_cache=not no_cache,
                 progress=lambda done, total: progress.update(bar, completed=done, total=total),
             )
         except KeyboardInterrupt:
@@ -117,10 +120,10 @@ def execute(spec, data_dir, results_dir, resume):
 @click.option("-m", "--model", required=True)
 @run_options
 def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
-        data_dir, results_dir, resume):
+        data_dir, results_dir, resume, no_cache):
     """Run one task x prompt x model and write results/<run_id>/."""
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
-    execute(spec, data_dir, results_dir, resume)
+    execute(spec, data_dir, results_dir, resume, no_cache)
 
 
 @main.command()
@@ -130,13 +133,13 @@ def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts,
 @click.option("--shots", help="Few-shot sweep, e.g. 0,1,3,5: k-shot per k (k=0 is zero-shot); pivots by k.")
 @run_options
 def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
-            data_dir, results_dir, resume):
+            data_dir, results_dir, resume, no_cache):
     """Run the cartesian product of -t/-p/-m, then show the leaderboard of those runs."""
     from harness.run.sweeps import expand_shots
 
     combos = list(itertools.product(tasks or DEFAULT_TASKS, prompts or DEFAULT_PROMPTS, models or DEFAULT_MODELS))
     specs = [make_spec(t, p, m, split, limit, seed, parser, task_opts, prompt_opts, model_opts) for t, p, m in combos]
-    run_ids = [execute(spec, data_dir, results_dir, resume).run_id for spec in expand_shots(specs, shots)]
+    run_ids = [execute(spec, data_dir, results_dir, resume, no_cache).run_id for spec in expand_shots(specs, shots)]
     pivot_by = "shots" if shots else "task"
     show_leaderboard(results_dir, run_ids=run_ids, sort_by=None, output_format="table", pivot_by=pivot_by)
 

@@ -14,6 +14,7 @@ from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
 from harness.results.store import PartialRun, results_root, spec_key
+from harness.run.cache import cache_root
 from harness.run import metrics
 from harness.run.parsing import get_parser, to_prediction
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
@@ -146,12 +147,14 @@ def run(
     progress: Progress | None = None,
     resume: bool = False,
     batch_size: int = 64,
+    use_cache: bool = True,
 ) -> tuple[RunResult, Path]:
     """Run one spec end to end; returns the result and the folder it was written to."""
     registry = registry or default_registry()
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     parts = instantiate(spec, registry, data_dir)
+    parts.model.cache_dir = cache_root(results_dir) if use_cache else None
     examples = select_examples(parts.task, spec)
     partial = PartialRun(results_root(results_dir), spec)
     partial.start(resume)
