@@ -14,8 +14,8 @@ from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
 from harness.results.store import PartialRun, results_root, spec_key
-from harness.run.cache import cache_root
 from harness.run import metrics
+from harness.run.cache import cache_root
 from harness.run.parsing import get_parser, to_prediction
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
 
