@@ -20,7 +20,8 @@ def run_options(func):
     decorators = [
         click.option("--split", default="test", show_default=True, help="Split to evaluate."),
         click.option("--limit", type=int, callback=positive_limit, help="Only the first N examples."),
-        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--seed", type=int, default=0, show_default=True,
+                     help="Seeds demonstration choice, fallback guesses and fitted baselines."),
         click.option("--parser", default="strict", show_default=True, help="How generated text is read."),
         click.option("--task-opt", "task_opts", multiple=True, metavar="K=V", help="Task option."),
         click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V", help="Prompt option."),
@@ -115,9 +116,9 @@ def execute(spec, data_dir, results_dir, resume, no_cache=False):
 
 
 @main.command()
-@click.option("-t", "--task", required=True)
-@click.option("-p", "--prompt", default="zero-shot", show_default=True)
-@click.option("-m", "--model", required=True)
+@click.option("-t", "--task", required=True, help="Task name (`ercbench list tasks`).")
+@click.option("-p", "--prompt", default="zero-shot", show_default=True, help="Prompt strategy (`ercbench list prompts`).")
+@click.option("-m", "--model", required=True, help="Model name, or name:target such as hf:/path/to/model.")
 @run_options
 def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
         data_dir, results_dir, resume, no_cache):
@@ -167,10 +168,10 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
 
 @main.command("leaderboard")
 @click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS",
-              default=Path("results"), show_default=True)
+              default=Path("results"), show_default=True, help="Folder holding the runs (or $ERCBENCH_RESULTS).")
 @click.option("--sort", "sort_by", help="Column to sort by, e.g. 'meld:test wF1'.")
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json", "markdown"]),
-              default="table", show_default=True)
+              default="table", show_default=True, help="Output format.")
 @click.option("--with-reported", is_flag=True, help="Add published numbers (results/reported/), marked as reported.")
 @click.option("--pivot", "pivot_by", type=click.Choice(["task", "shots"]), default="task", show_default=True,
               help="Columns per task, or per k of zero-/k-shot runs.")
