@@ -68,7 +68,9 @@ def test_an_unwritable_cache_costs_time_not_the_run(tmp_path):
 
 
 def model_infos(results):
-    return [json.loads(path.read_text())["extra"]["model_info"] for path in sorted(results.glob("*/run.json"))]
+    from harness.types import RunResult
+
+    return [RunResult.from_json(json.loads(path.read_text())).model_info for path in sorted(results.glob("*/run.json"))]
 
 
 def test_compare_fits_each_once_and_no_cache_refits(tmp_path, monkeypatch):
