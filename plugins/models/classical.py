@@ -14,6 +14,7 @@ from plugins.models import classical_cache
 
 # Class-balanced word 1-2-grams; C chosen on MELD dev (see README).
 VECTORIZER = {"ngram_range": (1, 2), "sublinear_tf": True, "min_df": 1}
+CLASSIFIER = {"max_iter": 2000, "class_weight": "balanced"}
 
 
 def example_text(example: Example, context: int) -> str:
@@ -73,7 +74,8 @@ class TfidfLogReg(Model):
         """Fit on the train split, or reuse the fit cached for exactly these inputs, options and code."""
         examples = train_examples(task)
         texts, golds = [example_text(e, self.context) for e in examples], [e.gold for e in examples]
-        key, covers = classical_cache.cache_key(texts, golds, {"context": self.context, "C": self.C, "seed": seed})
+        settings = {"context": self.context, "C": self.C, "seed": seed, "vectorizer": VECTORIZER, "classifier": CLASSIFIER}
+        key, covers = classical_cache.cache_key(texts, golds, settings)
         self.cache = {"key": key, "status": "off"}
         folder = self.cache_dir / "tfidf-lr" if self.cache_dir is not None else None
         loaded = classical_cache.load(folder, key, VECTORIZER) if folder is not None else None
@@ -94,7 +96,7 @@ class TfidfLogReg(Model):
         from sklearn.linear_model import LogisticRegression
 
         self.vectorizer = TfidfVectorizer(**VECTORIZER)
-        self.classifier = LogisticRegression(C=self.C, max_iter=2000, class_weight="balanced", random_state=seed)
+        self.classifier = LogisticRegression(C=self.C, random_state=seed, **CLASSIFIER)
         self.classifier.fit(self.vectorizer.fit_transform(texts), golds)
 
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:

@@ -32,8 +32,8 @@ def cache_key(texts: Sequence[str], golds: Sequence[str], options: Mapping[str, 
     for text, gold in zip(texts, golds):
         data.update(json.dumps([text, gold], ensure_ascii=False).encode())
         data.update(b"\n")
-    covers = {"train_sha256": data.hexdigest(), "n_train": len(texts), "options": dict(options),
-              "code": code_version()}
+    covers = json.loads(json.dumps({"train_sha256": data.hexdigest(), "n_train": len(texts), "options": dict(options),
+                                    "code": code_version()}))  # tuples as lists: what the JSON file will hold
     key = hashlib.sha256(json.dumps(covers, sort_keys=True).encode()).hexdigest()[:24]
     return key, covers
 
@@ -66,7 +66,7 @@ def save(folder: Path, key: str, covers: Mapping[str, Any], vectorizer: Any, cla
         "intercept": classifier.intercept_, "classes": np.array([str(c) for c in classifier.classes_], dtype=str),
     }
     npz = folder / f"{key}.npz"
-    _write_atomic(npz, lambda out: np.savez(out, **arrays))
+    _write_atomic(npz, lambda out: np.savez_compressed(out, **arrays))
     meta = {**covers, "npz_sha256": _sha256_file(npz)}
     _write_atomic(folder / f"{key}.json", lambda out: out.write(json.dumps(meta, indent=2, sort_keys=True).encode()))
     return npz

@@ -35,7 +35,9 @@ def test_a_second_model_reuses_the_fit_and_answers_the_same(tmp_path):
     again = second.vectorizer.transform([p.example.target.text for p in prompts])
     assert np.allclose(first.classifier.decision_function(features), second.classifier.decision_function(again))
     [meta] = list((tmp_path / "tfidf-lr").glob("*.json"))
-    assert json.loads(meta.read_text())["options"] == {"context": 0, "C": 10.0, "seed": 0}
+    options = json.loads(meta.read_text())["options"]
+    assert {key: options[key] for key in ("context", "C", "seed")} == {"context": 0, "C": 10.0, "seed": 0}
+    assert options["vectorizer"]["ngram_range"] == [1, 2] and options["classifier"]["class_weight"] == "balanced"
 
 
 def test_other_options_seed_or_data_fit_anew(tmp_path):
@@ -92,3 +94,14 @@ def test_the_cache_folder_can_be_set_by_environment(tmp_path, monkeypatch):
     assert CliRunner().invoke(main, args).exit_code == 0
     assert len(list((tmp_path / "shared-cache" / "tfidf-lr").glob("*.npz"))) == 1
     assert not (tmp_path / "results" / ".cache").exists()
+
+
+def test_changed_fitting_settings_in_the_code_fit_anew(tmp_path, monkeypatch):
+    from plugins.models import classical
+
+    assert prepared(tmp_path).cache["status"] == "stored"
+    monkeypatch.setitem(classical.VECTORIZER, "ngram_range", (1, 1))
+    assert prepared(tmp_path).cache["status"] == "stored"
+    monkeypatch.setattr(classical_cache, "CACHE_FORMAT", classical_cache.CACHE_FORMAT + 1)
+    assert prepared(tmp_path).cache["status"] == "stored"
+    assert prepared(tmp_path).cache["status"] == "reused"
