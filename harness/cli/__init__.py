@@ -32,6 +32,8 @@ def run_options(func):
                      default=Path("results"), show_default=True, callback=writable_folder,
                      help="Folder to write runs into (or $ERCBENCH_RESULTS)."),
         click.option("--resume", is_flag=True, help="Continue an interrupted run of the same spec."),
+        click.option("--force", is_flag=True, help="Recompute even when a finished run of the same spec and inputs exists."),
+        click.option("--no-wait", is_flag=True, help="Refuse, instead of waiting, when another process runs the same spec."),
         click.option("--no-cache", "no_cache", is_flag=True,
                      help="Refit classical baselines instead of reusing a cached fit ($ERCBENCH_CACHE or "
                           "<results dir>/.cache)."),
@@ -86,7 +88,7 @@ def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt
     )
 
 
-def execute(spec, data_dir, results_dir, resume, no_cache=False):
+def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_cache=False):
     """One run with a rich progress bar; Ctrl-C keeps only the hidden partial folder."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -100,7 +102,9 @@ def execute(spec, data_dir, results_dir, resume, no_cache=False):
         bar = progress.add_task(label, total=None)
         try:
             result, folder = pipeline.run(
-                spec, data_dir=data_dir, results_dir=results_dir, resume=resume, use_cache=not no_cache,
+                spec, data_dir=data_dir, results_dir=results_dir, resume=resume, force=force, wait=not no_wait,
+                use_cache=not no_cache,
+                say=lambda line: progress.console.print(line, markup=False, highlight=False),
                 progress=lambda done, total: progress.update(bar, completed=done, total=total),
             )
         except KeyboardInterrupt:
@@ -121,10 +125,10 @@ def execute(spec, data_dir, results_dir, resume, no_cache=False):
 @click.option("-m", "--model", required=True, help="Model name, or name:target such as hf:/path/to/model.")
 @run_options
 def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
-        data_dir, results_dir, resume, no_cache):
-    """Run one task x prompt x model and write results/<run_id>/."""
+        data_dir, results_dir, resume, force, no_wait, no_cache):
+    """Run one task x prompt x model and write results/<run_id>/ (or reuse a finished identical run)."""
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
-    execute(spec, data_dir, results_dir, resume, no_cache)
+    execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache)
 
 
 @main.command()
@@ -134,56 +138,84 @@ def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts,
 @click.option("--shots", help="Few-shot sweep, e.g. 0,1,3,5: k-shot per k (k=0 is zero-shot); pivots by k.")
 @run_options
 def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
-            data_dir, results_dir, resume, no_cache):
-    """Run the cartesian product of -t/-p/-m, then show the leaderboard of those runs."""
+            data_dir, results_dir, resume, force, no_wait, no_cache):
+    """Run the cartesian product of -t/-p/-m, then show the leaderboard of those runs.
+
+    Finished runs are reused, so a restarted sweep computes only what is missing; specs another
+    process is running are left to the end and then waited for (or, with --no-wait, refused).
+    """
+    from harness.results.lock import RunBusy
     from harness.run.sweeps import expand_shots
 
     combos = list(itertools.product(tasks or DEFAULT_TASKS, prompts or DEFAULT_PROMPTS, models or DEFAULT_MODELS))
     specs = [make_spec(t, p, m, split, limit, seed, parser, task_opts, prompt_opts, model_opts) for t, p, m in combos]
-    run_ids = [execute(spec, data_dir, results_dir, resume, no_cache).run_id for spec in expand_shots(specs, shots)]
+    run_ids, busy = {}, []
+    for index, spec in enumerate(expand_shots(specs, shots)):
+        try:
+            run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait=True, no_cache=no_cache).run_id
+        except RunBusy:
+            busy.append((index, spec))
+    for index, spec in busy:
+        run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache).run_id
+    run_ids = [run_ids[index] for index in sorted(run_ids)]
     pivot_by = "shots" if shots else "task"
     show_leaderboard(results_dir, run_ids=run_ids, sort_by=None, output_format="table", pivot_by=pivot_by)
 
 
-def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported=False, pivot_by="task"):
+FORMATS = ("table", "markdown", "csv", "json", "latex", "html")
+
+
+def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported=False, pivot_by="task",
+                     ci=False, per_label=False):
     from rich.console import Console
 
-    from harness.report import leaderboard
+    from harness.cli.report import progress_bar
+    from harness.report import console, formats, leaderboard
     from harness.run.sweeps import leaderboard_table
 
-    table = leaderboard_table(results_dir, run_ids, sort_by, with_reported, pivot_by)
+    if pivot_by == "shots":
+        if ci or per_label:
+            raise ConfigError("--ci and --per-label go with --pivot task; `ercbench plot shots` draws k with CIs")
+        table = leaderboard_table(results_dir, run_ids, sort_by, with_reported, pivot_by)
+    else:
+        with progress_bar("confidence intervals") as progress:
+            table = leaderboard.task_table(results_dir, run_ids, sort_by, with_reported, ci, per_label, progress)
     if table.empty:
         raise ConfigError(f"no finished runs under {results_dir}")
+    board = formats.board(table, ci=ci)
     if output_format == "table":
-        Console().print(leaderboard.to_rich(table))
+        console.render(board, Console())
         return
-    flat = leaderboard.to_flat(table)
-    if output_format == "csv":
-        click.echo(flat.to_csv(index=False), nl=False)
-    elif output_format == "json":
-        click.echo(flat.to_json(orient="records", indent=2, double_precision=15))
-    else:
-        click.echo(leaderboard.to_markdown(flat))
+    render = {"markdown": formats.to_markdown, "csv": formats.to_csv, "json": formats.to_json,
+              "latex": formats.to_latex, "html": formats.to_html_page}[output_format]
+    click.echo(render(board), nl=False)
 
 
 @main.command("leaderboard")
 @click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS",
-              default=Path("results"), show_default=True, help="Folder holding the runs (or $ERCBENCH_RESULTS).")
+              default=Path("results"), show_default=True, help="Where finished runs are.")
 @click.option("--sort", "sort_by", help="Column to sort by, e.g. 'meld:test wF1'.")
-@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json", "markdown"]),
-              default="table", show_default=True, help="Output format.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table (terminal), markdown (GitHub), csv, json, latex (booktabs tabular) or html (a page).")
+@click.option("--ci", is_flag=True, help="95 % dialogue-bootstrap confidence intervals beside the scores.")
+@click.option("--per-label", is_flag=True, help="One F1 column per emotion label.")
 @click.option("--with-reported", is_flag=True, help="Add published numbers (results/reported/), marked as reported.")
 @click.option("--pivot", "pivot_by", type=click.Choice(["task", "shots"]), default="task", show_default=True,
               help="Columns per task, or per k of zero-/k-shot runs.")
-def leaderboard_command(results_dir, sort_by, output_format, with_reported, pivot_by):
-    """The leaderboard of every finished run under results/ (latest run per row and column)."""
-    show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by)
+def leaderboard_command(results_dir, sort_by, output_format, ci, per_label, with_reported, pivot_by):
+    """The leaderboard of every finished run under results/ (latest run per row and column).
+
+    Scores are percentages with 2 decimals and '-' where missing, the same in every format.
+    """
+    show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by, ci, per_label)
 
 
 # Command groups live in their own modules; they import nothing from this one.
 from harness.cli.data import data  # noqa: E402
 from harness.cli.export import export  # noqa: E402
+from harness.cli.report import plot, report, significance  # noqa: E402
+from harness.cli.results import results  # noqa: E402
 from harness.cli.train import ablate, train  # noqa: E402
 
-for command in (data, export, train, ablate):
+for command in (data, export, train, ablate, results, significance, plot, report):
     main.add_command(command)

@@ -150,7 +150,7 @@ def attach_adapter(model: Any, adapter: str, *, merge: bool = True, allow_pickle
 
     try:
         with warnings.catch_warnings():
-            # peft reads transformers' deprecated `is_gradient_checkpointing` itself; nothing we pass avoids it.
+            # peft reads transformers' deprecated `is_gradient_checkpointing`; nothing we call can avoid it.
             warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning)
             model = PeftModel.from_pretrained(model, path, device_map=None)
     except Exception as exc:
