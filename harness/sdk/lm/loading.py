@@ -105,8 +105,8 @@ def load_tokenizer(target: str, trust_remote_code: bool = False, who: str = "hf"
 
     folder = Path(target).expanduser()
     if folder.is_dir() and not any((folder / name).is_file() for name in TOKENIZER_FILES):
-        raise ConfigError(f"{who}: {target} has no tokenizer ({', '.join(TOKENIZER_FILES)}); "
-                          "copy the tokenizer files of its base model into it")
+        raise ConfigError(f"{who}: cannot load a tokenizer from {target!r}: the folder has none "
+                          f"({', '.join(TOKENIZER_FILES)}); copy the tokenizer files of its base model into it")
     try:
         tokenizer = AutoTokenizer.from_pretrained(target, trust_remote_code=trust_remote_code)
     except Exception as exc:  # any parse or download failure is the user's file, not our bug

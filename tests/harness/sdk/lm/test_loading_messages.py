@@ -23,8 +23,9 @@ def test_a_folder_without_tokenizer_files_says_so(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     with pytest.raises(ConfigError) as caught:
         load_tokenizer(str(tmp_path))
-    assert str(caught.value) == (f"hf: {tmp_path} has no tokenizer (tokenizer.json, tokenizer_config.json, "
-                                 "tokenizer.model, vocab.json); copy the tokenizer files of its base model into it")
+    assert str(caught.value) == (f"hf: cannot load a tokenizer from {str(tmp_path)!r}: the folder has none "
+                                 "(tokenizer.json, tokenizer_config.json, tokenizer.model, vocab.json); "
+                                 "copy the tokenizer files of its base model into it")
 
 
 @pytest.mark.slow
