@@ -59,6 +59,8 @@ def select_examples(task: Task, spec: RunSpec) -> list[Example]:
     if spec.limit is not None and spec.limit <= 0:
         raise ConfigError(f"--limit must be a positive number, got {spec.limit}")
     examples = task.examples(spec.split)
+    if not examples:  # file-backed tasks name the file; this catches any other task
+        raise ConfigError(f"no examples in task {spec.task!r}: {spec.split} split")
     return examples[: spec.limit] if spec.limit is not None else examples
 
 
