@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU checks of issues 5 and 6, as run on the lent H100/H200 (device tool): one script, one call.
+# The GPU checks (label-scoring speed, 8-bit LoRA training speed), as run on the lent H100/H200 (device tool): one script, one call.
 # Needs: .whl/ with bitsandbytes, lm-eval and dill wheels (for the device's Python), .gpudata/meld/.
 set -u
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false ERCBENCH_DATA=$PWD/.gpudata
