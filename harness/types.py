@@ -253,13 +253,7 @@ class RunResult:
         flat = {**data.get("extra", {}), **{k: v for k, v in data.items() if k != "extra"}}
         if "n_truncated" not in flat:  # older runs counted truncation in the hf model's info only
             flat["n_truncated"] = (flat.get("model_info") or {}).get("n_truncated", 0)
-        missing = [f.name for f in fields(cls) if f.name not in flat and f.name in _RUN_REQUIRED]
-        if missing:
-            raise DataError(path, f"not a finished run: missing {', '.join(missing)}")
-        for name in _RUN_COUNTS:
-            value = flat.get(name, 0)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise DataError(path, f"{name} must be a whole number >= 0, got {value!r}")
+        _check_run(flat, path)
         try:
             spec = RunSpec.from_dict(flat["spec"])
         except (TypeError, AttributeError) as exc:
@@ -273,6 +267,25 @@ class RunResult:
 
 _RUN_REQUIRED = ("run_id", "spec", "scores", "n", "n_unparsed", "started")
 _RUN_COUNTS = ("n", "n_unparsed", "n_fallback", "n_truncated", "n_with_description", "resumed_from")
+_RUN_MAPPINGS = ("spec", "scores", "plugins", "task_info", "prompt_info", "model_info")
+
+
+def _check_run(flat: Mapping[str, Any], path: str | Path) -> None:
+    """DataError unless run.json has what a leaderboard reads, with the types it expects."""
+    missing = [name for name in _RUN_REQUIRED if name not in flat]
+    if missing:
+        raise DataError(path, f"not a finished run: missing {', '.join(missing)}")
+    for name in _RUN_COUNTS:
+        value = flat.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise DataError(path, f"{name} must be a whole number >= 0, got {value!r}")
+    for name in _RUN_MAPPINGS:
+        if not isinstance(flat.get(name) or {}, Mapping):
+            raise DataError(path, f"{name} must be a JSON object, got {flat[name]!r}")
+    for name in ("accuracy", "weighted_f1"):
+        value = flat["scores"].get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DataError(path, f"scores.{name} must be a number, got {value!r}")
 
 
 def _plain(value: Any) -> Any:

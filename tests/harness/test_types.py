@@ -136,6 +136,8 @@ def test_old_runs_take_the_truncation_count_from_the_model_info():
         (lambda d: d.update(n=-1), "n must be a whole number >= 0"),
         (lambda d: d.update(n_fallback="2"), "n_fallback must be a whole number"),
         (lambda d: d["spec"].update(colour="red"), "spec is not a run spec"),
+        (lambda d: d.update(scores=[0.5]), "scores must be a JSON object"),
+        (lambda d: d["scores"].pop("weighted_f1"), "scores.weighted_f1 must be a number, got None"),
     ],
 )
 def test_a_malformed_run_json_is_one_data_error(change, problem):
