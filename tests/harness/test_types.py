@@ -27,6 +27,7 @@ predictions = st.builds(
     logprobs=st.none() | st.dictionaries(texts, st.floats(allow_nan=False, allow_infinity=False), max_size=3)
     .map(frozen_mapping),
     truncated_tokens=st.integers(0, 10_000),
+    dialogue_id=st.none() | texts,
     extra=st.dictionaries(st.sampled_from(["note", "tokens", "x"]), st.integers() | texts, max_size=2)
     .map(frozen_mapping),
 )
@@ -57,6 +58,7 @@ def test_optional_fields_are_written_only_when_set():
         ('{"id": "a", "gold": "joy", "predicted": null, "raw": null, "fallback": "yes"}', "fallback must be true"),
         ('{"id": "a", "gold": "joy", "predicted": null, "raw": null, "logprobs": {"joy": "x"}}', "logprobs must map"),
         ('{"id": "a", "gold": "joy", "predicted": null, "raw": null, "truncated_tokens": -1}', "truncated_tokens"),
+        ('{"id": "a", "dialogue_id": 4, "gold": "joy", "predicted": null, "raw": null}', "dialogue_id must be a string or null"),
     ],
 )
 def test_a_bad_prediction_line_is_one_data_error_naming_file_and_line(line, problem):
