@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from harness.sdk.lm.batched import cache_keyword
 from harness.sdk.lm.pack import Carry, PackedGroup, pack, plan_groups
 from harness.sdk.lm.stats import ScoreStats
 from harness.sdk.lm.tokens import EncodedRequest
@@ -60,14 +61,6 @@ def keep_positions(cache: Any, keys: np.ndarray) -> Any:
         cache.key_cache[i] = k.index_select(-2, index.to(k.device))
         cache.value_cache[i] = v.index_select(-2, index.to(v.device))
     return cache
-
-
-def cache_keyword(model: Any) -> str:
-    """transformers 5 renamed `past_key_values` to `cache`; use whichever this model's forward takes."""
-    import inspect
-
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
 
 
 def returned_cache(output: Any) -> Any:

@@ -91,8 +91,7 @@ def score_streams(model: Any, encoded: Sequence[EncodedRequest], shared: Sequenc
     """Contiguous streams, one per row; wave t scores every stream's t-th request."""
     import torch
 
-    bounds = [len(encoded) * s // rows for s in range(rows + 1)]
-    streams = [list(range(bounds[s], bounds[s + 1])) for s in range(rows) if bounds[s + 1] > bounds[s]]
+    streams = stream_bounds(len(encoded), rows)
     results: list[dict[str, float]] = [{} for _ in encoded]
     live, cached, cache, width = list(range(len(streams))), [0] * len(streams), None, 0
     for step in range(max(map(len, streams))):
@@ -111,6 +110,25 @@ def score_streams(model: Any, encoded: Sequence[EncodedRequest], shared: Sequenc
     return results
 
 
+def stream_bounds(n: int, rows: int) -> list[list[int]]:
+    bounds = [n * s // rows for s in range(rows + 1)]
+    return [list(range(bounds[s], bounds[s + 1])) for s in range(rows) if bounds[s + 1] > bounds[s]]
+
+
+def streams_cost(encoded: Sequence[EncodedRequest], shared: Sequence[int], rows: int) -> int:
+    """Tokens streams would feed, padding included: per wave, live rows x the longest new segment."""
+    streams = stream_bounds(len(encoded), rows)
+    cost = 0
+    for step in range(max(map(len, streams))):
+        news = [len(encoded[s[step]].context) - (shared[s[step]] if step else 0) for s in streams if step < len(s)]
+        cost += len(news) * max(news)
+    return cost
+
+
+def sorted_cost(encoded: Sequence[EncodedRequest], waves: Sequence[Sequence[int]]) -> int:
+    return sum(len(wave) * len(encoded[wave[0]].context) for wave in waves)
+
+
 def score_batched(model: Any, encoded: Sequence[EncodedRequest], *, max_tokens: int | None = None,
                   max_rows: int | None = None, reuse_prefix: bool = True,
                   stats: ScoreStats | None = None) -> list[dict[str, float]]:
@@ -121,14 +139,16 @@ def score_batched(model: Any, encoded: Sequence[EncodedRequest], *, max_tokens: 
     budget = max_tokens or token_budget(model, longest)
     shared = shared_lengths(encoded)
     total = sum(len(r.context) for r in encoded)
+    waves = sorted_waves(encoded, budget, max_rows or len(encoded))
     if reuse_prefix and sum(shared) >= CARRY_SHARE * total:
         new_per_request = max(1, (total - sum(shared)) // len(encoded))
-        rows = max(1, min(max_rows or budget // new_per_request, -(-len(encoded) // MIN_STREAM_LENGTH)))
-        if max_rows:
-            rows = min(max_rows, len(encoded))
-        return score_streams(model, encoded, shared, rows, stats)
+        rows = max(1, min(budget // new_per_request, -(-len(encoded) // MIN_STREAM_LENGTH)))
+        rows = min(max_rows, len(encoded)) if max_rows else rows
+        # Streams pad every wave to its longest new segment: take them only when that still feeds less.
+        if streams_cost(encoded, shared, rows) < sorted_cost(encoded, waves):
+            return score_streams(model, encoded, shared, rows, stats)
     results: list[dict[str, float]] = [{} for _ in encoded]
-    for members in sorted_waves(encoded, budget, max_rows or len(encoded)):
+    for members in waves:
         scores, _, _ = run_wave(model, Wave([encoded[i] for i in members], [0] * len(members)), stats)
         for index, score in zip(members, scores):
             results[index] = score

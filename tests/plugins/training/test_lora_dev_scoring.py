@@ -22,7 +22,9 @@ def test_dev_choice_logprobs_equal_one_forward_per_choice(tmp_path):
     folder = build_tiny_llama(tmp_path / "m", add_bos=True)
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    strategy = lora_data.make_strategy("zero-shot", {"window": "2"})
+    from harness.discovery import default_registry
+
+    strategy = lora_data.make_strategy("zero-shot", {"window": "2"}, default_registry())
     record = lora_data.build_records(strategy, meld().examples("dev")[:1], tokenizer)[0]
     got = choice_logprobs(model, tokenizer, record, max_length=48)  # short: the context is cut per choice
     for choice in record.answer_map:
