@@ -86,12 +86,13 @@ def execute(spec, data_dir, results_dir, resume):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from harness.cli.launch import is_main_process
     from harness.run import pipeline
 
     label = f"{spec.task}/{spec.prompt}/{spec.model}"
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     # The bar goes to stderr so that stdout holds only results (pipe-friendly).
-    with Progress(*columns, transient=True, console=Console(stderr=True)) as progress:
+    with Progress(*columns, transient=True, console=Console(stderr=True, quiet=not is_main_process())) as progress:
         bar = progress.add_task(label, total=None)
         try:
             result, folder = pipeline.run(
@@ -103,6 +104,8 @@ def execute(spec, data_dir, results_dir, resume):
                 f"interrupted: {label} wrote no result; rerun with --resume to continue it"
             ) from None
     scores = result.scores
+    if not is_main_process():  # rank 0 reports the merged run
+        return result
     click.echo(
         f"{label}: accuracy {100 * scores['accuracy']:.2f}  weighted F1 {100 * scores['weighted_f1']:.2f}"
         f"  (n={result.n}, unparsed={result.n_unparsed}) -> {folder}"
@@ -115,9 +118,15 @@ def execute(spec, data_dir, results_dir, resume):
 @click.option("-p", "--prompt", default="zero-shot", show_default=True)
 @click.option("-m", "--model", required=True)
 @run_options
-def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
-        data_dir, results_dir, resume):
+@click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Data-parallel processes (one per GPU); see docs/distributed.md.")
+@click.pass_context
+def run(ctx, task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
+        data_dir, results_dir, resume, processes):
     """Run one task x prompt x model and write results/<run_id>/."""
+    from harness.cli.launch import relaunch
+
+    relaunch(ctx, processes)
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
     execute(spec, data_dir, results_dir, resume)
 

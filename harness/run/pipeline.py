@@ -14,7 +14,7 @@ from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
 from harness.results.store import PartialRun, results_root, spec_key
-from harness.run import metrics
+from harness.run import distributed, metrics
 from harness.run.parsing import get_parser, to_prediction
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
 
@@ -122,11 +122,12 @@ def score(task: Task, rows: Sequence[dict]) -> dict:
     return metrics.summarise(gold, predicted, task.labels)
 
 
-def run_facts(parts: Components, rows: Sequence[dict], examples: Sequence[Example], resumed_from: int) -> dict:
+def run_facts(parts: Components, rows: Sequence[dict], examples: Sequence[Example], resumed_from: int,
+              model_info: dict | None = None) -> dict:
     """What run.json reports beside the scores: plugin settings and the counts a reader checks."""
     return {
         "prompt_info": parts.prompt.info(),
-        "model_info": parts.model.info(),
+        "model_info": parts.model.info() if model_info is None else model_info,
         "answer_mode": parts.model.answer_mode,
         "resumed_from": resumed_from,
         # Answers the paper-faithful parser could not read and guessed (seeded): count them.
@@ -147,23 +148,35 @@ def run(
 ) -> tuple[RunResult, Path]:
     """Run one spec end to end; returns the result and the folder it was written to."""
     registry = registry or default_registry()
+    world = distributed.World.from_env()  # one process, or one of an `accelerate launch` run
+    world.join()
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     parts = instantiate(spec, registry, data_dir)
     examples = select_examples(parts.task, spec)
     partial = PartialRun(results_root(results_dir), spec)
-    partial.start(resume)
+    world.first(lambda: distributed.open_partial(partial, resume))  # rank 0 claims; the others wait
     done = partial.done_predictions()
-    todo = [example for example in examples if example.example_id not in done]
-    if todo:
-        try:
+    todo = [e for e in distributed.shard(examples, world.rank, world.size) if e.example_id not in done]
+
+    def work(writer: PartialRun) -> None:
+        if todo:
             parts.prompt.prepare(parts.task, spec.seed)
             parts.model.prepare(parts.task, spec.seed)
-            predict_all(parts, spec, todo, partial, batch_size, progress, len(done))
-        except BaseException:
-            partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
-            raise
+            predict_all(parts, spec, todo, writer, batch_size, progress, len(done))
+
+    distributed.predict_shard(world, partial, examples, work)
+    model_info = distributed.merge_infos(world.gather(parts.model.info()))
+    return world.first(lambda: finish(spec, parts, registry, partial, examples, len(done), model_info,
+                                      started, clock, world.size))
+
+
+def finish(spec: RunSpec, parts: Components, registry: Registry, partial: PartialRun,
+           examples: Sequence[Example], resumed_from: int, model_info: dict, started: datetime,
+           clock: float, processes: int) -> tuple[RunResult, Path]:
+    """Score every prediction written (by all processes), write run.json and publish the folder."""
     rows = list(partial.done_predictions().values())
+    facts = {**run_facts(parts, rows, examples, resumed_from, model_info), "processes": processes}
     result = RunResult(
         run_id=make_run_id(spec, started),
         spec=spec,
@@ -174,6 +187,6 @@ def run(
         task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
         started=started.isoformat(),
         duration_s=time.perf_counter() - clock,
-        extra=frozen_mapping(run_facts(parts, rows, examples, resumed_from=len(done))),
+        extra=frozen_mapping(facts),
     )
     return result, partial.finish(result)
