@@ -7,28 +7,39 @@ from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
 from harness.data.descriptions import DescriptionSource
+from harness.schema import Configurable, option
+from harness.schema import Options as BaseOptions
 from harness.types import Completion, Dialogue, Example, Prompt
 
 
-class Task(ABC):
+class TaskOptions(BaseOptions):
+    """The options every task accepts, handled by the Task base class."""
+
+    descriptions: str | None = option(None, "a descriptions file (JSONL) attached to the utterances")
+
+
+class Task(Configurable, ABC):
     """An ERC dataset (one variant of it) that yields dialogues and examples.
 
-    Constructed with the data root (or None) and string options from the user.
-    Subclasses set `name` and `labels`; `labels` may also be set in __init__
-    (e.g. inferred from a user's file). The option `descriptions=PATH` is handled
-    here for every task: it attaches supplementary knowledge to the utterances.
+    Constructed with the data root (or None) and string options from the user, checked
+    against `Options` (subclass `Task.Options` to declare more). Subclasses set `name` and
+    `labels`; `labels` may also be set in __init__ (e.g. inferred from a user's file). The
+    option `descriptions=PATH` is handled here for every task: it attaches supplementary
+    knowledge to the utterances.
     """
 
+    kind = "task"
+    Options: ClassVar[type[BaseOptions]] = TaskOptions
     name: ClassVar[str]
     description: ClassVar[str] = ""
     labels: tuple[str, ...] = ()
     #: options every task accepts, handled by this base class
-    common_options: ClassVar[tuple[str, ...]] = ("descriptions",)
+    common_options: ClassVar[tuple[str, ...]] = tuple(TaskOptions.names())
 
     def __init__(self, data_dir: Path | None = None, **options: str):
         self.data_dir = data_dir
-        self.options = dict(options)
-        path = options.get("descriptions")
+        self._configure(options)
+        path = self.config.descriptions
         self.description_source = DescriptionSource(path) if path else None
 
     @abstractmethod
@@ -76,14 +87,18 @@ class Task(ABC):
         return {"descriptions": self.description_source.info()}
 
 
-class PromptStrategy(ABC):
-    """Turns examples into prompts; records how answers map back to labels."""
+class PromptStrategy(Configurable, ABC):
+    """Turns examples into prompts; records how answers map back to labels.
 
+    Options are declared by a nested `class Options(PromptStrategy.Options)`.
+    """
+
+    kind = "prompt"
     name: ClassVar[str]
     description: ClassVar[str] = ""
 
     def __init__(self, **options: str):
-        self.options = dict(options)
+        self._configure(options)
 
     def prepare(self, task: Task, seed: int) -> None:
         """Called once before `build`; k-shot strategies read the train split here."""
@@ -93,25 +108,27 @@ class PromptStrategy(ABC):
         """One Prompt per example, same order."""
 
     def info(self) -> dict[str, Any]:
-        """Settings that shaped the prompts, for run.json."""
-        return dict(self.options)
+        """Settings that shaped the prompts (every option, defaults included), for run.json."""
+        return {**self.options, **self.config.to_strings()}
 
 
-class Model(ABC):
+class Model(Configurable, ABC):
     """Answers prompts, batch-first: a list in, a list of Completions out, same order.
 
     Models that learn from data (classical baselines) read the train split in `prepare`.
     Heavy libraries (torch, transformers) are imported inside methods, never at module
-    import, so that listing plugins stays fast.
+    import, so that listing plugins stays fast. Options are declared by a nested
+    `class Options(Model.Options)`; `-m NAME:TARGET` arrives as the option `target`.
     """
 
+    kind = "model"
     name: ClassVar[str]
     description: ClassVar[str] = ""
     #: "generate" models return text to parse; "score" models return choice log-probs.
     answer_mode: str = "generate"
 
     def __init__(self, **options: str):
-        self.options = dict(options)
+        self._configure(options)
 
     def prepare(self, task: Task, seed: int) -> None:
         """Called once before `predict` (load weights, fit a classifier)."""
@@ -121,18 +138,22 @@ class Model(ABC):
         """One Completion per prompt, same order."""
 
     def info(self) -> dict[str, Any]:
-        """Identity of the weights and settings, for run.json."""
-        return dict(self.options)
+        """Identity of the weights and settings (every option, defaults included), for run.json."""
+        return {**self.options, **self.config.to_strings()}
 
 
-class Trainer(ABC):
-    """Produces a model checkpoint from tasks' train splits."""
+class Trainer(Configurable, ABC):
+    """Produces a model checkpoint from tasks' train splits.
 
+    Options are declared by a nested `class Options(Trainer.Options)`.
+    """
+
+    kind = "trainer"
     name: ClassVar[str]
     description: ClassVar[str] = ""
 
     def __init__(self, **options: Any):
-        self.options = dict(options)
+        self._configure(options)
 
     @abstractmethod
     def train(self, tasks: Sequence[Task], out_dir: Path) -> Mapping[str, Any]:

@@ -1,10 +1,14 @@
-"""Parsing plugins' string options (flags, counts, choices, label lists) with a clear ConfigError."""
+"""Declaring a plugin's options: `class Options(Model.Options)` with `option(...)` fields (see harness.schema)."""
 
 from __future__ import annotations
 
 from typing import Iterable
 
 from harness.errors import ConfigError
+from harness.schema import Options, OptionSpec, option, word_list
+from harness.schema import flag as to_flag
+
+__all__ = ["Options", "OptionSpec", "option", "to_flag", "word_list"]
 
 ON = {"1", "true", "yes", "on"}
 OFF = {"0", "false", "no", "off"}

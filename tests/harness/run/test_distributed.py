@@ -200,5 +200,5 @@ def test_a_killed_process_is_resumed_by_the_cli_into_the_run_one_process_writes(
     assert done.stdout.count("weighted F1") == 1 and str(folder) in done.stdout  # only rank 0 reports
     assert_same_run(folder, one_process)
     run, _ = read_run(folder)
-    assert run["extra"]["processes"] == 2 and run["extra"]["model_info"]["mode"] == "score"
-    assert run["extra"]["resumed_from"] >= 4
+    assert run["processes"] == 2 and run["model_info"]["mode"] == "score"
+    assert run["resumed_from"] >= 4

@@ -1,0 +1,111 @@
+"""Declared plugin options: typed parsing, refusals that list the valid keys and values, help rows."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from harness.errors import ConfigError
+from harness.interfaces import Model, PromptStrategy, Task
+from harness.schema import Options, option
+
+
+class Demo(Options):
+    window: int | None = option(5, "earlier turns", none="all")
+    speakers: bool = option(True, "show speakers")
+    mode: str = option("score", "how to answer", choices=("score", "generate"))
+    rate: float = option(0.5, "a rate", minimum=0)
+    labels: tuple[str, ...] = option(("a", "b"), "label list")
+    path: str = option(help="a required file")
+    prompt_options: dict = option(help="handed to the prompt", prefix="prompt.")
+
+    def check(self) -> None:
+        if self.mode == "generate" and self.window == 0:
+            raise ValueError("mode=generate needs window > 0")
+
+
+def test_strings_become_typed_values_and_defaults_fill_in():
+    parsed = Demo.parse({"window": "all", "speakers": "off", "mode": "GENERATE", "labels": "x, y",
+                         "path": "f.jsonl", "prompt.template": "chat"})
+    assert (parsed.window, parsed.speakers, parsed.mode, parsed.labels) == (None, False, "generate", ("x", "y"))
+    assert parsed.rate == 0.5 and parsed.prompt_options == {"template": "chat"}
+    assert Demo.parse({"path": "p", "window": 3}).window == 3  # typed values are accepted as they are
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"path": "p", "windw": "3"}, r"demo has no option 'windw'; did you mean window\? \(options: labels, mode, "),
+        ({"path": "p", "mode": "fast"}, "demo: option mode must be one of score, generate, got 'fast'"),
+        ({"path": "p", "speakers": "maybe"}, "option speakers must be on or off"),
+        ({"path": "p", "window": "five"}, "option window must be a whole number"),
+        ({"path": "p", "rate": "-1"}, "option rate must be >= 0"),
+        ({"path": "p", "labels": "a,a"}, "option labels repeats an entry"),
+        ({}, r"demo needs option path=\.\.\. \(a required file\)"),
+        ({"path": "p", "mode": "generate", "window": "0"}, "demo: mode=generate needs window > 0"),
+    ],
+)
+def test_bad_options_are_refused_in_one_line(values, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        Demo.parse(values, "demo")
+    assert "\n" not in str(caught.value)
+
+
+def test_describe_lists_name_type_default_and_help():
+    rows = {row.name: row for row in Demo.describe()}
+    assert rows["window"].type == "whole number or all" and rows["window"].default == "5"
+    assert rows["speakers"].default == "on" and rows["mode"].type == "score|generate"
+    assert rows["path"].default is None and rows["path"].help == "a required file"
+    assert "prompt.<key>" in rows and Demo.names()[0] == "labels"
+
+
+@given(window=st.one_of(st.none(), st.integers(0, 10**6)), speakers=st.booleans(),
+       mode=st.sampled_from(["score", "generate"]), rate=st.floats(0, 1e6, allow_nan=False),
+       labels=st.lists(st.from_regex(r"[a-z]{1,6}", fullmatch=True), min_size=1, max_size=4, unique=True))
+def test_to_strings_round_trips(window, speakers, mode, rate, labels):
+    if mode == "generate" and window == 0:
+        window = 1
+    original = Demo(window=window, speakers=speakers, mode=mode, rate=rate, labels=tuple(labels), path="p")
+    again = Demo.parse(original.to_strings())
+    assert again.to_strings() == original.to_strings()
+    assert (again.window, again.speakers, again.mode, again.labels) == (window, speakers, mode, tuple(labels))
+
+
+def test_every_plugin_kind_refuses_unknown_options_and_keeps_the_common_ones():
+    class Strategy(PromptStrategy):
+        name = "demo-prompt"
+
+        class Options(PromptStrategy.Options):
+            window: int = option(5, "turns")
+
+        def build(self, examples):
+            return []
+
+    with pytest.raises(ConfigError, match="prompt 'demo-prompt' has no option 'windw'; did you mean window"):
+        Strategy(windw="3")
+    strategy = Strategy(window="3")
+    assert strategy.config.window == 3 and strategy.options == {"window": "3"}
+    assert strategy.info() == {"window": "3"}
+
+    class Answerer(Model):
+        name = "demo-model"
+
+        class Options(Model.Options):
+            pass
+
+        def predict(self, prompts):
+            return []
+
+    with pytest.raises(ConfigError, match=r"model 'demo-model' has no option 'x' \(options: none\)"):
+        Answerer(x="1")
+    assert "descriptions" in Task.Options.names() and Task.common_options == ("descriptions",)
+
+
+def test_a_task_options_class_must_keep_the_common_options():
+    with pytest.raises(TypeError, match="Options must subclass Task.Options"):
+        class Broken(Task):  # noqa: F841
+            name = "broken"
+
+            class Options(Options):
+                pass
