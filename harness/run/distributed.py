@@ -61,7 +61,8 @@ class World:
             rank = int(env.get("RANK", "0"))
             local_rank = int(env.get("LOCAL_RANK", str(rank)))
         except ValueError:
-            raise ConfigError("RANK, WORLD_SIZE and LOCAL_RANK must be whole numbers (set by accelerate launch)") from None
+            raise ConfigError("RANK, WORLD_SIZE and LOCAL_RANK must be whole numbers (accelerate launch sets them)") \
+                from None
         if size < 1 or not 0 <= rank < size:
             raise ConfigError(f"RANK {rank} is not within WORLD_SIZE {size} (set by accelerate launch)")
         return cls(rank=rank, size=size, local_rank=local_rank)
