@@ -1,6 +1,5 @@
-"""`python -m harness.cli`: the ercbench command, as `accelerate launch -m harness.cli ...` starts it."""
+"""`python -m harness.cli` runs the `ercbench` command (no installed script needed)."""
 
 from harness.cli import main
 
-if __name__ == "__main__":
-    main(prog_name="ercbench")
+main(prog_name="ercbench")

@@ -13,12 +13,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, Callable, ContextManager, Iterator, Mapping, Sequence, TypeVar
 
 from harness.errors import ConfigError, DataError, ErcbenchError
 from harness.results.store import PREDICTIONS_FILE, PartialRun
@@ -144,6 +144,13 @@ class World:
         if message is not None:
             raise PeerFailed(f"process 0 of {self.size} failed ({message})")
         return value
+
+    @contextmanager
+    def held_by_main(self, make: Callable[[], ContextManager[Any]]) -> Iterator[None]:
+        """Rank 0 alone holds the context made by `make` (a run's claim) around the block."""
+        with ExitStack() as stack:
+            self.first(lambda: stack.enter_context(make()) and None)
+            yield
 
     def _broadcast(self, value: Any) -> Any:
         import torch.distributed as dist
@@ -272,39 +279,62 @@ def _write_lines(path: Path, lines: Sequence[str], like: Path) -> None:
         raise
 
 
-def open_partial(partial: PartialRun, resume: bool) -> None:
-    """Rank 0's start: claim/clear the partial folder, then fold in what any earlier processes wrote."""
-    partial.start(resume)
-    if resume:
+def open_partial(partial: PartialRun, resume: bool, inputs: Mapping[str, Any]) -> None:
+    """Rank 0's start: fold in what earlier processes wrote (so that the check of the inputs sees
+    it), then continue or replace the partial folder."""
+    if resume and partial.folder.is_dir():
         fold_shards(partial.folder)
+    partial.start(resume, inputs)
+
+
+def predict_together(world: World, partial: PartialRun, examples: Sequence[Example], inputs: Mapping[str, Any],
+                     resume: bool, prepare: Callable[[], None],
+                     predict: Callable[[Sequence[Example], PartialRun, int], None],
+                     facts: Callable[[], Mapping[str, Any]]) -> int:
+    """The pipeline's predict-what-is-missing for one process of several: rank 0 opens the partial
+    folder, each process loads the model and answers its shard into its own file, rank 0 merges
+    them and records the processes' merged settings. Returns how many were done before."""
+    world.first(lambda: open_partial(partial, resume, inputs))
+    done = partial.done_predictions() if resume else {}
+    todo = [example for example in shard(examples, world.rank, world.size) if example.example_id not in done]
+
+    def work(writer: PartialRun) -> None:
+        if todo:  # a process with nothing left to answer never loads the model
+            prepare()
+            predict(todo, writer, len(done))
+
+    predict_shard(world, partial, examples, work)
+    attempts = [attempt for attempt in world.gather(dict(facts()) if todo else None) if attempt is not None]
+    if attempts:
+        world.first(lambda: partial.record_attempt(merge_attempts(attempts)))
+    return len(done)
 
 
 def predict_shard(world: World, partial: PartialRun, examples: Sequence[Example],
                   work: Callable[[PartialRun], None]) -> None:
     """Each process runs `work` with its own writer; rank 0 then merges every shard in example order.
 
-    A failure anywhere stops every process; rank 0 keeps the predictions for --resume (only a
-    single process may discard an empty folder at once: the others may still be writing).
+    A failure anywhere stops every process; rank 0 keeps the predictions for --resume (and drops
+    an empty folder) only once all have stopped writing.
     """
-    if world.size == 1:
-        try:
-            work(partial)
-        except BaseException:
-            partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
-            raise
-        return
     try:
         world.together(lambda: work(rank_writer(partial, world.rank)))
     except PeerLost:
         raise  # a peer may still be writing: leave every file as it is, for --resume
     except Exception:
-        if world.is_main:  # every process has stopped writing: safe to fold
+        if world.is_main:
             fold_shards(partial.folder)
             partial.discard_if_empty()
         raise
     if world.is_main:
         fold_shards(partial.folder)
         order_predictions(partial.folder, examples)
+
+
+def merge_attempts(attempts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The processes' attempt facts ({prompt_info, model_info}) as one: see merge_infos."""
+    keys = dict.fromkeys(key for attempt in attempts for key in attempt)
+    return {key: merge_infos([a[key] for a in attempts if isinstance(a.get(key), Mapping)]) for key in keys}
 
 
 def merge_infos(infos: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

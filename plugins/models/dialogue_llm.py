@@ -111,6 +111,13 @@ class DialogueLLM(Model):
         elif self.model is None:
             self.model, self.tokenizer = self.load()
 
+    def fingerprint(self) -> dict[str, str]:
+        """sha256 of the base model's and the checkpoint's files: part of the run key."""
+        from harness.sdk.fingerprint import path_fingerprint
+
+        adapter = self.folder if self.use_adapter else None
+        return {**path_fingerprint("base", self.base), **path_fingerprint("adapter", adapter)}
+
     def hf_model(self) -> Model:
         """The `hf` model plugin on the same base and adapter, found through the registry."""
         adapter = str(self.folder) if self.use_adapter else ""
