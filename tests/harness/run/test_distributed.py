@@ -186,8 +186,8 @@ def test_a_killed_process_is_resumed_by_the_cli_into_the_run_one_process_writes(
     monkeypatch.setenv("KILL_RANK", "1")
     status = distributed.launch(2, [str(tiny_model), str(data_root), str(results), "fresh"], module=WORKER)
     assert status == 128 + 9  # SIGKILL
-    [partial] = list(results.iterdir())
-    assert partial.name.startswith(".") and partial.name.endswith(".partial")  # nothing published
+    assert not [p for p in results.iterdir() if not p.name.startswith(".")]  # nothing published
+    [partial] = results.glob(".*.partial")
     killed = (partial / "rank-1" / "predictions.jsonl").read_text().splitlines()
     assert len(killed) == 4  # its first batch, and no more: rank 0 left the files as they were
     monkeypatch.delenv("KILL_RANK")
@@ -196,7 +196,8 @@ def test_a_killed_process_is_resumed_by_the_cli_into_the_run_one_process_writes(
                "--results-dir", str(results), "--processes", "2", "--resume"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    [folder] = list(results.iterdir())
+    [folder] = [p for p in results.iterdir() if not p.name.startswith(".")]
+    assert not list(results.glob(".*.partial"))
     assert done.stdout.count("weighted F1") == 1 and str(folder) in done.stdout  # only rank 0 reports
     assert_same_run(folder, one_process)
     run, _ = read_run(folder)
