@@ -231,6 +231,8 @@ def run(
             return load_result(found), found
         partial = PartialRun(root, spec)
         if world.size == 1:
+            if resume:  # take in what the processes of a data-parallel attempt wrote
+                distributed.fold_shards(partial.folder)
             resumed_from = predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress)
         else:
             resumed_from = distributed.predict_together(

@@ -14,9 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.errors import ConfigError, DataError
+from harness.interfaces import Model
 from harness.run import distributed
 from harness.run.distributed import World, fold_shards, merge_infos, order_predictions, shard
-from harness.types import Dialogue, Example, Utterance
+from harness.sdk.testing import EchoGoldModel, TinyTask, registry_with
+from harness.types import Dialogue, Example, RunSpec, Utterance
 from tests.conftest import REPO
 
 WORKER = "tests.harness.run.distributed_worker"
@@ -203,3 +205,32 @@ def test_a_killed_process_is_resumed_by_the_cli_into_the_run_one_process_writes(
     run, _ = read_run(folder)
     assert run["processes"] == 2 and run["model_info"]["mode"] == "score"
     assert run["resumed_from"] >= 4
+
+
+class StopsAtSecondBatch(Model):
+    """Answers the gold label, then fails on its second batch (a crash in mid-run)."""
+
+    name = "stops"
+    description = "fails at the second batch"
+    calls = 0
+
+    def predict(self, prompts):
+        StopsAtSecondBatch.calls += 1
+        if StopsAtSecondBatch.calls == 2:
+            raise RuntimeError("crash")
+        return EchoGoldModel().predict(prompts)
+
+
+def test_one_process_resumes_what_the_processes_of_a_data_parallel_attempt_wrote(tmp_path):
+    from harness.run import pipeline
+
+    registry = registry_with([("tasks", TinyTask), ("models", StopsAtSecondBatch)])
+    spec = RunSpec(task="tiny", prompt="zero-shot", model="stops")
+    with pytest.raises(RuntimeError):
+        pipeline.run(spec, registry=registry, results_dir=tmp_path, batch_size=2)
+    [partial] = tmp_path.glob(".*.partial")
+    (partial / "rank-1").mkdir()
+    (partial / "predictions.jsonl").rename(partial / "rank-1" / "predictions.jsonl")  # as one process of two left it
+    result, folder = pipeline.run(spec, registry=registry, results_dir=tmp_path, batch_size=2, resume=True)
+    assert result.resumed_from == 2 and result.n == 7 and result.scores["accuracy"] == 1.0
+    assert sorted(p.name for p in folder.iterdir()) == ["predictions.jsonl", "run.json"]
