@@ -66,6 +66,7 @@ def test_accelerate_launch_trains_with_ddp_like_one_process(tmp_path_factory):
            "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("trained 32 examples") == 1  # rank 0 reports
     two = json.loads((out / "dialoguellm.json").read_text())
     assert one["world"] == {"world_size": 1, "micro_batch_size": 4, "gradient_accumulation_steps": 2,
                             "effective_batch_size": 8}
