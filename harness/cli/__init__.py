@@ -84,6 +84,14 @@ def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt
     )
 
 
+def check_spec(spec, data_dir):
+    """Build the run's plugins without loading anything heavy: bad names and options fail here."""
+    from harness.discovery import default_registry
+    from harness.run.pipeline import instantiate
+
+    instantiate(spec, default_registry(), data_dir)
+
+
 def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False):
     """One run with a rich progress bar; Ctrl-C keeps only the hidden partial folder."""
     from rich.console import Console
@@ -130,8 +138,8 @@ def run(ctx, task, prompt, model, split, limit, seed, parser, task_opts, prompt_
     """Run one task x prompt x model and write results/<run_id>/ (or reuse a finished identical run)."""
     from harness.cli.launch import relaunch
 
-    relaunch(ctx, processes)
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
+    relaunch(ctx, processes, check=lambda: check_spec(spec, data_dir))
     execute(spec, data_dir, results_dir, resume, force, no_wait)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import click
 from click.core import ParameterSource
 
@@ -25,9 +27,10 @@ def command_args(ctx: click.Context, drop: str = "processes") -> list[str]:
     return args
 
 
-def relaunch(ctx: click.Context, processes: int) -> bool:
+def relaunch(ctx: click.Context, processes: int, check: Callable[[], object] | None = None) -> bool:
     """Start N processes running this command and exit with their status; False when this process
-    is already one of a launched run (or N is 1): then it runs its own share."""
+    is already one of a launched run (or N is 1): then it runs its own share. `check` runs first,
+    here, so that a bad option is reported once rather than by every process."""
     from harness.run import distributed
 
     world = distributed.World.from_env()
@@ -37,6 +40,8 @@ def relaunch(ctx: click.Context, processes: int) -> bool:
         return False
     if processes == 1:
         return False
+    if check is not None:
+        check()
     ctx.exit(distributed.launch(processes, command_args(ctx)))
     return True
 

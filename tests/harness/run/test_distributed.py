@@ -120,6 +120,15 @@ def test_processes_relaunches_the_command_as_typed(monkeypatch, tmp_path):
                           "--model-opt", "batch_size=2", "--resume"])]
 
 
+def test_a_bad_option_is_reported_once_before_any_process_starts(monkeypatch):
+    from harness.cli import main
+
+    monkeypatch.setattr(distributed, "launch", lambda n, args: pytest.fail("launched"))
+    result = CliRunner().invoke(main, ["run", "-t", "sample", "-m", "hf:/m", "--model-opt", "foo=1",
+                                       "--processes", "2"])
+    assert result.exit_code == 1 and result.output.count("Error:") == 1 and "foo" in result.output
+
+
 def test_processes_must_agree_with_the_launcher(monkeypatch):
     from harness.cli import main
 
