@@ -331,6 +331,17 @@ def predict_shard(world: World, partial: PartialRun, examples: Sequence[Example]
         order_predictions(partial.folder, examples)
 
 
+def slowest(timings: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """The processes ran side by side: each stage took as long as its slowest process."""
+    return {key: max(timing.get(key, 0.0) for timing in timings) for key in timings[0]}
+
+
+def total(counts: Sequence[int | None]) -> int | None:
+    """A count over every process; None when no process counts it."""
+    known = [count for count in counts if count is not None]
+    return sum(known) if known else None
+
+
 def merge_attempts(attempts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The processes' attempt facts ({prompt_info, model_info}) as one: see merge_infos."""
     keys = dict.fromkeys(key for attempt in attempts for key in attempt)

@@ -13,11 +13,13 @@ from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
+from harness.report.stats import bootstrap_ci
 from harness.results.claim import claimed
 from harness.results.keys import input_key, run_inputs
 from harness.results.names import safe_name
 from harness.results.store import PartialRun, find_finished, load_result, results_root, spec_key
 from harness.run import distributed, metrics
+from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import get_parser, to_prediction
 from harness.sdk.fingerprint import hash_cache
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
@@ -101,14 +103,19 @@ def predict_all(
     batch_size: int,
     progress: Progress | None,
     already: int,
+    timing: dict[str, float],
 ) -> None:
     """Prompt, answer and parse in batches, appending each batch to disk as it finishes."""
     parser = get_parser(spec.parser)
     total = already + len(todo)
     for start in range(0, len(todo), batch_size):
         batch = todo[start : start + batch_size]
+        clock = time.perf_counter()
         prompts = parts.prompt.build(batch)
+        built = time.perf_counter()
         completions = parts.model.predict(prompts)
+        timing["prompt_s"] += built - clock
+        timing["model_s"] += time.perf_counter() - built
         if len(completions) != len(prompts):
             raise ConfigError(
                 f"model {spec.model!r} returned {len(completions)} answers for {len(prompts)} prompts"
@@ -151,13 +158,15 @@ def with_earlier_attempt(facts: dict, partial: PartialRun, predicted_now: bool, 
     return facts
 
 
-def prepare(parts: Components, spec: RunSpec) -> None:
+def prepare(parts: Components, spec: RunSpec, timing: dict[str, float]) -> None:
     parts.prompt.prepare(parts.task, spec.seed)
+    loading = time.perf_counter()
     parts.model.prepare(parts.task, spec.seed)
+    timing["model_load_s"] = time.perf_counter() - loading
 
 
 def predict_missing(parts: Components, spec: RunSpec, examples, partial: PartialRun, inputs: dict, resume: bool,
-                    batch_size: int, progress: Progress | None) -> int:
+                    batch_size: int, progress: Progress | None, timing: dict[str, float]) -> int:
     """Load and predict what the partial folder lacks; returns how many were already done.
 
     With resume the inputs are checked before the model loads; without it an earlier partial
@@ -173,18 +182,27 @@ def predict_missing(parts: Components, spec: RunSpec, examples, partial: Partial
         return len(done)
     started = resume
     try:
-        prepare(parts, spec)
+        prepare(parts, spec, timing)
+        batch_size = parts.model.preferred_batch_size or batch_size  # e.g. a whole split per GPU call
         if not resume:
             partial.start(False, inputs)
             started = True
         partial.record_attempt(attempt_facts(parts))
-        predict_all(parts, spec, todo, partial, batch_size, progress, len(done))
+        predict_all(parts, spec, todo, partial, batch_size, progress, len(done), timing)
         partial.record_attempt(attempt_facts(parts))
     except BaseException:
         if started:
             partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
         raise
     return len(done)
+
+
+def timing_facts(timing: dict[str, float], n_predicted: int, model: Model) -> dict:
+    """Seconds per stage of this attempt, examples per model second, and the model's token count."""
+    rounded = {key: round(value, 3) for key, value in timing.items() if key != "tokens_computed"}
+    per_second = n_predicted / timing["model_s"] if timing["model_s"] > 0 else None
+    return {**rounded, "n_predicted": n_predicted, "examples_per_s": per_second and round(per_second, 2),
+            "tokens_computed": timing.get("tokens_computed", model.tokens_computed)}
 
 
 def read_run_inputs(parts: Components, root: Path) -> dict:
@@ -216,6 +234,7 @@ def run(
     registry = registry or default_registry()
     world = distributed.World.from_env()  # one process, or one of a data-parallel run (accelerate launch)
     world.join()
+    spec = apply_model_prompt(spec, registry)  # before anything reads the spec: run.json names the prompt used
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     root = results_root(results_dir)
@@ -230,22 +249,27 @@ def run(
             say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
             return load_result(found), found
         partial = PartialRun(root, spec)
+        timing = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0}
         if world.size == 1:
             if resume:  # take in what the processes of a data-parallel attempt wrote
                 distributed.fold_shards(partial.folder)
-            resumed_from = predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress)
+            resumed_from = predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress, timing)
         else:
             resumed_from = distributed.predict_together(
-                world, partial, examples, inputs, resume, lambda: prepare(parts, spec),
-                lambda todo, writer, done: predict_all(parts, spec, todo, writer, batch_size, progress, done),
+                world, partial, examples, inputs, resume, lambda: prepare(parts, spec, timing),
+                lambda todo, writer, done: predict_all(parts, spec, todo, writer,
+                                                       parts.model.preferred_batch_size or batch_size, progress,
+                                                       done, timing),
                 lambda: attempt_facts(parts),
             )
+            timing = distributed.slowest(world.gather(timing))  # the processes ran side by side
+            timing["tokens_computed"] = distributed.total(world.gather(parts.model.tokens_computed))
         return world.first(lambda: finish(spec, parts, registry, partial, examples, resumed_from, started, clock,
-                                          inputs, key, world.size))
+                                          inputs, key, timing, world.size))
 
 
 def finish(spec: RunSpec, parts: Components, registry: Registry, partial: PartialRun, examples: Sequence[Example],
-           resumed_from: int, started: datetime, clock: float, inputs: dict, key: str,
+           resumed_from: int, started: datetime, clock: float, inputs: dict, key: str, timing: dict[str, float],
            processes: int) -> tuple[RunResult, Path]:
     """Score every prediction written (by every process), write run.json and publish the folder."""
     predictions = list(partial.done_predictions().values())
@@ -257,7 +281,8 @@ def finish(spec: RunSpec, parts: Components, registry: Registry, partial: Partia
     result = RunResult(
         run_id=make_run_id(spec, started, key),
         spec=spec,
-        scores=metrics.score_predictions(predictions, parts.task.labels),
+        scores={**metrics.score_predictions(predictions, parts.task.labels),
+                "ci": bootstrap_ci([p.to_json() for p in predictions], parts.task.labels)},
         **counts,
         plugins=plugin_versions(spec, registry),
         task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
@@ -266,6 +291,7 @@ def finish(spec: RunSpec, parts: Components, registry: Registry, partial: Partia
         **facts,
         inputs=frozen_mapping(inputs),
         input_key=key,
+        timing=frozen_mapping(timing_facts(timing, len(predictions) - resumed_from, parts.model)),
         processes=processes,
     )
     return result, partial.finish(result)

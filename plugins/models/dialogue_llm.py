@@ -1,23 +1,23 @@
-"""Model `dialoguellm`: base model + LoRA adapter from a checkpoint folder, prompted as it was trained."""
+"""Model `dialoguellm`: the `hf` model on a checkpoint's base + merged LoRA adapter, given the prompt it was trained on."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
-from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
-from harness.interfaces import Model, Task
-from harness.run.parsing import normalise
+from harness.interfaces import Model, RequiredPrompt, Task
 from harness.types import Completion, Prompt
-from plugins.models import dialogue_llm_backend as backend
+from plugins.models.hf_causal import HFCausal
 
 RECORD_FILE = "dialoguellm.json"
 PROMPT_PREFIX = "prompt."
 MODES = ("score", "generate")
-BACKENDS = ("own", "hf")
+#: options of the former own backend; named in the refusal so old scripts get a clear line
+REMOVED = {"backend": "scoring always runs through the hf model", "merge": "the adapter is always merged"}
+OVERRIDE_HINT = "evaluate the checkpoint off its recipe with --model-opt prompt.K=V (or prompt=NAME)"
 
 
 def on_off(name: str, value: str) -> bool:
@@ -25,22 +25,6 @@ def on_off(name: str, value: str) -> bool:
     if lowered not in {"on", "off"}:
         raise ConfigError(f"dialoguellm: option {name} must be on or off, got {value!r}")
     return lowered == "on"
-
-
-def one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ConfigError(f"dialoguellm: {name} must be one of {', '.join(allowed)}, got {value!r}")
-    return value
-
-
-def positive(name: str, value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise ConfigError(f"dialoguellm: option {name} must be a positive integer, got {value!r}")
-    return number
 
 
 def read_record(folder: str | None) -> tuple[Path, dict[str, Any]]:
@@ -55,61 +39,77 @@ def read_record(folder: str | None) -> tuple[Path, dict[str, Any]]:
         raise ConfigError(f"dialoguellm: {path} is not valid JSON ({exc.msg})") from None
 
 
+def prompt_overrides(options: Mapping[str, str]) -> dict[str, str]:
+    """prompt.K=V model options: prompt options that differ from the recorded ones, on purpose."""
+    return {key[len(PROMPT_PREFIX) :]: value for key, value in options.items() if key.startswith(PROMPT_PREFIX)}
+
+
 class DialogueLLM(Model):
-    """Rebuilds each prompt with the template and options recorded at training (override with prompt.K=V)."""
+    """A checkpoint of `ercbench train`: its recorded base and adapter, run by the `hf` model.
+
+    The prompt is not built here: `prompt_for` tells the run's set-up which strategy and options the
+    checkpoint was trained with, and the prompt stage builds exactly those prompts.
+    """
 
     name = "dialoguellm"
     description = (
-        "base + LoRA adapter from `ercbench train` (-m dialoguellm:DIR); mode=score|generate, merge, adapter=on|off"
+        "base + LoRA adapter from `ercbench train` (-m dialoguellm:DIR), run by the hf model with the recorded prompt;"
+        " mode=score|generate, adapter=on|off, base=PATH, prompt.K=V, and any hf option"
     )
 
     def __init__(
         self,
         target: str | None = None,
         mode: str = "score",
-        merge: str = "off",
         adapter: str = "on",
         base: str = "",
         prompt: str = "",
-        device: str = "auto",
-        max_new_tokens: str = "10",
-        max_length: str = "",
-        backend: str = "own",
         **options: str,
     ):
-        super().__init__(
-            **dict(target=target or "", mode=mode, merge=merge, adapter=adapter, base=base, prompt=prompt),
-            **dict(device=device, max_new_tokens=max_new_tokens, max_length=max_length, backend=backend),
-            **options,
-        )
-        unknown = sorted(key for key in options if not key.startswith(PROMPT_PREFIX))
-        if unknown:
-            raise ConfigError(f"dialoguellm: unknown option(s) {', '.join(unknown)} (prompt overrides: prompt.K=V)")
-        self.answer_mode = one_of("mode", mode, MODES)
-        # own: scoring encoded exactly as training; hf: the registry's `hf` model (fast scoring, adapter merged)
-        self.backend = one_of("backend", backend, BACKENDS)
+        super().__init__(target=target or "", mode=mode, adapter=adapter, base=base, prompt=prompt, **options)
+        removed = sorted(key for key in options if key in REMOVED)
+        if removed:
+            reasons = "; ".join(f"{key}: {REMOVED[key]}" for key in removed)
+            raise ConfigError(f"dialoguellm: option(s) {', '.join(removed)} no longer exist ({reasons}); drop them")
         self.folder, self.record = read_record(target)
-        self.merge, self.use_adapter = on_off("merge", merge), on_off("adapter", adapter)
+        self.use_adapter = on_off("adapter", adapter)
         self.base = base or self.record["base"]
-        self.device = device
-        self.max_new_tokens = positive("max_new_tokens", max_new_tokens)
-        recorded = self.record["settings"]
-        self.max_length = positive("max_length", max_length) if max_length else int(recorded["max_length"])
-        self.prompt_name = prompt or self.record["prompt"]["name"]
-        overrides = {key[len(PROMPT_PREFIX) :]: value for key, value in options.items()}
-        self.prompt_options = {**self.record["prompt"]["options"], **overrides}
-        self.delegate: Any = None
-        self.model: Any = None
+        hf_options = {key: value for key, value in options.items() if not key.startswith(PROMPT_PREFIX)}
+        # Training cut sequences at its max_length; evaluation, like the paper's inference code, does not,
+        # unless the user asks (max_length=N: the hf model's left cut, which never loses the target).
+        self.hf = HFCausal(
+            target=self.base, adapter=str(self.folder) if self.use_adapter else "", mode=mode, **hf_options
+        )
+        self.answer_mode = self.hf.answer_mode
+
+    @classmethod
+    def prompt_for(cls, target: str | None, options: Mapping[str, str]) -> RequiredPrompt:
+        """The strategy and options recorded at training, with any prompt=NAME / prompt.K=V override applied."""
+        folder, record = read_record(target)
+        recorded = record["prompt"]
+        # The record holds the strategy's info(): its options, and what prepare chose (k-shot's list of
+        # demonstrations), which is not an option.
+        options_given = {key: value for key, value in recorded["options"].items() if isinstance(value, str)}
+        return RequiredPrompt(
+            name=options.get("prompt") or recorded["name"],
+            options={**options_given, **prompt_overrides(options)},
+            source=str(folder / RECORD_FILE),
+            override_hint=OVERRIDE_HINT,
+        )
+
+    @property
+    def preferred_batch_size(self) -> int | None:
+        """The hf model's wish for examples per predict call (whole splits on a GPU)."""
+        return getattr(self.hf, "preferred_batch_size", None)
 
     def prepare(self, task: Task, seed: int) -> None:
-        self.strategy = default_registry().get("prompts", self.prompt_name).cls(**self.prompt_options)
-        self.strategy.prepare(task, seed)
-        if self.model is None and self.backend == "hf":
-            self.delegate = self.hf_model()
-            self.delegate.prepare(task, seed)
-            self.model, self.tokenizer = self.delegate.model, self.delegate.tokenizer
-        elif self.model is None:
-            self.model, self.tokenizer = self.load()
+        base = Path(self.base).expanduser()
+        if self.base.startswith((".", "/", "~")) and not base.exists():
+            raise ConfigError(
+                f"dialoguellm: base model {self.base!r} (recorded in {self.folder / RECORD_FILE}) does not exist;"
+                " override with --model-opt base=PATH"
+            )
+        self.hf.prepare(task, seed)
 
     def fingerprint(self) -> dict[str, str]:
         """sha256 of the base model's and the checkpoint's files: part of the run key."""
@@ -118,106 +118,16 @@ class DialogueLLM(Model):
         adapter = self.folder if self.use_adapter else None
         return {**path_fingerprint("base", self.base), **path_fingerprint("adapter", adapter)}
 
-    def hf_model(self) -> Model:
-        """The `hf` model plugin on the same base and adapter, found through the registry."""
-        adapter = str(self.folder) if self.use_adapter else ""
-        return (
-            default_registry()
-            .get("models", "hf")
-            .cls(
-                target=self.base,
-                adapter=adapter,
-                mode=self.answer_mode,
-                device=self.device,
-                max_new_tokens=str(self.max_new_tokens),
-                max_length=str(self.max_length),
-            )
-        )
-
-    def load(self) -> tuple[Any, Any]:
-        import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        if not Path(self.base).expanduser().exists() and self.base.startswith((".", "/", "~")):
-            raise ConfigError(f"dialoguellm: base model {self.base!r} does not exist (override with base=PATH)")
-        device = ("cuda" if torch.cuda.is_available() else "cpu") if self.device == "auto" else self.device
-        dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-        try:
-            model = AutoModelForCausalLM.from_pretrained(self.base, dtype=dtype)
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"dialoguellm: cannot load base {self.base!r}: {str(exc).splitlines()[0]}") from None
-        tokenizer_source = self.folder if (self.folder / "tokenizer_config.json").is_file() else self.base
-        tokenizer = AutoTokenizer.from_pretrained(tokenizer_source)
-        if tokenizer.pad_token_id is None:
-            tokenizer.pad_token = tokenizer.eos_token
-        if self.use_adapter:
-            from peft import PeftModel
-
-            model = PeftModel.from_pretrained(model, str(self.folder))
-            if self.merge:
-                model = model.merge_and_unload()
-        return model.to(device).eval(), tokenizer
-
-    def own_prompts(self, prompts: Sequence[Prompt]) -> list[tuple[str, Prompt]]:
-        """(text, prompt) rebuilt with the training-time strategy, for the same examples."""
-        rebuilt = self.strategy.build([prompt.example for prompt in prompts])
-        texts = []
-        for prompt in rebuilt:
-            if prompt.text is None:
-                messages = [{"role": r, "content": c} for r, c in prompt.messages or ()]
-                texts.append(self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
-            else:
-                texts.append(prompt.text)
-        return list(zip(texts, rebuilt))
-
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
-        if self.delegate is not None:
-            mine = self.strategy.build([prompt.example for prompt in prompts])
-            answers = self.delegate.predict(mine)
-            return [self.translate(run, own, answer) for run, own, answer in zip(prompts, mine, answers)]
-        own = self.own_prompts(prompts)
-        if self.answer_mode == "score":
-            return [self.score_one(run_prompt, text, mine) for run_prompt, (text, mine) in zip(prompts, own)]
-        answers = backend.generate(
-            self.model, self.tokenizer, [text for text, _ in own], self.max_length, self.max_new_tokens
-        )
-        return [
-            self.read_answer(run_prompt, mine, answer) for run_prompt, (_, mine), answer in zip(prompts, own, answers)
-        ]
-
-    def translate(self, run_prompt: Prompt, mine: Prompt, answer: Completion) -> Completion:
-        if answer.choice_logprobs:
-            return self.relabel(run_prompt, mine, dict(answer.choice_logprobs))
-        return self.read_answer(run_prompt, mine, answer.text or "")
-
-    def score_one(self, run_prompt: Prompt, text: str, mine: Prompt) -> Completion:
-        scores = backend.score_choices(self.model, self.tokenizer, text, mine.choices, self.max_length)
-        return self.relabel(run_prompt, mine, dict(zip(mine.choices, scores)))
-
-    def relabel(self, run_prompt: Prompt, mine: Prompt, scores: dict[str, float]) -> Completion:
-        by_label = {mine.answer_map[choice]: value for choice, value in scores.items()}
-        # Report under the run prompt's choice strings so the harness reads them with its answer map.
-        logprobs = {choice: by_label[label] for choice, label in run_prompt.answer_map.items() if label in by_label}
-        return Completion(run_prompt.example.example_id, choice_logprobs=logprobs)
-
-    def read_answer(self, run_prompt: Prompt, mine: Prompt, answer: str) -> Completion:
-        """A generated answer naming one of our choices is reported as the run prompt's choice for that label."""
-        label = next((lab for choice, lab in mine.answer_map.items() if normalise(choice) == normalise(answer)), None)
-        choice = next((c for c, lab in run_prompt.answer_map.items() if lab == label), None) if label else None
-        return Completion(run_prompt.example.example_id, text=choice if choice is not None else answer)
+        return self.hf.predict(prompts)
 
     def info(self) -> dict[str, Any]:
         return {
+            **self.hf.info(),
             "checkpoint": str(self.folder),
             "fingerprint": self.record.get("fingerprint"),
             "base": self.base,
             "adapter": self.use_adapter,
-            "merge": self.merge or self.backend == "hf",
-            "backend": self.backend,
-            "mode": self.answer_mode,
-            "prompt": self.prompt_name,
-            "prompt_options": dict(self.prompt_options),
-            "max_length": self.max_length,
         }
 
 
