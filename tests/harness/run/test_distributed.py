@@ -214,6 +214,8 @@ def test_a_killed_process_is_resumed_by_the_cli_into_the_run_one_process_writes(
     run, _ = read_run(folder)
     assert run["processes"] == 2 and run["model_info"]["mode"] == "score"
     assert run["resumed_from"] >= 4
+    timing = run["timing"]  # the slowest process's stage times; the tokens of both processes
+    assert timing["n_predicted"] == 40 - run["resumed_from"] and timing["tokens_computed"] > 0
 
 
 class StopsAtSecondBatch(Model):
