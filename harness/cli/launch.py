@@ -31,7 +31,7 @@ def relaunch(ctx: click.Context, processes: int, check: Callable[[], object] | N
     """Start N processes running this command and exit with their status; False when this process
     is already one of a launched run (or N is 1): then it runs its own share. `check` runs first,
     here, so that a bad option is reported once rather than by every process."""
-    from harness.run import distributed
+    from harness.run import distributed, launcher
 
     world = distributed.World.from_env()
     if world.size > 1:
@@ -42,7 +42,7 @@ def relaunch(ctx: click.Context, processes: int, check: Callable[[], object] | N
         return False
     if check is not None:
         check()
-    ctx.exit(distributed.launch(processes, command_args(ctx)))
+    ctx.exit(launcher.launch(processes, command_args(ctx)))
     return True
 
 

@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.errors import ConfigError, DataError
 from harness.interfaces import Model
-from harness.run import distributed
+from harness.run import launcher
 from harness.run.distributed import World, fold_shards, merge_infos, order_predictions, shard
 from harness.sdk.testing import EchoGoldModel, TinyTask, registry_with
 from harness.types import Dialogue, Example, RunSpec, Utterance
@@ -108,42 +107,6 @@ def test_world_defaults_to_one_process():
     assert World.from_env({"WORLD_SIZE": "4", "RANK": "3", "LOCAL_RANK": "1"}) == World(3, 4, 1)
 
 
-def test_processes_relaunches_the_command_as_typed(monkeypatch, tmp_path):
-    from harness.cli import main
-
-    calls = []
-    monkeypatch.setattr(distributed, "launch", lambda n, args: calls.append((n, args)) or 3)
-    result = CliRunner().invoke(main, ["run", "-t", "meld", "-m", "hf:/m", "--limit", "40", "--model-opt", "mode=score",
-                                       "--model-opt", "batch_size=2", "--resume", "--processes", "2"])
-    assert result.exit_code == 3
-    assert calls == [(2, ["run", "--task", "meld", "--model", "hf:/m", "--limit", "40", "--model-opt", "mode=score",
-                          "--model-opt", "batch_size=2", "--resume"])]
-
-
-def test_a_bad_option_is_reported_once_before_any_process_starts(monkeypatch):
-    from harness.cli import main
-
-    monkeypatch.setattr(distributed, "launch", lambda n, args: pytest.fail("launched"))
-    result = CliRunner().invoke(main, ["run", "-t", "sample", "-m", "hf:/m", "--model-opt", "foo=1",
-                                       "--processes", "2"])
-    assert result.exit_code == 1 and result.output.count("Error:") == 1 and "foo" in result.output
-
-
-def test_processes_must_agree_with_the_launcher(monkeypatch):
-    from harness.cli import main
-
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    monkeypatch.setenv("RANK", "1")
-    result = CliRunner().invoke(main, ["run", "-t", "sample", "-m", "majority", "--processes", "3"])
-    assert result.exit_code == 1 and "--processes 3 differs from the launcher's WORLD_SIZE 2" in result.output
-
-
-def test_when_one_process_fails_the_others_are_stopped():
-    children = [subprocess.Popen(["sleep", "60"]), subprocess.Popen([sys.executable, "-c", "raise SystemExit(4)"])]
-    assert distributed._wait_all(children, poll_s=0.05) == 4
-    assert children[0].returncode is not None
-
-
 # --- several real processes (gloo on CPU): the tiny LLaMA scoring the first 40 MELD test utterances ---
 
 
@@ -195,7 +158,7 @@ def test_a_killed_process_is_resumed_by_the_cli_into_the_run_one_process_writes(
 ):
     results = tmp_path / "results"
     monkeypatch.setenv("KILL_RANK", "1")
-    status = distributed.launch(2, [str(tiny_model), str(data_root), str(results), "fresh"], module=WORKER)
+    status = launcher.launch(2, [str(tiny_model), str(data_root), str(results), "fresh"], module=WORKER)
     assert status == 128 + 9  # SIGKILL
     assert not [p for p in results.iterdir() if not p.name.startswith(".")]  # nothing published
     [partial] = results.glob(".*.partial")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError
-from harness.run.distributed import free_port
+from harness.run.launcher import free_port
 from plugins.training.lora_settings import parse_settings
 from plugins.training.lora_world import layout
 from tests.conftest import REPO, real_data_root
