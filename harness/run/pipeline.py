@@ -249,23 +249,31 @@ def run(
             say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
             return load_result(found), found
         partial = PartialRun(root, spec)
-        timing = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0}
-        if world.size == 1:
-            if resume:  # take in what the processes of a data-parallel attempt wrote
-                distributed.fold_shards(partial.folder)
-            resumed_from = predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress, timing)
-        else:
-            resumed_from = distributed.predict_together(
-                world, partial, examples, inputs, resume, lambda: prepare(parts, spec, timing),
-                lambda todo, writer, done: predict_all(parts, spec, todo, writer,
-                                                       parts.model.preferred_batch_size or batch_size, progress,
-                                                       done, timing),
-                lambda: attempt_facts(parts),
-            )
-            timing = distributed.slowest(world.gather(timing))  # the processes ran side by side
-            timing["tokens_computed"] = distributed.total(world.gather(parts.model.tokens_computed))
+        resumed_from, timing = predict_run(world, parts, spec, examples, partial, inputs, resume, batch_size,
+                                           progress)
         return world.first(lambda: finish(spec, parts, registry, partial, examples, resumed_from, started, clock,
                                           inputs, key, timing, world.size))
+
+
+def predict_run(world: distributed.World, parts: Components, spec: RunSpec, examples: Sequence[Example],
+                partial: PartialRun, inputs: dict, resume: bool, batch_size: int,
+                progress: Progress | None) -> tuple[int, dict]:
+    """Predict what is missing, in this process alone or shared with the others of a data-parallel
+    run; returns how many were done before, and where the time went."""
+    timing = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0}
+    if world.size == 1:
+        if resume:  # take in what the processes of a data-parallel attempt wrote
+            distributed.fold_shards(partial.folder)
+        return predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress, timing), timing
+    resumed_from = distributed.predict_together(
+        world, partial, examples, inputs, resume, lambda: prepare(parts, spec, timing),
+        lambda todo, writer, done: predict_all(parts, spec, todo, writer, parts.model.preferred_batch_size
+                                               or batch_size, progress, done, timing),
+        lambda: attempt_facts(parts),
+    )
+    timing = distributed.slowest(world.gather(timing))  # the processes ran side by side
+    timing["tokens_computed"] = distributed.total(world.gather(parts.model.tokens_computed))
+    return resumed_from, timing
 
 
 def finish(spec: RunSpec, parts: Components, registry: Registry, partial: PartialRun, examples: Sequence[Example],
