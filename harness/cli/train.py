@@ -40,7 +40,7 @@ def trainer_options(
 @click.option("--loss-on-prompt", is_flag=True, help="Whole-sequence loss (the paper's), not answer-only.")
 @click.option("--resume", is_flag=True, help="Continue from the last good checkpoint in --out.")
 @click.option("--overwrite", is_flag=True, help="Replace a different run already in --out.")
-@click.option("--trainer", default="lora", show_default=True)
+@click.option("--trainer", default="lora", show_default=True, help="Trainer (`ercbench list trainers`).")
 @click.option(
     "--train-opt",
     "train_opts",
@@ -50,7 +50,8 @@ def trainer_options(
 )
 @click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V", help="Prompt option.")
 @click.option("--task-opt", "task_opts", multiple=True, metavar="K=V", help="Task option (every task).")
-@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA")
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
+              help="Data root (default: $ERCBENCH_DATA).")
 def train(
     tasks,
     base,
@@ -97,11 +98,12 @@ def train(
     metavar="NAME=DIR",
     help="Use a checkpoint trained without the part (no-context=DIR, no-descriptions=DIR).",
 )
-@click.option("--split", default="test", show_default=True)
-@click.option("--limit", type=int)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--split", default="test", show_default=True, help="Split to evaluate.")
+@click.option("--limit", type=int, help="Only the first N examples.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every run.")
 @click.option("--model-opt", "model_opts", multiple=True, metavar="K=V", help="dialoguellm option, e.g. mode=generate.")
-@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA")
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
+              help="Data root (default: $ERCBENCH_DATA).")
 @click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS", default=Path("results"),
               show_default=True, callback=writable_folder, help="Folder to write the runs into (or $ERCBENCH_RESULTS).")
 def ablate(checkpoint, tasks, retrained, split, limit, seed, model_opts, data_dir, results_dir):
