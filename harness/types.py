@@ -225,7 +225,7 @@ class RunResult:
     The counts a reader checks are named: `n` predictions, `n_unparsed` without a label,
     `n_fallback` guessed by the parser, `n_truncated` whose context was cut to fit the model,
     `n_with_description` whose target carries a description; `resumed_from` predictions came
-    from an interrupted attempt.
+    from an interrupted attempt; `processes` shared the examples (data-parallel run).
     """
 
     run_id: str
@@ -242,6 +242,7 @@ class RunResult:
     n_with_description: int = 0
     resumed_from: int = 0
     answer_mode: str | None = None
+    processes: int = 1
     prompt_info: Mapping[str, Any] = field(default_factory=frozen_mapping)
     model_info: Mapping[str, Any] = field(default_factory=frozen_mapping)
     #: what changes answers beyond the spec (data files' and weights' sha256, labels) and its hash

@@ -88,17 +88,26 @@ def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt
     )
 
 
+def check_spec(spec, data_dir):
+    """Build the run's plugins without loading anything heavy: bad names and options fail here."""
+    from harness.discovery import default_registry
+    from harness.run.pipeline import instantiate
+
+    instantiate(spec, default_registry(), data_dir)
+
+
 def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_cache=False):
     """One run with a rich progress bar; Ctrl-C keeps only the hidden partial folder."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from harness.cli.launch import is_main_process
     from harness.run import pipeline
 
     label = f"{spec.task}/{spec.prompt}/{spec.model}"
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     # The bar goes to stderr so that stdout holds only results (pipe-friendly).
-    with Progress(*columns, transient=True, console=Console(stderr=True)) as progress:
+    with Progress(*columns, transient=True, console=Console(stderr=True, quiet=not is_main_process())) as progress:
         bar = progress.add_task(label, total=None)
         try:
             result, folder = pipeline.run(
@@ -112,6 +121,8 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
                 f"interrupted: {label} wrote no result; rerun with --resume to continue it"
             ) from None
     scores = result.scores
+    if not is_main_process():  # rank 0 reports the merged run
+        return result
     click.echo(
         f"{label}: accuracy {100 * scores['accuracy']:.2f}  weighted F1 {100 * scores['weighted_f1']:.2f}"
         f"  (n={result.n}, unparsed={result.n_unparsed}) -> {folder}"
@@ -124,10 +135,16 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
 @click.option("-p", "--prompt", default="zero-shot", show_default=True, help="Prompt strategy (`ercbench list prompts`).")
 @click.option("-m", "--model", required=True, help="Model name, or name:target such as hf:/path/to/model.")
 @run_options
-def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
-        data_dir, results_dir, resume, force, no_wait, no_cache):
+@click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Data-parallel processes (one per GPU); see docs/distributed.md.")
+@click.pass_context
+def run(ctx, task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
+        data_dir, results_dir, resume, force, no_wait, no_cache, processes):
     """Run one task x prompt x model and write results/<run_id>/ (or reuse a finished identical run)."""
+    from harness.cli.launch import relaunch
+
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
+    relaunch(ctx, processes, check=lambda: check_spec(spec, data_dir))
     execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache)
 
 

@@ -70,6 +70,7 @@ def train(
     data_dir,
 ):
     """Train a LoRA checkpoint (DialogueLLM) on the train splits of the given tasks."""
+    from harness.cli.launch import is_main_process
     from harness.run import training
 
     options = trainer_options(
@@ -79,6 +80,8 @@ def train(
         trainer, tasks, out_dir, data_dir=data_dir, options=options, task_options=parse_options(task_opts, "--task-opt")
     )
     best = record.get("selection", {})
+    if not is_main_process():  # under accelerate launch, rank 0 reports
+        return
     click.echo(
         f"trained {record.get('n_train')} examples, {record.get('global_steps')} steps; "
         f"best {best.get('metric')} {best.get('best_value')} -> {out_dir}"

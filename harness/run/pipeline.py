@@ -18,7 +18,7 @@ from harness.results.claim import claimed
 from harness.results.keys import input_key, run_inputs
 from harness.results.names import safe_name
 from harness.results.store import PartialRun, find_finished, load_result, results_root, spec_key
-from harness.run import metrics
+from harness.run import distributed, metrics
 from harness.run.cache import cache_root
 from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import get_parser, to_prediction
@@ -159,6 +159,13 @@ def with_earlier_attempt(facts: dict, partial: PartialRun, predicted_now: bool, 
     return facts
 
 
+def prepare(parts: Components, spec: RunSpec, timing: dict[str, float]) -> None:
+    parts.prompt.prepare(parts.task, spec.seed)
+    loading = time.perf_counter()
+    parts.model.prepare(parts.task, spec.seed)
+    timing["model_load_s"] = time.perf_counter() - loading
+
+
 def predict_missing(parts: Components, spec: RunSpec, examples, partial: PartialRun, inputs: dict, resume: bool,
                     batch_size: int, progress: Progress | None, timing: dict[str, float]) -> int:
     """Load and predict what the partial folder lacks; returns how many were already done.
@@ -176,10 +183,7 @@ def predict_missing(parts: Components, spec: RunSpec, examples, partial: Partial
         return len(done)
     started = resume
     try:
-        parts.prompt.prepare(parts.task, spec.seed)
-        loading = time.perf_counter()
-        parts.model.prepare(parts.task, spec.seed)
-        timing["model_load_s"] = time.perf_counter() - loading
+        prepare(parts, spec, timing)
         batch_size = parts.model.preferred_batch_size or batch_size  # e.g. a whole split per GPU call
         if not resume:
             partial.start(False, inputs)
@@ -196,10 +200,10 @@ def predict_missing(parts: Components, spec: RunSpec, examples, partial: Partial
 
 def timing_facts(timing: dict[str, float], n_predicted: int, model: Model) -> dict:
     """Seconds per stage of this attempt, examples per model second, and the model's token count."""
-    rounded = {key: round(value, 3) for key, value in timing.items()}
+    rounded = {key: round(value, 3) for key, value in timing.items() if key != "tokens_computed"}
     per_second = n_predicted / timing["model_s"] if timing["model_s"] > 0 else None
     return {**rounded, "n_predicted": n_predicted, "examples_per_s": per_second and round(per_second, 2),
-            "tokens_computed": model.tokens_computed}
+            "tokens_computed": timing.get("tokens_computed", model.tokens_computed)}
 
 
 def read_run_inputs(parts: Components, root: Path) -> dict:
@@ -230,6 +234,8 @@ def run(
     of the same spec and inputs is reused unless `force`.
     """
     registry = registry or default_registry()
+    world = distributed.World.from_env()  # one process, or one of a data-parallel run (accelerate launch)
+    world.join()
     spec = apply_model_prompt(spec, registry)  # before anything reads the spec: run.json names the prompt used
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
@@ -237,33 +243,66 @@ def run(
     parts = instantiate(spec, registry, data_dir)
     parts.model.cache_dir = cache_root(results_dir) if use_cache else None
     examples = select_examples(parts.task, spec)
-    inputs = read_run_inputs(parts, root)
+    inputs = world.first(lambda: read_run_inputs(parts, root))  # hashed once, by rank 0
     key = input_key(spec_key(spec), inputs)
-    with claimed(root, spec_key(spec), wait, say, f"{spec.task}/{spec.split}/{spec.prompt}/{spec.model}"):
-        found = None if force else find_finished(root, spec, key)
+    what = f"{spec.task}/{spec.split}/{spec.prompt}/{spec.model}"
+    with world.held_by_main(lambda: claimed(root, spec_key(spec), wait, say, what)):  # rank 0 claims the key
+        found = world.first(lambda: None if force else find_finished(root, spec, key))
         if found is not None:
             say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
             return load_result(found), found
         partial = PartialRun(root, spec)
-        timing = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0}
-        resumed_from = predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress, timing)
-        predictions = list(partial.done_predictions().values())
-        counts = metrics.prediction_counts(predictions)
-        facts = with_earlier_attempt(run_facts(parts, examples, resumed_from), partial,
-                                     len(predictions) > resumed_from, counts["n_truncated"])
-        result = RunResult(
-            run_id=make_run_id(spec, started, key),
-            spec=spec,
-            scores={**metrics.score_predictions(predictions, parts.task.labels),
-                    "ci": bootstrap_ci([p.to_json() for p in predictions], parts.task.labels)},
-            **counts,
-            plugins=plugin_versions(spec, registry),
-            task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
-            started=started.isoformat(),
-            duration_s=time.perf_counter() - clock,
-            **facts,
-            inputs=frozen_mapping(inputs),
-            input_key=key,
-            timing=frozen_mapping(timing_facts(timing, len(predictions) - resumed_from, parts.model)),
-        )
-        return result, partial.finish(result)
+        resumed_from, timing = predict_run(world, parts, spec, examples, partial, inputs, resume, batch_size,
+                                           progress)
+        return world.first(lambda: finish(spec, parts, registry, partial, examples, resumed_from, started, clock,
+                                          inputs, key, timing, world.size))
+
+
+def predict_run(world: distributed.World, parts: Components, spec: RunSpec, examples: Sequence[Example],
+                partial: PartialRun, inputs: dict, resume: bool, batch_size: int,
+                progress: Progress | None) -> tuple[int, dict]:
+    """Predict what is missing, in this process alone or shared with the others of a data-parallel
+    run; returns how many were done before, and where the time went."""
+    timing = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0}
+    if world.size == 1:
+        if resume:  # take in what the processes of a data-parallel attempt wrote
+            distributed.fold_shards(partial.folder)
+        return predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress, timing), timing
+    resumed_from = distributed.predict_together(
+        world, partial, examples, inputs, resume, lambda: prepare(parts, spec, timing),
+        lambda todo, writer, done: predict_all(parts, spec, todo, writer, parts.model.preferred_batch_size
+                                               or batch_size, progress, done, timing),
+        lambda: attempt_facts(parts),
+    )
+    timing = distributed.slowest(world.gather(timing))  # the processes ran side by side
+    timing["tokens_computed"] = distributed.total(world.gather(parts.model.tokens_computed))
+    return resumed_from, timing
+
+
+def finish(spec: RunSpec, parts: Components, registry: Registry, partial: PartialRun, examples: Sequence[Example],
+           resumed_from: int, started: datetime, clock: float, inputs: dict, key: str, timing: dict[str, float],
+           processes: int) -> tuple[RunResult, Path]:
+    """Score every prediction written (by every process), write run.json and publish the folder."""
+    predictions = list(partial.done_predictions().values())
+    counts = metrics.prediction_counts(predictions)
+    # Several processes: their merged settings were recorded as the attempt.
+    predicted_here = processes == 1 and len(predictions) > resumed_from
+    facts = with_earlier_attempt(run_facts(parts, examples, resumed_from), partial,
+                                 predicted_here, counts["n_truncated"])
+    result = RunResult(
+        run_id=make_run_id(spec, started, key),
+        spec=spec,
+        scores={**metrics.score_predictions(predictions, parts.task.labels),
+                "ci": bootstrap_ci([p.to_json() for p in predictions], parts.task.labels)},
+        **counts,
+        plugins=plugin_versions(spec, registry),
+        task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
+        started=started.isoformat(),
+        duration_s=time.perf_counter() - clock,
+        **facts,
+        inputs=frozen_mapping(inputs),
+        input_key=key,
+        timing=frozen_mapping(timing_facts(timing, len(predictions) - resumed_from, parts.model)),
+        processes=processes,
+    )
+    return result, partial.finish(result)

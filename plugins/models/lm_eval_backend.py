@@ -87,6 +87,9 @@ class LmEvalModel(Model):
             model_class = get_model(self.backend)
         except ValueError as exc:
             raise ConfigError(f"lm-eval: unknown backend {self.backend!r}: {exc}") from None
+        except ModuleNotFoundError as exc:  # lm-eval imports a backend's library (vllm, ...) on first use
+            raise ConfigError(f"lm-eval: backend {self.backend!r} needs the {exc.name} package, which is not "
+                              f"installed: pip install {exc.name}") from None
         missing = missing_local_path(self.model_args) if self.backend in PRETRAINED_BACKENDS else None
         if missing:
             raise ConfigError(f"lm-eval: no such model folder {missing}; pass -m lm-eval:PATH with an existing folder")

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 from harness.errors import ConfigError, ErcbenchError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Task, Trainer
-from plugins.training import lora_data, lora_model, lora_output, lora_run
+from plugins.training import lora_data, lora_model, lora_output, lora_run, lora_world
 from plugins.training.lora_settings import parse_flag, parse_settings
 
 RUN_FLAGS = ("resume", "overwrite")  # how to run, not what is trained: kept out of the run's identity
@@ -61,6 +61,8 @@ class LoraTrainer(Trainer):
         if not tasks:
             raise ConfigError("lora: give at least one task to train on")
         settings, out_dir = self.settings, Path(out_dir)
+        world = lora_world.join(lora_model.pick_device(settings.device))  # one process, or DDP's rank
+        plan = lora_world.layout(settings, world.size)
         tokenizer = lora_model.load_tokenizer(settings.base)
         train_records = self.records(tasks, "train", tokenizer, settings.train_limit)
         dev_records = self.records(tasks, "dev", tokenizer, settings.dev_limit)
@@ -68,20 +70,17 @@ class LoraTrainer(Trainer):
         identity = self.identity(tasks, files)
         existed = out_dir.exists()
         ours = self.overwrite or not (existed and any(out_dir.iterdir()))
-        key = lora_output.prepare_folder(out_dir, identity, self.resume, self.overwrite)
+        # Rank 0 checks and claims --out while the other processes wait.
+        key = world.first(lambda: lora_output.prepare_folder(out_dir, identity, self.resume, self.overwrite))
         checkpoint = lora_output.last_good_checkpoint(out_dir) if self.resume else None
         started = time.perf_counter()
         try:
-            trainer = self.make_trainer(tokenizer, train_records, dev_records, out_dir)
+            trainer = world.together(lambda: self.make_trainer(tokenizer, train_records, dev_records, out_dir, plan))
         except BaseException:
-            if ours:  # set-up failed (model, LoRA modules, quantization): leave --out as the corrected command needs it
+            if ours and world.is_main:  # set-up failed (model, LoRA modules, ...): leave --out as it was
                 lora_output.discard(out_dir, keep_folder=existed)
             raise
         self.run_training(trainer, out_dir, checkpoint)
-        trainer.model.save_pretrained(out_dir, safe_serialization=True)
-        tokenizer.save_pretrained(out_dir)
-        lora_output.write_log(out_dir, trainer.state.log_history)
-        lora_output.plot_losses(out_dir, trainer.state.log_history)
         record = {
             **identity,
             "fingerprint": key,
@@ -93,9 +92,18 @@ class LoraTrainer(Trainer):
             **self.outcome(trainer),
             "duration_s": time.perf_counter() - started,
             "libraries": lora_output.library_versions(),
+            "world": plan.to_json(),
         }
-        lora_output.write_record(out_dir, record)
+        world.first(lambda: self.save(trainer, tokenizer, out_dir, record))  # one writer; the others wait for it
         return record
+
+    def save(self, trainer: Any, tokenizer: Any, out_dir: Path, record: Mapping[str, Any]) -> None:
+        """The adapter, tokenizer, log, loss curve and dialoguellm.json (last: it marks a finished run)."""
+        trainer.model.save_pretrained(out_dir, safe_serialization=True)
+        tokenizer.save_pretrained(out_dir)
+        lora_output.write_log(out_dir, trainer.state.log_history)
+        lora_output.plot_losses(out_dir, trainer.state.log_history)
+        lora_output.write_record(out_dir, record)
 
     def outcome(self, trainer: Any) -> dict[str, Any]:
         """What the Trainer's state says about the run: selection, per-epoch metrics, steps, tokens, time."""
@@ -112,11 +120,13 @@ class LoraTrainer(Trainer):
             "train_runtime_s": next((e["train_runtime"] for e in reversed(history) if "train_runtime" in e), None),
         }
 
-    def make_trainer(self, tokenizer: Any, train_records: list, dev_records: list, out_dir: Path) -> Any:
+    def make_trainer(self, tokenizer: Any, train_records: list, dev_records: list, out_dir: Path,
+                     plan: lora_world.Layout) -> Any:
         from transformers import PrinterCallback, set_seed
 
         settings = self.settings
-        device = lora_model.pick_device(settings.device)
+        world = lora_world.World.from_env()
+        device = lora_world.process_device(lora_model.pick_device(settings.device), world)
         precision = lora_model.pick_precision(settings, device)
         set_seed(settings.seed)  # LoRA's A matrices are drawn at random: same seed, same start
         model = lora_model.wrap_lora(lora_model.load_base(settings, device, precision), settings)
@@ -128,11 +138,13 @@ class LoraTrainer(Trainer):
 
         trainer = lora_run.trainer_class(dev_records, tokenizer, settings)(
             model=model,
-            args=lora_run.training_arguments(settings, out_dir, precision, device),
+            args=lora_run.training_arguments(settings, out_dir, precision, device, plan),
             train_dataset=encode(train_records),
             eval_dataset=encode(dev_records),
             data_collator=lora_data.PadCollator(tokenizer.pad_token_id),
-            callbacks=lora_run.callbacks(out_dir, self.console) + list(self.callbacks),
+            callbacks=lora_run.callbacks(out_dir, self.console, world.is_main)
+            + [lora_world.world_callback(plan)]
+            + list(self.callbacks),
         )
         trainer.remove_callback(PrinterCallback)  # rich progress replaces the raw dict printing
         return trainer

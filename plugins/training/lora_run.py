@@ -9,9 +9,11 @@ from harness.run import metrics
 from plugins.training.lora_data import IGNORE, Record, tokenize_record
 from plugins.training.lora_output import write_log
 from plugins.training.lora_settings import LoraSettings
+from plugins.training.lora_world import Layout
 
 
-def training_arguments(settings: LoraSettings, out_dir: Path, precision: str, device: str) -> Any:
+def training_arguments(settings: LoraSettings, out_dir: Path, precision: str, device: str, plan: Layout) -> Any:
+    """The Trainer's arguments; `plan` splits the effective batch over the processes of the run."""
     from transformers import TrainingArguments
 
     per_step = (
@@ -27,9 +29,10 @@ def training_arguments(settings: LoraSettings, out_dir: Path, precision: str, de
     best_metric = "eval_loss" if settings.selection == "loss" else "eval_weighted_f1"
     return TrainingArguments(
         output_dir=str(out_dir),
-        per_device_train_batch_size=settings.micro_batch_size,
-        per_device_eval_batch_size=settings.micro_batch_size,
-        gradient_accumulation_steps=settings.accumulation,
+        per_device_train_batch_size=plan.micro_batch_size,
+        per_device_eval_batch_size=plan.micro_batch_size,
+        gradient_accumulation_steps=plan.accumulation,
+        ddp_find_unused_parameters=False,  # LoRA uses every trainable weight at every step
         learning_rate=settings.lr,
         warmup_steps=settings.warmup_steps,
         num_train_epochs=settings.epochs,
@@ -101,14 +104,16 @@ def trainer_class(dev_records: Sequence[Record], tokenizer: Any, settings: LoraS
     return ErcTrainer
 
 
-def callbacks(out_dir: Path, console: Any = None) -> list[Any]:
+def callbacks(out_dir: Path, console: Any = None, is_main: bool = True) -> list[Any]:
+    """The log file and, in the main process only, the progress bar."""
     from transformers import TrainerCallback
 
     class LogFile(TrainerCallback):
         """Rewrites training_log.csv from the log history at each log, so a killed run keeps it."""
 
         def on_log(self, args, state, control, logs=None, **kwargs):
-            write_log(out_dir, state.log_history)
+            if state.is_world_process_zero:  # one writer in a multi-process run
+                write_log(out_dir, state.log_history)
 
     class RichProgress(TrainerCallback):
         """A rich progress bar with the latest loss, instead of tqdm."""
@@ -139,4 +144,4 @@ def callbacks(out_dir: Path, console: Any = None) -> list[Any]:
         def on_train_end(self, args, state, control, **kwargs):
             self.progress.stop()
 
-    return [LogFile(), RichProgress()]
+    return [LogFile(), RichProgress() if is_main else TrainerCallback()]

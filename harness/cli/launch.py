@@ -1,0 +1,53 @@
+"""`--processes N`: start the same command as N data-parallel processes (what `accelerate launch` does)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import click
+from click.core import ParameterSource
+
+from harness.errors import ConfigError
+
+
+def command_args(ctx: click.Context, drop: str = "processes") -> list[str]:
+    """The command's options as typed, without `--processes` (the processes inherit the environment)."""
+    args = ctx.command_path.split()[1:]
+    for param in ctx.command.params:
+        typed = ctx.get_parameter_source(param.name) == ParameterSource.COMMANDLINE
+        if param.name == drop or not typed or not isinstance(param, click.Option):
+            continue
+        value = ctx.params[param.name]
+        flag = param.opts[-1] if param.opts[-1].startswith("--") else param.opts[0]
+        if param.is_flag:
+            args += [flag] if value else []
+            continue
+        for item in value if param.multiple else [value]:
+            args += [flag, str(item)]
+    return args
+
+
+def relaunch(ctx: click.Context, processes: int, check: Callable[[], object] | None = None) -> bool:
+    """Start N processes running this command and exit with their status; False when this process
+    is already one of a launched run (or N is 1): then it runs its own share. `check` runs first,
+    here, so that a bad option is reported once rather than by every process."""
+    from harness.run import distributed, launcher
+
+    world = distributed.World.from_env()
+    if world.size > 1:
+        if processes not in (1, world.size):
+            raise ConfigError(f"--processes {processes} differs from the launcher's WORLD_SIZE {world.size}")
+        return False
+    if processes == 1:
+        return False
+    if check is not None:
+        check()
+    ctx.exit(launcher.launch(processes, command_args(ctx)))
+    return True
+
+
+def is_main_process() -> bool:
+    """Only rank 0 of a data-parallel run prints results and progress."""
+    from harness.run import distributed
+
+    return distributed.World.from_env().is_main

@@ -1,0 +1,38 @@
+"""`run --processes N`: the command is started again as N processes, as typed, after one check."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from harness.run import launcher
+
+
+def test_processes_relaunches_the_command_as_typed(monkeypatch):
+    from harness.cli import main
+
+    calls = []
+    monkeypatch.setattr(launcher, "launch", lambda n, args: calls.append((n, args)) or 3)
+    result = CliRunner().invoke(main, ["run", "-t", "meld", "-m", "hf:/m", "--limit", "40", "--model-opt", "mode=score",
+                                       "--model-opt", "batch_size=2", "--resume", "--processes", "2"])
+    assert result.exit_code == 3
+    assert calls == [(2, ["run", "--task", "meld", "--model", "hf:/m", "--limit", "40", "--model-opt", "mode=score",
+                          "--model-opt", "batch_size=2", "--resume"])]
+
+
+def test_a_bad_option_is_reported_once_before_any_process_starts(monkeypatch):
+    from harness.cli import main
+
+    monkeypatch.setattr(launcher, "launch", lambda n, args: pytest.fail("launched"))
+    result = CliRunner().invoke(main, ["run", "-t", "sample", "-m", "hf:/m", "--model-opt", "foo=1",
+                                       "--processes", "2"])
+    assert result.exit_code == 1 and result.output.count("Error:") == 1 and "foo" in result.output
+
+
+def test_processes_must_agree_with_the_launcher(monkeypatch):
+    from harness.cli import main
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    result = CliRunner().invoke(main, ["run", "-t", "sample", "-m", "majority", "--processes", "3"])
+    assert result.exit_code == 1 and "--processes 3 differs from the launcher's WORLD_SIZE 2" in result.output

@@ -1,0 +1,55 @@
+"""One process of a data-parallel test run: the tiny LLaMA scoring real MELD through pipeline.run.
+
+Started by tests/harness/run/test_distributed.py as `python -m tests.harness.run.distributed_worker`
+(one rank each, via harness.run.distributed.launch). The process whose RANK equals $KILL_RANK
+kills itself (SIGKILL, no clean-up) when asked for its second batch: a crash in mid-run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+from harness.registry import Registry
+from harness.run import pipeline
+from harness.sdk.testing import registry_with
+from harness.types import RunSpec, frozen_mapping
+from plugins.datasets.meld import Meld
+from plugins.models.hf_causal import HFCausal
+from plugins.prompts.zero_shot import ZeroShot
+
+LIMIT = 40  # the first 40 MELD test utterances: several dialogues
+BATCH = 4  # small batches, so a killed process has written some and not all of its share
+
+
+class DyingHF(HFCausal):
+    """The `hf` model, except in the process asked to crash."""
+
+    batches = 0
+
+    def predict(self, prompts):
+        DyingHF.batches += 1
+        if DyingHF.batches == 2 and os.environ.get("KILL_RANK") == os.environ.get("RANK", "0"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return super().predict(prompts)
+
+
+def spec(model: Path) -> RunSpec:
+    return RunSpec(task="meld", prompt="zero-shot", model=f"hf:{model}", limit=LIMIT,
+                   prompt_args=frozen_mapping({"window": "3"}), model_args=frozen_mapping({"mode": "score"}))
+
+
+def main(model: str, data_dir: str, results_dir: str, resume: str) -> None:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    registry = registry_with([("tasks", Meld), ("prompts", ZeroShot), ("models", DyingHF)], base=Registry())
+    result, folder = pipeline.run(spec(Path(model)), data_dir=Path(data_dir), results_dir=Path(results_dir),
+                                  registry=registry, resume=resume == "resume", batch_size=BATCH)
+    if os.environ.get("RANK", "0") == "0":
+        print(json.dumps({"folder": str(folder), "n": result.n}))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
