@@ -38,3 +38,8 @@ def test_labels_are_listed_and_speakers_can_be_hidden():
 def test_bad_options_are_config_errors(options):
     with pytest.raises(ConfigError):
         ZeroShot(**options)
+
+
+def test_a_misspelt_option_is_refused_naming_the_right_one():
+    with pytest.raises(ConfigError, match="prompt 'zero-shot' has no option 'windw'; did you mean window"):
+        ZeroShot(windw="3")
