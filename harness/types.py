@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
+
+from harness.errors import DataError
 
 
 def frozen_mapping(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
     """A read-only dict, so frozen dataclasses stay frozen all the way down."""
     return MappingProxyType(dict(items or {}))
+
+
+#: where a run keeps its predictions, one Prediction.to_json() per line
+PREDICTIONS_NAME = "predictions.jsonl"
+RUN_NAME = "run.json"
+_PREDICTION_KEYS = ("id", "gold", "predicted", "raw", "fallback", "logprobs", "truncated_tokens")
 
 
 @dataclass(frozen=True)
@@ -86,13 +96,83 @@ class Completion:
 
 @dataclass(frozen=True)
 class Prediction:
-    """A parsed answer; `predicted` is None when unparseable (counted, never dropped)."""
+    """A parsed answer; `predicted` is None when unparseable (counted, never dropped).
+
+    `fallback`: the parser guessed the label (seeded) because it could not read the answer;
+    `logprobs`: each label's score when the model scored the choices; `truncated_tokens`:
+    context tokens cut to fit the model; `extra`: any other per-answer fact a model reported.
+    One line of predictions.jsonl is `to_json()`; `from_json` reads it back, checked.
+    """
 
     example_id: str
     gold: str
     predicted: str | None
     raw: str | None
+    fallback: bool = False
+    logprobs: Mapping[str, float] | None = None
+    truncated_tokens: int = 0
     extra: Mapping[str, Any] = field(default_factory=frozen_mapping)
+
+    def to_json(self) -> dict[str, Any]:
+        """The predictions.jsonl record; optional fields only when set, so old files read the same."""
+        row: dict[str, Any] = {**self.extra, "id": self.example_id, "gold": self.gold,
+                               "predicted": self.predicted, "raw": self.raw}
+        if self.fallback:
+            row["fallback"] = True
+        if self.logprobs is not None:
+            row["logprobs"] = dict(self.logprobs)
+        if self.truncated_tokens:
+            row["truncated_tokens"] = self.truncated_tokens
+        return row
+
+    @classmethod
+    def from_json(cls, row: Any, path: str | Path = PREDICTIONS_NAME, line: int | None = None) -> "Prediction":
+        """A record back into a Prediction; DataError (naming file and line) when it is malformed."""
+        try:
+            return cls._checked(row)
+        except ValueError as exc:
+            raise DataError(path, f"bad prediction: {exc}", line) from None
+
+    @classmethod
+    def from_line(cls, text: str, path: str | Path = PREDICTIONS_NAME, line: int | None = None) -> "Prediction":
+        """One line of predictions.jsonl; DataError (naming file and line) when it is not a prediction."""
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(path, f"not valid JSON: {exc.msg}", line) from None
+        return cls.from_json(row, path, line)
+
+    @classmethod
+    def _checked(cls, row: Any) -> "Prediction":
+        if not isinstance(row, dict):
+            raise ValueError(f"expected a JSON object, got {type(row).__name__}")
+        missing = [key for key in ("id", "gold", "predicted", "raw") if key not in row]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)}")
+        for key, optional in (("id", False), ("gold", False), ("predicted", True), ("raw", True)):
+            if not (isinstance(row[key], str) or (optional and row[key] is None)):
+                raise ValueError(f"{key} must be a string{' or null' if optional else ''}, got {row[key]!r}")
+        fallback = row.get("fallback", False)
+        if not isinstance(fallback, bool):
+            raise ValueError(f"fallback must be true or false, got {fallback!r}")
+        truncated = row.get("truncated_tokens", 0)
+        if isinstance(truncated, bool) or not isinstance(truncated, int) or truncated < 0:
+            raise ValueError(f"truncated_tokens must be a whole number >= 0, got {truncated!r}")
+        return cls(
+            example_id=row["id"], gold=row["gold"], predicted=row["predicted"], raw=row["raw"],
+            fallback=fallback, logprobs=_logprobs(row.get("logprobs")), truncated_tokens=truncated,
+            extra=frozen_mapping({k: v for k, v in row.items() if k not in _PREDICTION_KEYS}),
+        )
+
+
+def _logprobs(value: Any) -> Mapping[str, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(
+        isinstance(score, (int, float)) and not isinstance(score, bool) for score in value.values()
+    ):
+        raise ValueError(f"logprobs must map each label to a number, got {value!r}")
+    return frozen_mapping({label: float(score) for label, score in value.items()})
 
 
 @dataclass(frozen=True)
@@ -134,7 +214,13 @@ class RunSpec:
 
 @dataclass(frozen=True)
 class RunResult:
-    """What a finished run reports; written to results/<run_id>/run.json."""
+    """What a finished run reports; written to results/<run_id>/run.json by `to_json`.
+
+    The counts a reader checks are named: `n` predictions, `n_unparsed` without a label,
+    `n_fallback` guessed by the parser, `n_truncated` whose context was cut to fit the model,
+    `n_with_description` whose target carries a description; `resumed_from` predictions came
+    from an interrupted attempt.
+    """
 
     run_id: str
     spec: RunSpec
@@ -145,4 +231,54 @@ class RunResult:
     task_info: Mapping[str, Any]
     started: str
     duration_s: float
-    extra: Mapping[str, Any] = field(default_factory=frozen_mapping)
+    n_fallback: int = 0
+    n_truncated: int = 0
+    n_with_description: int = 0
+    resumed_from: int = 0
+    answer_mode: str | None = None
+    prompt_info: Mapping[str, Any] = field(default_factory=frozen_mapping)
+    model_info: Mapping[str, Any] = field(default_factory=frozen_mapping)
+
+    def to_json(self) -> dict[str, Any]:
+        data = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        data["spec"] = self.spec.to_dict()
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any, path: str | Path = RUN_NAME) -> "RunResult":
+        """run.json back into a RunResult; reads the older shape too, whose facts beside the
+        scores sat in an `extra` object. Keys it does not know are ignored. DataError if malformed."""
+        if not isinstance(data, dict):
+            raise DataError(path, f"expected a JSON object, got {type(data).__name__}")
+        flat = {**data.get("extra", {}), **{k: v for k, v in data.items() if k != "extra"}}
+        if "n_truncated" not in flat:  # older runs counted truncation in the hf model's info only
+            flat["n_truncated"] = (flat.get("model_info") or {}).get("n_truncated", 0)
+        missing = [f.name for f in fields(cls) if f.name not in flat and f.name in _RUN_REQUIRED]
+        if missing:
+            raise DataError(path, f"not a finished run: missing {', '.join(missing)}")
+        for name in _RUN_COUNTS:
+            value = flat.get(name, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise DataError(path, f"{name} must be a whole number >= 0, got {value!r}")
+        try:
+            spec = RunSpec.from_dict(flat["spec"])
+        except (TypeError, AttributeError) as exc:
+            raise DataError(path, f"spec is not a run spec: {exc}") from None
+        known = {f.name: flat[f.name] for f in fields(cls) if f.name in flat}
+        for name in ("scores", "plugins", "task_info", "prompt_info", "model_info"):
+            known[name] = frozen_mapping(known.get(name))
+        known.setdefault("duration_s", 0.0)
+        return cls(**{**known, "spec": spec})
+
+
+_RUN_REQUIRED = ("run_id", "spec", "scores", "n", "n_unparsed", "started")
+_RUN_COUNTS = ("n", "n_unparsed", "n_fallback", "n_truncated", "n_with_description", "resumed_from")
+
+
+def _plain(value: Any) -> Any:
+    """Read-only mappings and tuples -> dicts and lists, for JSON."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value

@@ -16,8 +16,8 @@ MELD_LABELS = ["neutral", "joy", "surprise", "anger", "sadness", "disgust", "fea
 
 def recompute(folder):
     rows = read_predictions(folder)
-    gold = [row["gold"] for row in rows]
-    predicted = [row["predicted"] or "<unparsed>" for row in rows]
+    gold = [row.gold for row in rows]
+    predicted = [row.predicted or "<unparsed>" for row in rows]
     return (
         accuracy_score(gold, predicted),
         f1_score(gold, predicted, labels=MELD_LABELS, average="weighted", zero_division=0),

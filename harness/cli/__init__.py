@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.common import ErcbenchGroup, parse_options, positive_limit
+from harness.cli.common import ErcbenchGroup, parse_options, positive_limit, writable_folder
 from harness.errors import ConfigError
 
 DEFAULT_TASKS = ("sample",)
@@ -28,7 +28,8 @@ def run_options(func):
         click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
                      help="Data root (default: $ERCBENCH_DATA)."),
         click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS",
-                     default=Path("results"), show_default=True),
+                     default=Path("results"), show_default=True, callback=writable_folder,
+                     help="Folder to write runs into (or $ERCBENCH_RESULTS)."),
         click.option("--resume", is_flag=True, help="Continue an interrupted run of the same spec."),
     ]
     for decorator in reversed(decorators):

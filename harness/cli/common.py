@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator, Sequence
 
 import click
@@ -13,15 +16,37 @@ from harness.errors import ErcbenchError
 EXTRAS = {"torch": "hf", "transformers": "hf", "tokenizers": "hf", "accelerate": "hf", "safetensors": "hf",
           "peft": "train", "matplotlib": "train", "lm_eval": "lm-eval"}
 
+# What to do about a failed file operation, by errno; the path itself comes from the exception.
+_NOT_WRITABLE = "choose a folder you can write to (--results-dir, --out) or fix its permissions"
+_IN_THE_WAY = "a file is where a folder is needed: remove it or choose another path"
+OS_ERROR_FIXES = {
+    errno.EACCES: _NOT_WRITABLE, errno.EPERM: _NOT_WRITABLE, errno.EROFS: _NOT_WRITABLE,
+    errno.EEXIST: _IN_THE_WAY, errno.ENOTDIR: _IN_THE_WAY,
+    errno.EISDIR: "a folder is where a file is needed: remove it or choose another path",
+    errno.ENOSPC: "free some disk space or choose a folder on another disk",
+}
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line naming the path, what went wrong and the fix, for a failed read or write."""
+    fix = OS_ERROR_FIXES.get(exc.errno or 0)
+    if exc.filename is None or exc.strerror is None:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return f"{first}; {fix}" if fix else first
+    where = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
+    return f"{where}: {exc.strerror.lower()}" + (f"; {fix}" if fix else "")
+
 
 class ErcbenchGroup(click.Group):
-    """Shows our own errors, and a missing optional library, as one line (exit 1), no traceback."""
+    """Shows our own errors, a failed file operation and a missing optional library as one line (exit 1)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ErcbenchError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(os_error_line(exc)) from None
         except ModuleNotFoundError as exc:
             top = (exc.name or "").split(".")[0]
             if top not in EXTRAS:
@@ -47,6 +72,22 @@ def positive_limit(ctx, param, value):
     return value
 
 
+def writable_folder(ctx, param, value):
+    """A folder the command will write into: refused up front if a file is in the way or it cannot be written."""
+    if value is None:
+        return value
+    path = Path(value).expanduser()
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        what = "is a file" if existing == path else f"cannot be created: {existing} is a file"
+        raise click.BadParameter(f"{path} {what}, not a folder; remove it or pass another folder")
+    if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"{existing} is not writable; {_NOT_WRITABLE}")
+    return value
+
+
 @contextmanager
 def one_line_errors() -> Iterator[None]:
     """Our errors as one `Error: ...` line and exit status 1, also when a group runs on its own."""
@@ -54,3 +95,5 @@ def one_line_errors() -> Iterator[None]:
         yield
     except ErcbenchError as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(os_error_line(exc)) from None

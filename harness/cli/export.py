@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.common import parse_options
+from harness.cli.common import parse_options, writable_folder
 
 
 @click.group()
@@ -16,7 +16,8 @@ def export():
 
 @export.command("lm-eval")
 @click.argument("task")
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder to write.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), callback=writable_folder,
+              help="Folder to write.")
 @click.option("-p", "--prompt", default="zero-shot", show_default=True)
 @click.option("--split", default="test", show_default=True)
 @click.option("--limit", type=int, help="Only the first N examples.")

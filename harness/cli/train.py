@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.common import parse_options
+from harness.cli.common import parse_options, writable_folder
 from harness.errors import ConfigError
 
 
@@ -31,7 +31,8 @@ def trainer_options(
 @click.command()
 @click.option("-t", "--task", "tasks", multiple=True, required=True, help="Training task (repeatable).")
 @click.option("--base", required=True, help="Base model folder (or hub id when online).")
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Checkpoint folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), callback=writable_folder,
+              help="Checkpoint folder.")
 @click.option("-p", "--prompt", default="zero-shot", show_default=True, help="Prompt strategy (as in `run`).")
 @click.option("--template", help="Prompt template, e.g. dialoguellm.")
 @click.option("--context", help="Context window: a number of earlier turns, or 'all'.")
@@ -98,7 +99,8 @@ def train(
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--model-opt", "model_opts", multiple=True, metavar="K=V", help="dialoguellm option, e.g. mode=generate.")
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA")
-@click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS", default=Path("results"))
+@click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS", default=Path("results"),
+              show_default=True, callback=writable_folder, help="Folder to write the runs into (or $ERCBENCH_RESULTS).")
 def ablate(checkpoint, tasks, retrained, split, limit, seed, model_opts, data_dir, results_dir):
     """The paper's ablations: full, without context, without descriptions, without LoRA; one table."""
     from rich.console import Console

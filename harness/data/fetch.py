@@ -90,6 +90,26 @@ def fetch_one(
 def fetch_all(
     files: Mapping[str, tuple[str, str]], dest: Path, mirror: Path | None = None, hook: ProgressHook | None = None
 ) -> list[Fetched]:
-    """Fetch every (url, sha256) under its relative path; stops at the first bad file."""
-    return [fetch_one(relative, url, sha, dest, mirror, hook) for relative, (url, sha) in sorted(files.items())]
+    """Fetch every (url, sha256) under its relative path; stops at the first bad file.
+
+    Folders this call created and left empty are removed on failure, so a failed fetch leaves no trace.
+    """
+    created = sorted({folder for relative in files for folder in missing_folders((dest / relative).parent)},
+                     key=lambda folder: len(folder.parts), reverse=True)
+    try:
+        return [fetch_one(relative, url, sha, dest, mirror, hook) for relative, (url, sha) in sorted(files.items())]
+    except BaseException:
+        for folder in created:  # deepest first, so a parent is empty once its children are gone
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
+
+
+def missing_folders(folder: Path) -> list[Path]:
+    """`folder` and those of its parents that do not exist yet."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
 

@@ -6,61 +6,27 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from harness.errors import ConfigError
+from harness.report.rows import LeaderboardRow, columns, frame
 from harness.results.store import iter_runs
+from harness.types import RunResult
 
 METRICS = ("accuracy", "weighted_f1")
 SHORT = {"accuracy": "acc", "weighted_f1": "wF1"}
 
 
-def _options(args: dict[str, Any]) -> str:
-    return ",".join(f"{key}={value}" for key, value in sorted(args.items()))
-
-
-def task_column(spec: dict[str, Any]) -> str:
-    """Runs are only comparable on the same task variant, split, options and example count."""
-    label = f"{spec['task']}:{spec['split']}"
-    if spec.get("task_args"):
-        label += f"[{_options(spec['task_args'])}]"
-    if spec.get("limit") is not None:
-        label += f" (first {spec['limit']})"
-    return label
-
-
-def _with_options(name: str, args: dict[str, Any]) -> str:
-    return f"{name}[{_options(args)}]" if args else name
-
-
-def run_row(run: dict[str, Any]) -> dict[str, Any]:
-    spec = run["spec"]
-    return {
-        "model": _with_options(spec["model"], spec.get("model_args") or {}),
-        "prompt": _with_options(spec["prompt"], spec.get("prompt_args") or {}),
-        "parser": spec.get("parser", "strict"),
-        "task": task_column(spec),
-        "accuracy": run["scores"]["accuracy"],
-        "weighted_f1": run["scores"]["weighted_f1"],
-        "macro_f1": run["scores"].get("macro_f1"),
-        "n": run["n"],
-        "unparsed": run["n_unparsed"],
-        "started": run["started"],
-        "run_id": run["run_id"],
-    }
-
-
 def load_runs(root: Path, run_ids: Iterable[str] | None = None):
-    """Every finished run as a DataFrame row; with run_ids, only those."""
-    import pandas as pd
-
+    """Every finished run as a DataFrame row (a LeaderboardRow); with run_ids, only those."""
     wanted = set(run_ids) if run_ids is not None else None
-    rows = [run_row(run) for run in iter_runs(root) if wanted is None or run["run_id"] in wanted]
-    return pd.DataFrame(rows, columns=list(run_row_columns()))
+    rows = [
+        LeaderboardRow.from_run(RunResult.from_json(run, Path(run["folder"]) / "run.json"))
+        for run in iter_runs(root)
+        if wanted is None or run["run_id"] in wanted
+    ]
+    return frame(rows)
 
 
 def run_row_columns() -> Sequence[str]:
-    return (
-        "model", "prompt", "parser", "task", "accuracy", "weighted_f1", "macro_f1",
-        "n", "unparsed", "started", "run_id",
-    )
+    return columns()
 
 
 def pivot(runs, sort_by: str | None = None):

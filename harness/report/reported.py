@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from harness.errors import DataError
+from harness.report.rows import LeaderboardRow
 
 REPORTED_ENV = "ERCBENCH_REPORTED"
 COLUMNS = ("paper", "model", "dataset", "shots", "accuracy", "weighted_f1", "source", "note")
@@ -112,7 +113,7 @@ def reported_records(rows: list[Reported]) -> list[dict]:
     return [{**asdict(row), "kind": "reported"} for row in rows]
 
 
-def reported_runs(rows: list[Reported], shot_rows: bool = False) -> list[dict]:
+def reported_runs(rows: list[Reported], shot_rows: bool = False) -> list[LeaderboardRow]:
     """Reported rows shaped like leaderboard (or, with shot_rows, shots-pivot) rows, marked as
     reported in the prompt and parser columns; a paper's numbers are on its dataset's test split."""
     records = []
@@ -120,10 +121,9 @@ def reported_runs(rows: list[Reported], shot_rows: bool = False) -> list[dict]:
         if shot_rows and row.shots is None:
             continue
         shots = "" if row.shots is None or shot_rows else f" ({row.shots}-shot)"
-        records.append({
-            "model": row.model, "prompt": f"reported: {row.paper}{shots}", "parser": "reported",
-            "task": f"{row.dataset}:test", "accuracy": row.accuracy, "weighted_f1": row.weighted_f1,
-            "macro_f1": None, "n": None, "unparsed": None, "started": "", "run_id": f"reported/{row.file}",
-            "k": f"k={row.shots}", "shots": row.shots,
-        })
+        records.append(LeaderboardRow(
+            model=row.model, prompt=f"reported: {row.paper}{shots}", parser="reported",
+            task=f"{row.dataset}:test", accuracy=row.accuracy, weighted_f1=row.weighted_f1,
+            run_id=f"reported/{row.file}", k=None if row.shots is None else f"k={row.shots}", shots=row.shots,
+        ))
     return records

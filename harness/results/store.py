@@ -7,10 +7,9 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import fields
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator
 
 from harness.errors import DataError
 from harness.types import Prediction, RunResult, RunSpec
@@ -54,17 +53,6 @@ def write_json_atomic(path: Path, data: Any) -> None:
         raise
 
 
-def prediction_to_json(prediction: Prediction) -> dict[str, Any]:
-    row = {
-        "id": prediction.example_id,
-        "gold": prediction.gold,
-        "predicted": prediction.predicted,
-        "raw": prediction.raw,
-    }
-    row.update(prediction.extra)
-    return row
-
-
 class PartialRun:
     """A run in progress: results/.<key>.partial/ holding predictions appended as batches finish.
 
@@ -77,18 +65,18 @@ class PartialRun:
         self.spec = spec
         self.folder = root / f".{spec_key(spec)}{PARTIAL_SUFFIX}"
 
-    def done_predictions(self) -> dict[str, dict]:
+    def done_predictions(self) -> dict[str, Prediction]:
         """Predictions already written by an earlier, interrupted attempt (complete lines only)."""
         path = self.folder / PREDICTIONS_FILE
         if not path.exists():
             return {}
         done = {}
         with open(path, encoding="utf-8") as handle:
-            for line in handle:
+            for number, line in enumerate(handle, 1):
                 if not line.endswith("\n"):
                     break  # a torn last line from a kill: redo that example
-                row = json.loads(line)
-                done[row["id"]] = row
+                prediction = Prediction.from_line(line, path, number)
+                done[prediction.example_id] = prediction
         return done
 
     def start(self, resume: bool) -> None:
@@ -111,7 +99,7 @@ class PartialRun:
     def append(self, predictions: Iterable[Prediction]) -> None:
         with open(self.folder / PREDICTIONS_FILE, "a", encoding="utf-8") as out:
             for prediction in predictions:
-                out.write(json.dumps(prediction_to_json(prediction), ensure_ascii=False) + "\n")
+                out.write(json.dumps(prediction.to_json(), ensure_ascii=False) + "\n")
             out.flush()
             os.fsync(out.fileno())
 
@@ -122,19 +110,8 @@ class PartialRun:
         return final
 
 
-def _plain(value: Any) -> Any:
-    """Read-only mappings and tuples -> dicts and lists, for JSON."""
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
 def result_to_json(result: RunResult) -> dict[str, Any]:
-    data = {f.name: _plain(getattr(result, f.name)) for f in fields(result)}
-    data["spec"] = result.spec.to_dict()
-    return data
+    return result.to_json()
 
 
 def read_run(folder: Path) -> dict[str, Any]:
@@ -145,16 +122,16 @@ def read_run(folder: Path) -> dict[str, Any]:
         raise DataError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
 
 
-def read_predictions(folder: Path) -> list[dict[str, Any]]:
+def read_predictions(folder: Path) -> list[Prediction]:
+    """A run's predictions.jsonl, typed; DataError naming file and line on a bad line."""
     path = folder / PREDICTIONS_FILE
-    rows = []
     with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise DataError(path, f"not valid JSON: {exc.msg}", number) from None
-    return rows
+        return [Prediction.from_line(line, path, number) for number, line in enumerate(handle, 1)]
+
+
+def load_result(folder: Path) -> RunResult:
+    """A finished run's run.json as a RunResult (older run.json shapes read too)."""
+    return RunResult.from_json(read_run(folder), folder / RUN_FILE)
 
 
 def iter_runs(root: Path) -> Iterator[dict[str, Any]]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
+from harness.types import Prediction
+
 Label = str
 Predicted = "str | None"
 
@@ -87,4 +89,19 @@ def summarise(
         "macro_f1": macro_f1(gold, predicted, labels),
         "per_label": per_label(gold, predicted, labels),
         "confusion": {"labels": list(labels), "matrix": confusion(gold, predicted, labels)},
+    }
+
+
+def score_predictions(predictions: Sequence[Prediction], labels: Sequence[Label]) -> dict:
+    """`summarise` over typed predictions (gold against predicted, unparsed counted wrong)."""
+    return summarise([p.gold for p in predictions], [p.predicted for p in predictions], labels)
+
+
+def prediction_counts(predictions: Sequence[Prediction]) -> dict[str, int]:
+    """The per-run counts a reader checks: total, unparsed, parser fallbacks, truncated contexts."""
+    return {
+        "n": len(predictions),
+        "n_unparsed": sum(p.predicted is None for p in predictions),
+        "n_fallback": sum(p.fallback for p in predictions),
+        "n_truncated": sum(p.truncated_tokens > 0 for p in predictions),
     }

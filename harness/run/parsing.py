@@ -7,7 +7,7 @@ import re
 from typing import Callable, Mapping
 
 from harness.errors import ConfigError
-from harness.types import Completion, Prediction, Prompt
+from harness.types import Completion, Prediction, Prompt, frozen_mapping
 
 # A parser maps (answer text, {choice: label}, rng) to a label, or None when unparseable.
 TextParser = Callable[[str, Mapping[str, str], random.Random], "str | None"]
@@ -142,17 +142,21 @@ def to_prediction(
 ) -> Prediction:
     """Read a completion: scores win over text (argmax cannot be unparseable)."""
     example = prompt.example
-    extra: dict = dict(completion.meta)
+    extra = dict(completion.meta)
+    truncated = extra.pop("truncated_tokens", 0)
+    logprobs, fallback = None, False
     if completion.choice_logprobs:
         scores = completion.choice_logprobs
         best = max(scores, key=lambda choice: scores[choice])
         predicted = prompt.answer_map.get(best)
-        extra["logprobs"] = {prompt.answer_map.get(c, c): float(v) for c, v in scores.items()}
+        logprobs = frozen_mapping({prompt.answer_map.get(c, c): float(v) for c, v in scores.items()})
         raw = completion.text if completion.text is not None else best
     else:
         raw = completion.text
         predicted = parser(raw, prompt.answer_map, rng) if raw is not None else None
         if isinstance(predicted, FallbackLabel):
-            extra["fallback"] = True
-            predicted = str(predicted)
-    return Prediction(example.example_id, example.gold, predicted, raw, extra)
+            fallback, predicted = True, str(predicted)
+    return Prediction(
+        example.example_id, example.gold, predicted, raw, fallback=fallback, logprobs=logprobs,
+        truncated_tokens=int(truncated), extra=frozen_mapping(extra),
+    )

@@ -59,6 +59,8 @@ def select_examples(task: Task, spec: RunSpec) -> list[Example]:
     if spec.limit is not None and spec.limit <= 0:
         raise ConfigError(f"--limit must be a positive number, got {spec.limit}")
     examples = task.examples(spec.split)
+    if not examples:  # file-backed tasks name the file; this catches any other task
+        raise ConfigError(f"no examples in task {spec.task!r}: {spec.split} split")
     return examples[: spec.limit] if spec.limit is not None else examples
 
 
@@ -116,21 +118,13 @@ def predict_all(
             progress(already + start + len(batch), total)
 
 
-def score(task: Task, rows: Sequence[dict]) -> dict:
-    gold = [row["gold"] for row in rows]
-    predicted = [row["predicted"] for row in rows]
-    return metrics.summarise(gold, predicted, task.labels)
-
-
-def run_facts(parts: Components, rows: Sequence[dict], examples: Sequence[Example], resumed_from: int) -> dict:
-    """What run.json reports beside the scores: plugin settings and the counts a reader checks."""
+def run_facts(parts: Components, examples: Sequence[Example], resumed_from: int) -> dict:
+    """What run.json reports beside the scores and counts: plugin settings and provenance."""
     return {
-        "prompt_info": parts.prompt.info(),
-        "model_info": parts.model.info(),
+        "prompt_info": frozen_mapping(parts.prompt.info()),
+        "model_info": frozen_mapping(parts.model.info()),
         "answer_mode": parts.model.answer_mode,
         "resumed_from": resumed_from,
-        # Answers the paper-faithful parser could not read and guessed (seeded): count them.
-        "n_fallback": sum(bool(row.get("fallback")) for row in rows),
         "n_with_description": sum(example.target.description is not None for example in examples),
     }
 
@@ -163,17 +157,16 @@ def run(
         except BaseException:
             partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
             raise
-    rows = list(partial.done_predictions().values())
+    predictions = list(partial.done_predictions().values())
     result = RunResult(
         run_id=make_run_id(spec, started),
         spec=spec,
-        scores=score(parts.task, rows),
-        n=len(rows),
-        n_unparsed=sum(row["predicted"] is None for row in rows),
+        scores=metrics.score_predictions(predictions, parts.task.labels),
+        **metrics.prediction_counts(predictions),
         plugins=plugin_versions(spec, registry),
         task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
         started=started.isoformat(),
         duration_s=time.perf_counter() - clock,
-        extra=frozen_mapping(run_facts(parts, rows, examples, resumed_from=len(done))),
+        **run_facts(parts, examples, resumed_from=len(done)),
     )
     return result, partial.finish(result)

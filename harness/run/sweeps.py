@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from harness.errors import ConfigError
+from harness.report.rows import LeaderboardRow
+from harness.report.rows import frame as rows_frame
 from harness.results.store import iter_runs
-from harness.types import RunSpec, frozen_mapping
+from harness.types import RunResult, RunSpec, frozen_mapping
 
 ZERO_SHOT = "zero-shot"
 K_SHOT = "k-shot"
@@ -64,10 +66,8 @@ def shot_column(spec: Mapping[str, Any]) -> str | None:
     return f"k={k}" if k == 0 or selection == "random" else f"k={k} {selection}"
 
 
-def shot_rows(root: Path, run_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+def shot_rows(root: Path, run_ids: Iterable[str] | None = None) -> list[LeaderboardRow]:
     """Finished zero-/k-shot runs as rows keyed by everything except k (and k-shot's own options)."""
-    from harness.report.leaderboard import task_column
-
     wanted = set(run_ids) if run_ids is not None else None
     rows = []
     for run in iter_runs(root):
@@ -76,12 +76,8 @@ def shot_rows(root: Path, run_ids: Iterable[str] | None = None) -> list[dict[str
         if column is None or (wanted is not None and run["run_id"] not in wanted):
             continue
         shared = {k: v for k, v in (spec.get("prompt_args") or {}).items() if k not in K_SHOT_OPTIONS}
-        rows.append({
-            "task": task_column(spec), "model": labelled(spec["model"], spec.get("model_args") or {}),
-            "prompt": labelled("shots", shared), "parser": spec.get("parser", "strict"), "k": column,
-            "shots": shots_of(spec), "accuracy": run["scores"]["accuracy"],
-            "weighted_f1": run["scores"]["weighted_f1"], "started": run["started"],
-        })
+        result = RunResult.from_json(run, Path(run["folder"]) / "run.json")
+        rows.append(LeaderboardRow.from_run(result, prompt=labelled("shots", shared), k=column, shots=shots_of(spec)))
     return rows
 
 
@@ -89,11 +85,9 @@ def labelled(name: str, options: Mapping[str, Any]) -> str:
     return f"{name}[{','.join(f'{k}={v}' for k, v in sorted(options.items()))}]" if options else name
 
 
-def pivot_shots(rows: Sequence[Mapping[str, Any]]):
+def pivot_shots(rows: Sequence[LeaderboardRow]):
     """Latest run per row and k; columns (k, metric) in k order, rows (task, model, prompt, parser)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(list(rows))
+    frame = rows_frame(rows)
     if frame.empty:
         return frame
     keys = ["task", "model", "prompt", "parser"]
@@ -128,6 +122,6 @@ def leaderboard_table(root: Path, run_ids, sort_by: str | None, with_reported: b
         return pivot_shots(shot_rows(root, run_ids) + reported_runs(reported, shot_rows=True))
     runs = leaderboard.load_runs(root, run_ids)
     if reported:
-        extra = pd.DataFrame(reported_runs(reported), columns=list(leaderboard.run_row_columns()))
+        extra = rows_frame(reported_runs(reported))
         runs = pd.concat([runs, extra], ignore_index=True) if not runs.empty else extra
     return leaderboard.pivot(runs, sort_by)

@@ -50,7 +50,14 @@ class FileTask(Task):
         if split not in self.splits():
             raise DataError(self.folder(), f"task {self.name!r} has no split {split!r}")
         if split not in self._cache:
-            self._cache[split] = self.load(split)
+            before = set(self.ledger.files)
+            dialogues = self.load(split)
+            if not any(u.emotion is not None for d in dialogues for u in d.utterances):
+                read = [name for name in self.ledger.files if name not in before] or list(self.ledger.files)
+                where = ", ".join(read) or str(self.folder())
+                raise DataError(where, f"no examples in the {split} split (no labelled rows: a header only?); "
+                                "restore the full file, e.g. with `ercbench data fetch`")
+            self._cache[split] = dialogues
         return self._cache[split]
 
     @abstractmethod

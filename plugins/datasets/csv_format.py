@@ -11,6 +11,9 @@ from harness.errors import DataError
 
 def read_csv_rows(path: Path, text: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) pairs; the header must hold every column we read."""
+    columns = tuple(dict.fromkeys(columns))  # a label column may also be among the common ones
+    if not text.strip():
+        raise DataError(path, f"the file is empty; expected a CSV header with {', '.join(columns)} and data rows")
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         missing = [column for column in columns if column not in (reader.fieldnames or ())]

@@ -92,10 +92,29 @@ class Iemocap(FileTask):
 
     def chosen_format(self) -> str:
         if self.format != "auto":
+            if self.format == "jsonl" and not self.jsonl_path().is_file():
+                self.refuse_missing_data()
             return self.format
         if self.release_folder() is not None:
             return "official"
-        return "jsonl" if self.jsonl_path().is_file() else "tsv"
+        if self.jsonl_path().is_file():
+            return "jsonl"
+        if not (self.folder() / "compm").is_dir():
+            self.refuse_missing_data()
+        return "tsv"
+
+    def refuse_missing_data(self) -> None:
+        """Name a JSONL found in the wrong place, else every place that was looked in."""
+        expected = self.jsonl_path()
+        root = data_root(self.data_dir)
+        for found in (root / expected.name, *root.glob(f"*/{expected.name}"), *root.glob(f"*/*/{expected.name}")):
+            if found.is_file() and found != expected:
+                raise DataError(found, f"the IEMOCAP JSONL is read from {expected}, not from here: move it there")
+        raise DataError(
+            root / self.folder_name,
+            f"no IEMOCAP data: looked for the release folder (Session1..5), {expected} and "
+            f"{self.folder() / 'compm'}/iemocap_<split>.txt; see `ercbench data fetch iemocap`",
+        )
 
     def load(self, split: str) -> list[Dialogue]:
         dialogues = self.read(split)

@@ -29,6 +29,8 @@ def read_blocks(path: Path, text: str, labels: Sequence[str]) -> list[list[tuple
     lines = text.split("\n")
     while lines and not lines[-1].strip():
         lines.pop()  # trailing newlines end the file, they do not open a dialogue
+    if not lines:
+        raise DataError(path, "the file is empty: no dialogues in file; expected speaker<TAB>utterance<TAB>label lines")
     blocks: list[list[tuple[str, str, str]]] = [[]]
     for number, line in enumerate(lines, 1):
         line = line.rstrip("\r")

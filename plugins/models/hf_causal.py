@@ -8,10 +8,15 @@ from typing import Any, Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
+from harness.sdk.lm import chat, loading
+from harness.sdk.lm.stats import ScoreStats
 from harness.types import Completion, Prompt, frozen_mapping
-from plugins.models import hf_loading, hf_text
 
 MODES = ("generate", "score")
+#: padded is the old name of the row-per-request scorer, kept so existing commands still run.
+SCORER_NAMES = ("auto", "packed", "batched", "padded")
+#: Examples per predict call on a GPU: whole splits in one go, so no pass waits for the next batch.
+GPU_EXAMPLES_PER_CALL = 4096
 
 
 def positive_int(name: str, value: str) -> int:
@@ -30,6 +35,11 @@ def choice_of(name: str, value: str, allowed: Sequence[str]) -> str:
     return value
 
 
+def batch_size_of(value: str) -> int | None:
+    """auto (None): as many as fit on a GPU for scoring, 8 prompts per generate batch on a CPU."""
+    return None if value == "auto" else positive_int("batch_size", value)
+
+
 def parse_stops(value: str) -> tuple[str, ...]:
     r"""'|'-separated stop strings with backslash escapes: '\n|###' -> ('\n', '###')."""
     stops = tuple(codecs.decode(part, "unicode_escape") for part in value.split("|") if part)
@@ -41,23 +51,24 @@ class HFCausal(Model):
 
     name = "hf"
     description = "transformers causal LM (-m hf:PATH_OR_HUB_ID); mode=generate|score, adapter=PEFT folder"
+    preferred_batch_size: int | None = None
 
     def __init__(self, target: str | None = None, mode: str = "generate", dtype: str = "auto",
-                 device: str = "auto", batch_size: str = "8", trust_remote_code: str = "off",
+                 device: str = "auto", batch_size: str = "auto", trust_remote_code: str = "off",
                  adapter: str = "", num_beams: str = "1", max_new_tokens: str = "10",
-                 stop: str = r"\n", max_length: str = "", bos: str = "auto", scorer: str = "packed",
-                 **options: str):
+                 stop: str = r"\n", max_length: str = "", bos: str = "auto", scorer: str = "auto",
+                 allow_pickle: str = "off", device_map: str = "", **options: str):
         super().__init__(target=target or "", mode=mode, dtype=dtype, device=device, batch_size=batch_size,
                          trust_remote_code=trust_remote_code, adapter=adapter, num_beams=num_beams,
                          max_new_tokens=max_new_tokens, stop=stop, max_length=max_length, bos=bos, scorer=scorer,
-                         **options)
+                         allow_pickle=allow_pickle, device_map=device_map, **options)
         if options:
             raise ConfigError(f"hf: unknown option(s) {', '.join(sorted(options))}")
         self.target = target
         self.answer_mode = choice_of("mode", mode, MODES)
-        self.dtype_name = choice_of("dtype", dtype, hf_loading.DTYPES)
+        self.dtype_name = choice_of("dtype", dtype, loading.DTYPES)
         self.device_name = device
-        self.batch_size = positive_int("batch_size", batch_size)
+        self.batch_size = batch_size_of(batch_size)
         self.trust_remote_code = choice_of("trust_remote_code", trust_remote_code, ("on", "off")) == "on"
         self.adapter = adapter or None
         self.num_beams = positive_int("num_beams", num_beams)
@@ -65,9 +76,10 @@ class HFCausal(Model):
         self.stop = parse_stops(stop)
         self.max_length = positive_int("max_length", max_length) if max_length else None
         self.bos = choice_of("bos", bos, ("auto", "on", "off"))
-        # packed: shared-prefix scoring (issue 6); padded: one row per choice, for architectures
-        # that refuse a custom 4D attention mask.
-        self.scorer = choice_of("scorer", scorer, ("packed", "padded"))
+        self.scorer = choice_of("scorer", scorer, SCORER_NAMES).replace("padded", "batched")
+        self.allow_pickle = choice_of("allow_pickle", allow_pickle, ("on", "off")) == "on"
+        self.device_map = device_map or None
+        self.stats = ScoreStats()
         self.notes: list[str] = []
         self.n_truncated = 0
         self.renderings: set[str] = set()
@@ -79,15 +91,16 @@ class HFCausal(Model):
         import torch
 
         torch.manual_seed(seed)  # beam search is deterministic; this guards any sampling a config turns on
-        target = hf_loading.check_target(self.target)
-        device = hf_loading.pick_device(self.device_name)
-        dtype = hf_loading.pick_dtype(self.dtype_name, device)
-        self.tokenizer, pad_note = hf_loading.load_tokenizer(target, self.trust_remote_code)
-        if pad_note:
-            self.notes.append(pad_note)
-        self.model = hf_loading.load_model(target, dtype, device, self.trust_remote_code, self.adapter)
-        self.limit = hf_loading.context_limit(self.model, self.tokenizer, self.max_length)
-        self.resolved = {"path": target, "device": device, "dtype": str(dtype).replace("torch.", "")}
+        loaded = loading.load_lm(
+            self.target, dtype=self.dtype_name, device=self.device_name, device_map=self.device_map,
+            trust_remote_code=self.trust_remote_code, adapter=self.adapter, allow_pickle=self.allow_pickle,
+        )
+        self.model, self.tokenizer = loaded.model, loaded.tokenizer
+        self.notes.extend(loaded.notes)
+        self.limit = loading.context_limit(self.model, self.tokenizer, self.max_length)
+        self.resolved = loaded.info
+        if next(self.model.parameters()).device.type == "cuda":
+            self.preferred_batch_size = GPU_EXAMPLES_PER_CALL
 
     def special_flag(self) -> bool | None:
         """add_special_tokens for lm-eval-style encoding: None keeps the tokenizer's default (LLaMA:
@@ -105,7 +118,7 @@ class HFCausal(Model):
 
     def encode(self, text: str) -> list[int]:
         """Token ids of a prompt exactly as the scorer (and lm-eval) encodes a context."""
-        from plugins.models.scoring_tokens import special_tokens_flag
+        from harness.sdk.lm.tokens import special_tokens_flag
 
         flag = special_tokens_flag(self.tokenizer, text, self.special_flag())
         return self.tokenizer(text, **({} if flag is None else {"add_special_tokens": flag}))["input_ids"]
@@ -121,12 +134,12 @@ class HFCausal(Model):
 
     def fitted(self, prompt: Prompt, reserve: int) -> tuple[str, dict]:
         """Rendered text, left-truncated so its tokens leave `reserve` free, and any truncation."""
-        text, rendering = hf_text.render(prompt, self.tokenizer)
+        text, rendering = chat.render(prompt, self.tokenizer)
         self.renderings.add(rendering)
         lead = self.lead(text)
         # Tokens the encoding adds around the text itself (BOS), measured on a one-letter text.
-        overhead = len(self.encode(lead + "a")) - hf_text.token_count(self.tokenizer, "a")
-        kept, dropped = hf_text.fit_prompt(prompt, self.tokenizer, text, self.limit - reserve - overhead)
+        overhead = len(self.encode(lead + "a")) - chat.token_count(self.tokenizer, "a")
+        kept, dropped = chat.fit_prompt(prompt, self.tokenizer, text, self.limit - reserve - overhead)
         if not dropped:
             return lead + kept, {}
         self.n_truncated += 1
@@ -134,7 +147,7 @@ class HFCausal(Model):
 
     def choice_room(self, prompt: Prompt) -> int:
         """Tokens of the longest choice after this prompt; a choice with no tokens is an error."""
-        text, _ = hf_text.render(prompt, self.tokenizer)
+        text, _ = chat.render(prompt, self.tokenizer)
         context_length = len(self.encode(text.rstrip()))
         longest = 0
         for choice in prompt.choices:
@@ -146,13 +159,12 @@ class HFCausal(Model):
         return longest
 
     def score(self, prompts: Sequence[Prompt]) -> list[Completion]:
-        from plugins.models import scoring
+        from harness.sdk.lm.score import score_choices
 
-        scorer = scoring.score_choices if self.scorer == "packed" else scoring.score_choices_padded
         fitted = [self.fitted(prompt, self.choice_room(prompt)) for prompt in prompts]
         requests = [(text, prompt.choices) for (text, _), prompt in zip(fitted, prompts)]
-        found = scorer(self.model, self.tokenizer, requests, batch_size=self.batch_size,
-                       add_special_tokens=self.special_flag())
+        found = score_choices(self.model, self.tokenizer, requests, add_special_tokens=self.special_flag(),
+                              scorer=self.scorer, batch_size=self.batch_size, stats=self.stats)
         return [
             Completion(p.example.example_id, choice_logprobs=frozen_mapping(s), meta=frozen_mapping(f[1]))
             for p, s, f in zip(prompts, found, fitted)
@@ -164,9 +176,13 @@ class HFCausal(Model):
             text, meta = self.fitted(prompt, self.max_new_tokens)
             inputs.append(self.encode(text))
             metas.append(meta)
-        settings = {"batch_size": self.batch_size, "max_new_tokens": self.max_new_tokens,
+        from harness.sdk.lm.generate import generate
+
+        on_gpu = next(self.model.parameters()).device.type == "cuda"
+        settings = {"batch_size": self.batch_size or (64 if on_gpu else 8), "max_new_tokens": self.max_new_tokens,
                     "num_beams": self.num_beams, "stop": self.stop}
-        texts = hf_text.generate(self.model, self.tokenizer, inputs, settings)
+        texts = generate(self.model, self.tokenizer, inputs, settings)
+        self.stats.add_pass(sum(map(len, inputs)), sum(map(len, inputs)), 0, 0)
         return [Completion(p.example.example_id, text=t, meta=frozen_mapping(m))
                 for p, t, m in zip(prompts, texts, metas)]
 
@@ -174,7 +190,7 @@ class HFCausal(Model):
         info = dict(self.options)
         info.update(getattr(self, "resolved", {}))
         info.update({"context_limit": getattr(self, "limit", None), "n_truncated": self.n_truncated,
-                     "renderings": sorted(self.renderings),
+                     "renderings": sorted(self.renderings), "compute": self.stats.as_dict(),
                      "notes": list(self.notes)})
         return info
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Sequence
 
 from harness.errors import ConfigError
@@ -12,6 +13,27 @@ from plugins.models.hf_causal import choice_of, parse_stops, positive_int
 
 # Backends whose model_args name the weights `pretrained=`; API backends use `model=`.
 PRETRAINED_BACKENDS = ("hf", "hf-auto", "huggingface", "vllm", "sglang", "hf-multimodal", "vllm-vlm")
+# Backends that place a local torch model on `device=`; lm-eval's default there is "cuda" even without one.
+TORCH_DEVICE_BACKENDS = ("hf", "hf-auto", "huggingface", "hf-multimodal")
+
+
+def available_device() -> str:
+    """The device a local model can actually use here: cuda, else mps, else cpu."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    return "mps" if mps is not None and mps.is_available() else "cpu"
+
+
+def missing_local_path(model_args: str) -> str | None:
+    """The `pretrained=` value when it looks like a local path (not a hub id) that does not exist."""
+    for part in model_args.split(","):
+        key, _, value = part.partition("=")
+        if key.strip() == "pretrained" and value.startswith((".", "/", "~")):
+            return None if Path(value).expanduser().exists() else value
+    return None
 
 
 def merged_model_args(backend: str, model_args: str, target: str | None) -> str:
@@ -52,6 +74,7 @@ class LmEvalModel(Model):
         self.device = device
         self.max_new_tokens = positive_int("max_new_tokens", max_new_tokens)
         self.stop = parse_stops(stop)
+        self.device_used = device
         self.lm: Any = None
         self.renderings: set[str] = set()
 
@@ -64,13 +87,22 @@ class LmEvalModel(Model):
             model_class = get_model(self.backend)
         except ValueError as exc:
             raise ConfigError(f"lm-eval: unknown backend {self.backend!r}: {exc}") from None
+        missing = missing_local_path(self.model_args) if self.backend in PRETRAINED_BACKENDS else None
+        if missing:
+            raise ConfigError(f"lm-eval: no such model folder {missing}; pass -m lm-eval:PATH with an existing folder")
         extra = {"batch_size": self.batch_size}
         if self.device:
             extra["device"] = self.device
+        elif self.backend in TORCH_DEVICE_BACKENDS and "device=" not in self.model_args:
+            extra["device"] = self.device_used = available_device()
         try:
             self.lm = model_class.create_from_arg_string(self.model_args, extra)
         except (OSError, ValueError, TypeError) as exc:
-            raise ConfigError(f"lm-eval: backend {self.backend!r} failed to load ({self.model_args}): {exc}") from None
+            if "Repo id" in str(exc):  # huggingface_hub's wording for a local path that does not exist
+                raise ConfigError(f"lm-eval: no such model folder ({self.model_args}); give an existing folder or a "
+                                  "hub id") from None
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"lm-eval: backend {self.backend!r} failed to load ({self.model_args}): {first_line}") from None
 
     def render(self, prompt: Prompt) -> str:
         if prompt.text is not None:
@@ -108,7 +140,7 @@ class LmEvalModel(Model):
 
     def info(self) -> dict[str, Any]:
         info = dict(self.options)
-        info.update({"model_args": self.model_args, "renderings": sorted(self.renderings)})
+        info.update({"model_args": self.model_args, "device_used": self.device_used, "renderings": sorted(self.renderings)})
         return info
 
 

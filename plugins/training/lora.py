@@ -66,10 +66,17 @@ class LoraTrainer(Trainer):
         dev_records = self.records(tasks, "dev", tokenizer, settings.dev_limit)
         files = lora_data.data_files(tasks)
         identity = self.identity(tasks, files)
+        existed = out_dir.exists()
+        ours = self.overwrite or not (existed and any(out_dir.iterdir()))
         key = lora_output.prepare_folder(out_dir, identity, self.resume, self.overwrite)
         checkpoint = lora_output.last_good_checkpoint(out_dir) if self.resume else None
         started = time.perf_counter()
-        trainer = self.make_trainer(tokenizer, train_records, dev_records, out_dir)
+        try:
+            trainer = self.make_trainer(tokenizer, train_records, dev_records, out_dir)
+        except BaseException:
+            if ours:  # set-up failed (model, LoRA modules, quantization): leave --out as the corrected command needs it
+                lora_output.discard(out_dir, keep_folder=existed)
+            raise
         self.run_training(trainer, out_dir, checkpoint)
         trainer.model.save_pretrained(out_dir, safe_serialization=True)
         tokenizer.save_pretrained(out_dir)

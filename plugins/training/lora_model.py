@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,8 @@ def load_base(settings: LoraSettings, device: str, precision: str) -> Any:
     from transformers import AutoModelForCausalLM
 
     dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+    if settings.quantization != "none" and device == "cpu":
+        raise ConfigError(f"lora: quantization={settings.quantization} needs a CUDA GPU; drop it to train on CPU")
     quant = quantization_config(settings.quantization)
     kwargs: dict[str, Any] = {"dtype": dtype}
     if settings.revision:
@@ -117,7 +120,10 @@ def wrap_lora(model: Any, settings: LoraSettings) -> Any:
         bias="none",
         task_type="CAUSAL_LM",
     )
-    return get_peft_model(model, config)
+    with warnings.catch_warnings():
+        # peft itself reads transformers' deprecated `is_gradient_checkpointing`; nothing we call can avoid it.
+        warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning)
+        return get_peft_model(model, config)
 
 
 def load_tokenizer(base: str) -> Any:

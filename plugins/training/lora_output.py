@@ -49,6 +49,15 @@ def prepare_folder(out_dir: Path, identity: Mapping[str, Any], resume: bool, ove
     return key
 
 
+def discard(out_dir: Path, keep_folder: bool) -> None:
+    """Remove what a run that never started wrote; a folder the user made beforehand stays, empty."""
+    if keep_folder:
+        for path in out_dir.iterdir():
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    else:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
 def _recorded_key(out_dir: Path) -> str | None:
     path = out_dir / RUN_FILE
     if not path.is_file():

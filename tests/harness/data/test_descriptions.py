@@ -75,7 +75,7 @@ def test_run_reports_how_many_examples_had_a_description(tmp_path):
                    prompt_args=frozen_mapping({"descriptions": "on"}))
     result, folder = run(spec, results_dir=tmp_path / "results")
     saved = json.loads((folder / "run.json").read_text())
-    assert result.extra["n_with_description"] == expected
+    assert result.n_with_description == saved["n_with_description"] == expected
     assert saved["task_info"]["descriptions"]["attached_per_split"]["test"] == expected
     assert len(saved["task_info"]["descriptions"]["sha256"]) == 64
 

@@ -101,3 +101,15 @@ def test_cli_fetch_against_the_local_server(server, tmp_path, monkeypatch, route
     else:
         assert result.output.strip().splitlines()[-1].startswith("Error: meld/test_sent_emo.csv:")
         assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("route", ["/corrupt", "/short", "/missing"])
+def test_a_failed_fetch_leaves_no_folder_it_created(server, tmp_path, route):
+    dest = tmp_path / "new-root"
+    with pytest.raises(DataError):
+        fetch_all({"meld/sub/test.csv": (f"{server}{route}", SHA)}, dest)
+    assert not dest.exists()
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(DataError):
+        fetch_all({"meld/test.csv": (f"{server}{route}", SHA)}, tmp_path / "kept")
+    assert list((tmp_path / "kept").iterdir()) == []

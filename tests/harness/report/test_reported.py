@@ -64,12 +64,12 @@ def test_reported_runs_are_marked_and_land_on_the_test_split():
     rows = load_reported()
     records = reported_runs(rows)
     assert len(records) == len(rows)
-    assert all(r["parser"] == "reported" and r["prompt"].startswith("reported: ") for r in records)
+    assert all(r.parser == "reported" and r.prompt.startswith("reported: ") for r in records)
     # Each paper's numbers sit under the variant it used: DialogueLLM's IEMOCAP and EmoryNLP are not the standard ones.
-    assert {"meld:test", "iemocap:test", "iemocap-dialoguellm:test", "emorynlp-mm:test"} == {r["task"] for r in records}
-    assert "reported: DialogueLLM (1-shot)" in {r["prompt"] for r in records}
+    assert {"meld:test", "iemocap:test", "iemocap-dialoguellm:test", "emorynlp-mm:test"} == {r.task for r in records}
+    assert "reported: DialogueLLM (1-shot)" in {r.prompt for r in records}
     by_k = reported_runs(rows, shot_rows=True)
-    assert all(r["shots"] is not None for r in by_k) and len(by_k) < len(records)
+    assert all(r.shots is not None and r.k == f"k={r.shots}" for r in by_k) and len(by_k) < len(records)
 
 
 def test_every_shipped_row_names_an_installed_task():

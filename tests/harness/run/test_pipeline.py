@@ -79,7 +79,7 @@ def test_interrupted_run_leaves_no_result_and_resumes(registry, results_dir, mon
     assert len(partial.done_predictions()) == 3
 
     result, _ = pipeline.run(spec(), registry=registry, results_dir=results_dir, batch_size=3, resume=True)
-    assert result.n == 7 and result.extra["resumed_from"] == 3 and result.scores["accuracy"] == 1.0
+    assert result.n == 7 and result.resumed_from == 3 and result.scores["accuracy"] == 1.0
 
 
 def test_model_ref_target_becomes_an_option():

@@ -98,7 +98,7 @@ def test_end_to_end_run_through_the_pipeline(checkpoint, tmp_path):
     )
     result, folder = pipeline.run(spec, data_dir=real_data_root(), results_dir=tmp_path)
     assert result.n == 5 and result.n_unparsed == 0
-    assert result.extra["model_info"]["checkpoint"] == str(checkpoint)
+    assert result.model_info["checkpoint"] == str(checkpoint)
 
 
 def test_bad_options_are_config_errors(checkpoint, tmp_path):

@@ -57,9 +57,9 @@ def test_bos_follows_the_tokenizer_default_or_the_option(tiny_llama, tmp_path):
     assert forced.encode(forced.lead("joy") + "joy")[0] == bos
 
 
-@pytest.mark.parametrize("scorer", ["packed", "padded"])
-def test_both_scorers_agree(tiny_llama, meld_prompts, scorer):
-    reference = loaded(tiny_llama, mode="score", scorer="padded").predict(meld_prompts[:3])
+@pytest.mark.parametrize("scorer", ["auto", "batched", "padded"])
+def test_scorers_agree(tiny_llama, meld_prompts, scorer):
+    reference = loaded(tiny_llama, mode="score", scorer="packed").predict(meld_prompts[:3])
     other = loaded(tiny_llama, mode="score", scorer=scorer).predict(meld_prompts[:3])
     for a, b in zip(reference, other):
         assert max(abs(a.choice_logprobs[c] - b.choice_logprobs[c]) for c in a.choice_logprobs) <= 1e-5

@@ -24,9 +24,9 @@ def test_generate_mode_reads_the_trained_answer(joy_llama, data_dir, tmp_path):
     assert set(runs) == {"zero-shot", "k-shot"}
     zero = runs["zero-shot"]
     rows = read_predictions(Path(zero["folder"]))
-    assert len(rows) == 200 and zero["extra"]["answer_mode"] == "generate"
-    assert all(row["predicted"] == "joy" for row in rows)
-    share_of_joy = sum(row["gold"] == "joy" for row in rows) / 200
+    assert len(rows) == 200 and zero["answer_mode"] == "generate"
+    assert all(row.predicted == "joy" for row in rows)
+    share_of_joy = sum(row.gold == "joy" for row in rows) / 200
     assert abs(zero["scores"]["accuracy"] - share_of_joy) < 1e-12
     assert runs["k-shot"]["n"] == 200
 
@@ -34,9 +34,9 @@ def test_generate_mode_reads_the_trained_answer(joy_llama, data_dir, tmp_path):
 def test_score_mode_keeps_per_label_log_probs(tiny_llama, data_dir, tmp_path):
     runs = compare(tiny_llama, "score", data_dir, tmp_path / "results")
     for run in runs.values():
-        assert run["n"] == 200 and run["n_unparsed"] == 0 and run["extra"]["answer_mode"] == "score"
+        assert run["n"] == 200 and run["n_unparsed"] == 0 and run["answer_mode"] == "score"
         rows = read_predictions(Path(run["folder"]))
         labels = set(run["scores"]["confusion"]["labels"])
         for row in rows:
-            assert set(row["logprobs"]) == labels
-            assert row["predicted"] == max(row["logprobs"], key=row["logprobs"].get)
+            assert set(row.logprobs) == labels
+            assert row.predicted == max(row.logprobs, key=row.logprobs.get)

@@ -64,3 +64,19 @@ def test_chat_prompt_without_a_template_becomes_a_plain_transcript(tiny_llama, m
     assert model.info()["renderings"] == ["plain-chat"]
     [ours] = prepared(HFCausal(target=str(tiny_llama), mode="score")).predict([chat])
     assert max(abs(ours.choice_logprobs[c] - completion.choice_logprobs[c]) for c in base.choices) <= 1e-4
+
+
+def test_without_a_device_option_the_model_goes_where_torch_can_run_it(tiny_llama, meld_prompts, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    model = prepared(LmEvalModel(target=str(tiny_llama), mode="score", model_args="dtype=float32"))
+    assert model.info()["device_used"] == "cpu"
+    assert all(set(c.choice_logprobs) == set(p.choices) for c, p in zip(model.predict(meld_prompts), meld_prompts))
+
+
+@pytest.mark.parametrize("target", ["/no/such/model-folder", "./no-such-folder"])
+def test_a_missing_model_folder_is_named_as_such(target):
+    with pytest.raises(ConfigError, match="no such model folder") as caught:
+        prepared(LmEvalModel(target=target))
+    assert "Repo id" not in str(caught.value) and target in str(caught.value)

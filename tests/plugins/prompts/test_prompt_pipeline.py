@@ -46,9 +46,9 @@ def test_k_shot_dialoguellm_parser_run_records_fallbacks(tmp_path, template):
     fallbacks = [row for row in rows if row.get("fallback")]
     assert result.n == len(rows) > 0 and result.n_unparsed == 0
     assert {row["raw"] for row in fallbacks} == {"no idea"}
-    assert result.extra["n_fallback"] == len(fallbacks) > 0
+    assert result.n_fallback == len(fallbacks) > 0
     assert all(row["predicted"] == row["gold"] for row in rows if not row.get("fallback"))
-    assert result.extra["prompt_info"]["demonstrations"][0].startswith("train/")
+    assert result.prompt_info["demonstrations"][0].startswith("train/")
     again, _ = run(spec, results_dir=tmp_path / "again", registry=registry_with_echo(), batch_size=4)
     assert again.scores["accuracy"] == result.scores["accuracy"]
 

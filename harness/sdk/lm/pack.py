@@ -1,4 +1,4 @@
-"""Pack many scoring requests into one forward pass: a token tree with an ancestor-only attention mask."""
+"""Pack many scoring requests into one forward pass: a token tree with an ancestor-only attention mask (CPU path)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from plugins.models.scoring_tokens import EncodedRequest
+from harness.sdk.lm.tokens import EncodedRequest
 
 
 @dataclass

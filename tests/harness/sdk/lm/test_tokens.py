@@ -1,4 +1,4 @@
-"""The shared (prompt, answer) tokenisation: lm-eval's split, BOS handling."""
+"""The one (prompt, answer) tokenisation: lm-eval's split, BOS handling, the training view of it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.sdk import tokens
+from harness.sdk.lm import tokens as lm_tokens
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +23,10 @@ text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(context=text, answer=text.filter(lambda s: s.strip()))
+@given(context=text.filter(lambda s: s.strip()), answer=text.filter(lambda s: s.strip()))
 def test_encode_pair_splits_as_lm_eval_does(tokenizer, context, answer):
     context_ids, answer_ids = tokens.encode_pair(tokenizer, context, answer)
+    assert (context_ids, answer_ids) == lm_tokens.encode_pair(tokenizer, context, answer, add_special_tokens=False)
     whole = tokenizer(context.rstrip() + context[len(context.rstrip()) :] + answer, add_special_tokens=False)[
         "input_ids"
     ]

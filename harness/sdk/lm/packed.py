@@ -1,4 +1,4 @@
-"""Run packed scoring groups through a causal LM: tree mask, logits only where read, carried cache."""
+"""The CPU scorer: packed token-tree passes through a causal LM, logits only where read, carried cache."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from plugins.models.scoring_pack import Carry, PackedGroup, pack, plan_groups
-from plugins.models.scoring_tokens import EncodedRequest
+from harness.sdk.lm.pack import Carry, PackedGroup, pack, plan_groups
+from harness.sdk.lm.stats import ScoreStats
+from harness.sdk.lm.tokens import EncodedRequest
 
 #: Tokens per forward on CPU: past ~1024 the wasted masked attention outgrows what packing saves.
 CPU_TOKEN_BUDGET = 1024
@@ -74,6 +75,14 @@ def returned_cache(output: Any) -> Any:
     return cache if cache is not None else output.past_key_values
 
 
+def count_pass(stats: ScoreStats | None, group: PackedGroup) -> None:
+    """A packed pass computes every (new token, key) score, the mask hiding most of them."""
+    if stats is not None:
+        n_keys = group.n_cached + group.n_new
+        tree = int(np.sum(np.asarray(group.positions, dtype=np.int64) + 1))
+        stats.add_pass(group.n_new, group.n_new, group.n_new * n_keys, tree)
+
+
 def run_group(model: Any, group: PackedGroup, carry: Carry, n_slots: int, keep_cache: bool):
     """One forward over a packed group; returns per-slot log-prob sums and the next carry."""
     import torch
@@ -107,6 +116,7 @@ def score_packed(
     batch_size: int | None = None,
     max_tokens: int | None = None,
     reuse_prefix: bool = True,
+    stats: ScoreStats | None = None,
 ) -> list[dict[str, float]]:
     """Score encoded requests in packed groups, consecutive ones sharing cached prefixes."""
     budget = max_tokens or token_budget(model)
@@ -118,6 +128,7 @@ def score_packed(
         n_slots = sum(len(r.choices) for r in requests)
         group = pack(carry, requests, first_slot=0)
         totals, carry = run_group(model, group, carry, n_slots, keep_cache=reuse_prefix)
+        count_pass(stats, group)
         start = 0
         for request in requests:
             results.append(dict(zip(request.choices, totals[start : start + len(request.choices)].tolist())))

@@ -1,4 +1,4 @@
-"""Prompt-text helpers of the hf model: stop strings and left truncation (property-tested)."""
+"""Prompt text helpers: stop strings and left truncation (property-tested)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plugins.models.hf_text import cut_at_stop, token_count, truncate_left
+from harness.sdk.lm.chat import token_count, truncate_left
+from harness.sdk.lm.generate import cut_at_stop
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tokenising scoring requests exactly like lm-evaluation-harness's HFLM._encode_pair."""
+"""The one tokenisation of (context, continuation) pairs, exactly like lm-evaluation-harness's HFLM._encode_pair."""
 
 from __future__ import annotations
 
@@ -71,7 +71,10 @@ def empty_context_pair(tokenizer: Any, continuation_ids: list[int]) -> tuple[lis
 def encode_pair(
     tokenizer: Any, context: str, continuation: str, add_special_tokens: bool | None = None
 ) -> tuple[list[int], list[int]]:
-    """lm-eval's tokenisation of one (context, continuation) pair; see encode_requests."""
+    """lm-eval's tokenisation of one (context, continuation) pair; see encode_requests.
+
+    Scoring keeps the tokenizer's default special tokens (None); LoRA training passes False and
+    puts `prefix_for(tokenizer, context)` before the (left-cut) context itself."""
     encoded = encode_requests(tokenizer, [(context, [continuation])], add_special_tokens)[0]
     return list(encoded.context), list(encoded.continuations[0])
 
@@ -122,3 +125,18 @@ def encode_request(
     tokenizer: Any, context: str, choices: Sequence[str], add_special_tokens: bool | None = None
 ) -> EncodedRequest:
     return encode_requests(tokenizer, [(context, choices)], add_special_tokens)[0]
+
+
+def default_prefix(tokenizer: Any) -> list[int]:
+    """Special tokens the tokenizer puts before text by default (LLaMA: BOS)."""
+    plain = tokenizer("a", add_special_tokens=False)["input_ids"]
+    default = tokenizer("a")["input_ids"]
+    for start in range(len(default) - len(plain) + 1):
+        if default[start : start + len(plain)] == plain:
+            return default[:start]
+    return []
+
+
+def prefix_for(tokenizer: Any, text: str) -> list[int]:
+    """The default prefix, except when the text already starts with BOS (chat templates write it)."""
+    return [] if tokenizer.bos_token and text.startswith(tokenizer.bos_token) else default_prefix(tokenizer)

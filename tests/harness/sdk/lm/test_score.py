@@ -1,4 +1,4 @@
-"""Label scoring: lm-eval tokenisation, and every fast path equal to the naive loop."""
+"""The label scorer: lm-eval tokenisation, and both paths (packed, batched) equal to the naive oracle."""
 
 from __future__ import annotations
 
@@ -13,13 +13,10 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from harness.errors import ConfigError  # noqa: E402
-from plugins.models.scoring import (  # noqa: E402
-    encode_pair,
-    encode_request,
-    score_choices,
-    score_choices_naive,
-    score_choices_padded,
-)
+from harness.sdk.lm.oracle import score_choices_naive  # noqa: E402
+from harness.sdk.lm.score import score_choices  # noqa: E402
+from harness.sdk.lm.stats import ScoreStats  # noqa: E402
+from harness.sdk.lm.tokens import encode_pair, encode_request  # noqa: E402
 from tests.tinymodels import build_tiny_llama  # noqa: E402
 
 LABELS = (" neutral", " joy", " surprise", " anger", " sadness", " disgust", " fear")
@@ -96,20 +93,53 @@ def test_naive_matches_the_models_own_loss(tiny):
     assert abs(got - expected) <= TOLERANCE
 
 
-def test_batched_equals_naive(tiny):
-    model, tokenizer = tiny
-    requests = dialogue_requests()
-    padded = score_choices_padded(model, tokenizer, requests, batch_size=5)
-    assert_close(padded, score_choices_naive(model, tokenizer, requests))
+MIXED = [("", LABELS), ("Answer: ", (" joy", "joy", " joyful"))]
 
 
 @pytest.mark.parametrize("max_tokens", [8, 64, 4096])
 @pytest.mark.parametrize("reuse_prefix", [True, False])
 def test_packed_equals_naive(tiny, max_tokens, reuse_prefix):
     model, tokenizer = tiny
-    requests = dialogue_requests() + [("", LABELS), ("Answer: ", (" joy", "joy", " joyful"))]
-    fast = score_choices(model, tokenizer, requests, max_tokens=max_tokens, reuse_prefix=reuse_prefix)
+    requests = dialogue_requests() + MIXED
+    fast = score_choices(model, tokenizer, requests, scorer="packed", max_tokens=max_tokens, reuse_prefix=reuse_prefix)
     assert_close(fast, score_choices_naive(model, tokenizer, requests))
+
+
+@pytest.mark.parametrize("rows", [None, 1, 2, 3, 8])
+@pytest.mark.parametrize("reuse_prefix", [True, False])
+def test_batched_equals_naive(tiny, rows, reuse_prefix):
+    """Streams (carried prefixes) when contexts share most tokens, sorted fresh rows otherwise."""
+    model, tokenizer = tiny
+    requests = dialogue_requests() + MIXED + dialogue_requests(3)
+    fast = score_choices(model, tokenizer, requests, scorer="batched", batch_size=rows, reuse_prefix=reuse_prefix)
+    assert_close(fast, score_choices_naive(model, tokenizer, requests))
+
+
+def test_batched_single_token_labels_need_one_pass_per_wave(tiny):
+    """Choices whose first tokens are whole labels: the last context position's logits suffice."""
+    model, tokenizer = tiny
+    candidates = [tokenizer.decode([token]) for token in range(40, 120)]
+    context = dialogue_requests()[0][0]
+    singles = tuple(dict.fromkeys(c for c in candidates if c.strip() and len(encode_request(
+        tokenizer, context, [c]).continuations[0]) == 1))[:7]
+    assert len(singles) == 7
+    requests = [(text, singles) for text, _ in dialogue_requests()]
+    stats = ScoreStats()
+    fast = score_choices(model, tokenizer, requests, scorer="batched", batch_size=6, reuse_prefix=False, stats=stats)
+    assert stats.passes == 1
+    assert_close(fast, score_choices_naive(model, tokenizer, requests))
+
+
+def test_batched_attention_follows_the_tree_not_the_square_of_the_pass(tiny):
+    """A packed pass computes (new tokens x all keys); the batched one about the tree's own size."""
+    model, tokenizer = tiny
+    requests = [(f"Q{i}: " + "I can't believe it! " * (1 + i % 4) + "Answer:", LABELS) for i in range(24)]
+    packed, batched = ScoreStats(), ScoreStats()
+    score_choices(model, tokenizer, requests, scorer="packed", max_tokens=4096, stats=packed)
+    score_choices(model, tokenizer, requests, scorer="batched", max_tokens=4096, stats=batched)
+    assert abs(batched.tree_scores - packed.tree_scores) < 0.01 * packed.tree_scores
+    assert packed.attention_scores > 10 * packed.tree_scores
+    assert batched.attention_scores < 4 * batched.tree_scores  # padding only
 
 
 def test_same_numbers_and_tokens_as_lm_eval(tiny):
@@ -135,6 +165,7 @@ def test_same_numbers_and_tokens_as_lm_eval(tiny):
     expected = iter(value for value, _ in lm.loglikelihood(instances, disable_tqdm=True))
     want = [{choice: next(expected) for choice in choices} for _, choices in requests]
     assert_close(score_choices(model, tokenizer, requests, max_tokens=64), want)
+    assert_close(score_choices(model, tokenizer, requests, scorer="batched"), want)
 
 
 WORDS = st.sampled_from(["joy", "fear", "Ross:", "Answer:", "I", "can't", "\n", "sad", "ness", "?", "o"])
@@ -152,10 +183,12 @@ def request_lists(draw):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(requests=request_lists(), max_tokens=st.integers(1, 80), reuse=st.booleans())
-def test_packed_equals_naive_on_random_requests(tiny, requests, max_tokens, reuse):
+@given(requests=request_lists(), max_tokens=st.integers(1, 80), reuse=st.booleans(),
+       scorer=st.sampled_from(["packed", "batched"]), rows=st.sampled_from([None, 1, 2, 3]))
+def test_fast_paths_equal_naive_on_random_requests(tiny, requests, max_tokens, reuse, scorer, rows):
     model, tokenizer = tiny
-    fast = score_choices(model, tokenizer, requests, max_tokens=max_tokens, reuse_prefix=reuse)
+    fast = score_choices(model, tokenizer, requests, scorer=scorer, max_tokens=max_tokens, reuse_prefix=reuse,
+                         batch_size=rows)
     assert_close(fast, score_choices_naive(model, tokenizer, requests))
 
 
@@ -166,34 +199,41 @@ def test_bad_requests_are_config_errors(tiny, request_):
         encode_request(tokenizer, *request_)
 
 
-def test_flash_attention_models_fall_back_to_padded_rows(tiny, monkeypatch):
-    """Flash-attention kernels take no custom 4D mask: such models are scored row by row instead."""
+def test_flash_attention_models_are_refused_in_one_line(tiny):
+    """Flash-attention kernels take no custom 4D mask, which both paths need."""
     import types
 
-    import plugins.models.scoring as scoring
-    import plugins.models.scoring_run as scoring_run
+    from harness.sdk.lm.score import takes_custom_mask
 
     model, tokenizer = tiny
     flash = types.SimpleNamespace(config=types.SimpleNamespace(_attn_implementation="flash_attention_2"))
-    assert not scoring.takes_custom_mask(flash) and scoring.takes_custom_mask(model)
-    requests = dialogue_requests(2)
-    expected = score_choices_naive(model, tokenizer, requests)
-    monkeypatch.setattr(scoring, "takes_custom_mask", lambda _: False)
-    monkeypatch.setattr(scoring_run, "score_packed", lambda *a, **k: pytest.fail("packed path used"))
-    assert_close(score_choices(model, tokenizer, requests), expected)
+    assert not takes_custom_mask(flash) and takes_custom_mask(model)
+    flash.parameters = model.parameters
+    with pytest.raises(ConfigError, match="sdpa or eager"):
+        score_choices(flash, tokenizer, dialogue_requests(1))
+
+
+def test_auto_picks_packed_on_cpu(tiny):
+    from harness.sdk.lm.score import pick_scorer
+
+    model, _ = tiny
+    assert pick_scorer(model, "auto") == "packed"
+    with pytest.raises(ConfigError, match="scorer must be one of"):
+        pick_scorer(model, "fastest")
 
 
 def test_no_requests_no_work(tiny):
     model, tokenizer = tiny
     assert score_choices(model, tokenizer, []) == []
-    assert score_choices_padded(model, tokenizer, []) == []
+    assert score_choices(model, tokenizer, [], scorer="batched") == []
 
 
 def test_gpu_token_budget_follows_free_memory(monkeypatch):
     """On a GPU the tokens per pass shrink with free memory, between 64 and the GPU cap."""
     import types
 
-    from plugins.models import scoring_run
+    from harness.sdk.lm import packed as scoring_run
+    from harness.sdk.lm import waves
 
     parameter = types.SimpleNamespace(device=types.SimpleNamespace(type="cuda"), element_size=lambda: 2)
     config = types.SimpleNamespace(num_hidden_layers=32, hidden_size=4096, intermediate_size=11008, num_attention_heads=32)
@@ -203,6 +243,11 @@ def test_gpu_token_budget_follows_free_memory(monkeypatch):
         monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device, f=free_gib: (int(f * 2**30), 80 * 2**30))
         budgets.append(scoring_run.token_budget(model))
     assert budgets == sorted(budgets) and budgets[0] == 64 and budgets[-1] == scoring_run.GPU_TOKEN_BUDGET
+    batched = []
+    for free_gib in (0.01, 2, 8, 140):
+        monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device, f=free_gib: (int(f * 2**30), 80 * 2**30))
+        batched.append(waves.token_budget(model, 2048))
+    assert batched == sorted(batched) and batched[0] == 256 and batched[-1] == waves.GPU_TOKEN_BUDGET
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device: pytest.fail("CPU must not ask CUDA"))
     cpu = types.SimpleNamespace(device=types.SimpleNamespace(type="cpu"))
     assert scoring_run.token_budget(types.SimpleNamespace(parameters=lambda: iter([cpu]))) == scoring_run.CPU_TOKEN_BUDGET

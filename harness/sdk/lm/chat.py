@@ -1,8 +1,8 @@
-"""Prompt text for causal LMs: chat rendering, left truncation that keeps the end, batched generation."""
+"""The one chat renderer and prompt fitter: Prompt -> text, left truncation that keeps the end."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 from harness.errors import ConfigError
 from harness.types import Prompt
@@ -57,52 +57,3 @@ def fit_prompt(prompt: Prompt, tokenizer: Any, text: str, budget: int) -> tuple[
             f"({budget} tokens) even after cutting its start; the target utterance would be lost"
         )
     return kept, dropped
-
-
-def pad_left(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[Any, Any]:
-    import torch
-
-    width = max(len(seq) for seq in sequences)
-    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(sequences), width), dtype=torch.long)
-    for row, seq in enumerate(sequences):
-        if seq:
-            ids[row, width - len(seq) :] = torch.tensor(list(seq))
-            mask[row, width - len(seq) :] = 1
-    return ids, mask
-
-
-def cut_at_stop(text: str, stops: Sequence[str]) -> str:
-    """Cut at the first stop string after any leading whitespace (a model often starts with one)."""
-    lead = len(text) - len(text.lstrip())
-    end = len(text)
-    for stop in stops:
-        found = text.find(stop, lead)
-        if found != -1:
-            end = min(end, found)
-    return text[:end]
-
-
-def generate(model: Any, tokenizer: Any, inputs: Sequence[Sequence[int]], settings: dict) -> list[str]:
-    """Greedy or beam search from left-padded batches; returns decoded new text cut at stops."""
-    import torch
-
-    device = next(model.parameters()).device
-    texts: list[str] = []
-    size = settings["batch_size"]
-    for start in range(0, len(inputs), size):
-        ids, mask = pad_left(inputs[start : start + size], tokenizer.pad_token_id)
-        with torch.inference_mode():
-            output = model.generate(
-                input_ids=ids.to(device),
-                attention_mask=mask.to(device),
-                max_new_tokens=settings["max_new_tokens"],
-                num_beams=settings["num_beams"],
-                do_sample=False,
-                pad_token_id=tokenizer.pad_token_id,
-            )
-        new_tokens = output[:, ids.shape[1] :]
-        for row in new_tokens:
-            decoded = tokenizer.decode(row, skip_special_tokens=True)
-            texts.append(cut_at_stop(decoded, settings["stop"]))
-    return texts

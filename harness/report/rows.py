@@ -1,0 +1,83 @@
+"""One leaderboard row type: a finished run or a published number, the same for every output format."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Iterable, Mapping
+
+from harness.types import RunResult
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    """One scored (model, prompt, parser, task) cell source; scores are fractions (0..1).
+
+    A published number has no `n`, `unparsed` or `started`; `k` and `shots` are set only for
+    zero-/k-shot runs (and reported rows with a shot count), for the table pivoted by k.
+    """
+
+    model: str
+    prompt: str
+    parser: str
+    task: str
+    accuracy: float | None
+    weighted_f1: float | None
+    macro_f1: float | None = None
+    n: int | None = None
+    unparsed: int | None = None
+    started: str = ""
+    run_id: str = ""
+    k: str | None = None
+    shots: int | None = None
+
+    @classmethod
+    def from_run(cls, result: RunResult, **changes: Any) -> "LeaderboardRow":
+        """A finished run's row; `changes` override fields (the shots table relabels the prompt)."""
+        spec = result.spec.to_dict()
+        row = cls(
+            model=with_options(spec["model"], spec["model_args"]),
+            prompt=with_options(spec["prompt"], spec["prompt_args"]),
+            parser=spec["parser"],
+            task=task_column(spec),
+            accuracy=result.scores["accuracy"],
+            weighted_f1=result.scores["weighted_f1"],
+            macro_f1=result.scores.get("macro_f1"),
+            n=result.n,
+            unparsed=result.n_unparsed,
+            started=result.started,
+            run_id=result.run_id,
+        )
+        return cls(**{**asdict(row), **changes}) if changes else row
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def columns() -> tuple[str, ...]:
+    """The row's field names, in order: the columns of every leaderboard DataFrame."""
+    return tuple(f.name for f in fields(LeaderboardRow))
+
+
+def frame(rows: Iterable[LeaderboardRow]):
+    """Rows -> a DataFrame with one column per field (empty rows keep the columns)."""
+    import pandas as pd
+
+    return pd.DataFrame([row.to_dict() for row in rows], columns=list(columns()))
+
+
+def options_text(args: Mapping[str, Any]) -> str:
+    return ",".join(f"{key}={value}" for key, value in sorted(args.items()))
+
+
+def with_options(name: str, args: Mapping[str, Any] | None) -> str:
+    return f"{name}[{options_text(args)}]" if args else name
+
+
+def task_column(spec: Mapping[str, Any]) -> str:
+    """Runs are only comparable on the same task variant, split, options and example count."""
+    label = f"{spec['task']}:{spec['split']}"
+    if spec.get("task_args"):
+        label += f"[{options_text(spec['task_args'])}]"
+    if spec.get("limit") is not None:
+        label += f" (first {spec['limit']})"
+    return label

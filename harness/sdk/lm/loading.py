@@ -1,0 +1,175 @@
+"""The one loader of causal LMs, tokenizers and PEFT adapters: safetensors only unless asked, one-line errors."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ConfigError
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+#: Weight files that are Python pickles: loading one can run arbitrary code.
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+PICKLE_HINT = "convert it to safetensors or pass --model-opt allow_pickle=on if you trust it"
+
+
+@dataclass
+class LoadedLM:
+    """A model ready for inference, its tokenizer, and what a run records about them."""
+
+    model: Any
+    tokenizer: Any
+    info: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def looks_like_path(target: str) -> bool:
+    """A hub id is 'name' or 'org/name'; anything else (absolute, ./, ~, deeper) is a folder."""
+    return target.startswith(("/", ".", "~")) or target.count("/") > 1 or os.sep != "/" and os.sep in target
+
+
+def check_target(target: str | None, what: str = "model", who: str = "hf") -> str:
+    if not target:
+        raise ConfigError(f"{who}: no {what} given; use -m {who}:PATH_OR_HUB_ID")
+    expanded = os.path.expanduser(target)
+    if Path(expanded).exists():
+        return expanded
+    if looks_like_path(target):
+        raise ConfigError(f"{who}: {what} path {target!r} does not exist")
+    return target
+
+
+def pick_device(device: str, who: str = "hf") -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"{who}: device {device!r} asked for but no CUDA device is available")
+    return device
+
+
+def pick_dtype(dtype: str, device: str, who: str = "hf") -> Any:
+    """float32 on CPU (exact and fast enough), bfloat16 on a GPU, unless the user names one."""
+    import torch
+
+    if dtype not in DTYPES:
+        raise ConfigError(f"{who}: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    if dtype == "auto":
+        dtype = "float32" if device == "cpu" else "bfloat16"
+    return getattr(torch, dtype)
+
+
+def check_weight_files(folder: str, allow_pickle: bool, who: str = "hf") -> None:
+    """Refuse a local folder whose only weights are pickles, naming the file and the opt-in."""
+    path = Path(folder)
+    if allow_pickle or not path.is_dir():
+        return
+    files = sorted(p for p in path.iterdir() if p.is_file())
+    if any(p.suffix == ".safetensors" for p in files):
+        return
+    pickles = [p for p in files if p.suffix in PICKLE_SUFFIXES and "training_args" not in p.name]
+    if pickles:
+        raise ConfigError(f"{who}: {pickles[0]} is a pickle checkpoint, refused by default; {PICKLE_HINT}")
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def load_failure(who: str, what: str, target: str, exc: BaseException) -> ConfigError:
+    """One line for any failure inside transformers/safetensors/torch.load: never a traceback."""
+    detail = first_line(exc)
+    hint = f" ({PICKLE_HINT})" if "safetensors" in detail.lower() or "pickle" in detail.lower() else ""
+    return ConfigError(f"{who}: cannot load {what} from {target!r}: {type(exc).__name__}: {detail}{hint}")
+
+
+def load_tokenizer(target: str, trust_remote_code: bool = False, who: str = "hf") -> tuple[Any, str | None]:
+    """The tokenizer, and a note when its missing pad token was replaced by EOS."""
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(target, trust_remote_code=trust_remote_code)
+    except Exception as exc:  # any parse or download failure is the user's file, not our bug
+        raise load_failure(who, "a tokenizer", target, exc) from None
+    note = None
+    if tokenizer.pad_token_id is None:
+        if tokenizer.eos_token_id is None:
+            raise ConfigError(f"{who}: tokenizer of {target!r} has neither a pad nor an EOS token")
+        # Padding is always masked out, so any id works; EOS is the usual choice.
+        tokenizer.pad_token = tokenizer.eos_token
+        note = "tokenizer had no pad token; using EOS for padding"
+    return tokenizer, note
+
+
+def load_model(target: str, dtype: Any, *, device: str | None = None, allow_pickle: bool = False,
+               who: str = "hf", **kwargs: Any) -> Any:
+    """AutoModelForCausalLM from a folder or hub id; safetensors only unless allow_pickle.
+
+    `device=None` leaves placement to `kwargs` (device_map, quantization); extra kwargs go to
+    from_pretrained unchanged (trust_remote_code, revision, device_map, quantization_config)."""
+    from transformers import AutoModelForCausalLM
+
+    check_weight_files(target, allow_pickle, who)
+    kwargs.setdefault("attn_implementation", "sdpa")
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            target, dtype=dtype, use_safetensors=None if allow_pickle else True, **kwargs
+        )
+    except Exception as exc:  # malicious pickle, broken safetensors, missing files: one line
+        raise load_failure(who, "a causal LM", target, exc) from None
+    return model if device is None else model.to(device)
+
+
+def attach_adapter(model: Any, adapter: str, *, merge: bool = True, allow_pickle: bool = False, who: str = "hf") -> Any:
+    """Load a PEFT (LoRA) adapter onto the base model; merged by default, so inference runs at base speed."""
+    path = check_target(adapter, "adapter", who)
+    if not (Path(path) / "adapter_config.json").is_file():
+        raise ConfigError(f"{who}: adapter folder {adapter!r} has no adapter_config.json")
+    check_weight_files(path, allow_pickle, who)
+    from peft import PeftModel
+
+    try:
+        model = PeftModel.from_pretrained(model, path, device_map=None)
+    except Exception as exc:
+        raise load_failure(who, "an adapter", path, exc) from None
+    return model.merge_and_unload() if merge else model
+
+
+def load_lm(target: str | None, *, dtype: str = "auto", device: str = "auto", device_map: str | None = None,
+            trust_remote_code: bool = False, adapter: str | None = None, merge: bool = True,
+            allow_pickle: bool = False, tokenizer_source: str | None = None, who: str = "hf") -> LoadedLM:
+    """Model + tokenizer (+ adapter) ready for inference, with load time and placement recorded."""
+    clock = time.perf_counter()
+    path = check_target(target, "model", who)
+    placed = pick_device(device, who)
+    torch_dtype = pick_dtype(dtype, placed, who)
+    tokenizer, note = load_tokenizer(tokenizer_source or path, trust_remote_code, who)
+    extra = {"device_map": device_map} if device_map else {}
+    model = load_model(path, torch_dtype, device=None if device_map else placed, allow_pickle=allow_pickle,
+                       who=who, trust_remote_code=trust_remote_code, **extra)
+    if adapter:
+        model = attach_adapter(model, adapter, merge=merge, allow_pickle=allow_pickle, who=who)
+    info = {"path": path, "device": str(next(model.parameters()).device), "dtype": str(torch_dtype).replace("torch.", ""),
+            "load_s": round(time.perf_counter() - clock, 3)}
+    if device_map:
+        info["device_map"] = device_map
+    return LoadedLM(model.eval(), tokenizer, info, [note] if note else [])
+
+
+def context_limit(model: Any, tokenizer: Any, explicit: int | None) -> int:
+    """The longest sequence the model takes: the user's value, else the config's positions."""
+    if explicit:
+        return explicit
+    config = model.config
+    for key in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, key, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    limit = getattr(tokenizer, "model_max_length", None)
+    # Tokenizers without a limit report a huge sentinel (1e30).
+    return limit if isinstance(limit, int) and limit < 1_000_000 else 2048
