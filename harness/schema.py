@@ -124,7 +124,7 @@ class Options:
 def unknown_message(owner: str, key: str, known: list[str]) -> str:
     close = difflib.get_close_matches(key, known, n=2, cutoff=0.6)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    return f"{owner} has no option {key!r}{hint} (options: {', '.join(known) or 'none'})"
+    return f"{owner}: unknown option {key!r}{hint} (options: {', '.join(known) or 'none'})"
 
 
 def render(spec: dataclasses.Field, value: Any) -> str:
@@ -218,7 +218,9 @@ def _convert(spec: dataclasses.Field, hint: Any, value: Any, owner: str) -> Any:
     except ValueError as exc:
         raise ConfigError(f"{owner}: option {spec.name} {exc}, got {value!r}") from None
     if meta["minimum"] is not None and converted < meta["minimum"]:
-        raise ConfigError(f"{owner}: option {spec.name} must be >= {meta['minimum']}, got {value!r}")
+        # For whole numbers, a minimum of 1 reads better as "positive".
+        bound = "positive" if base is int and meta["minimum"] == 1 else f">= {meta['minimum']}"
+        raise ConfigError(f"{owner}: option {spec.name} must be {bound}, got {value!r}")
     return converted
 
 

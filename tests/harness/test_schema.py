@@ -36,7 +36,7 @@ def test_strings_become_typed_values_and_defaults_fill_in():
 @pytest.mark.parametrize(
     "values, message",
     [
-        ({"path": "p", "windw": "3"}, r"demo has no option 'windw'; did you mean window\? \(options: labels, mode, "),
+        ({"path": "p", "windw": "3"}, r"demo: unknown option 'windw'; did you mean window\? \(options: labels, mode, "),
         ({"path": "p", "mode": "fast"}, "demo: option mode must be one of score, generate, got 'fast'"),
         ({"path": "p", "speakers": "maybe"}, "option speakers must be on or off"),
         ({"path": "p", "window": "five"}, "option window must be a whole number"),
@@ -82,7 +82,7 @@ def test_every_plugin_kind_refuses_unknown_options_and_keeps_the_common_ones():
         def build(self, examples):
             return []
 
-    with pytest.raises(ConfigError, match="prompt 'demo-prompt' has no option 'windw'; did you mean window"):
+    with pytest.raises(ConfigError, match="prompt 'demo-prompt': unknown option 'windw'; did you mean window"):
         Strategy(windw="3")
     strategy = Strategy(window="3")
     assert strategy.config.window == 3 and strategy.options == {"window": "3"}
@@ -97,7 +97,7 @@ def test_every_plugin_kind_refuses_unknown_options_and_keeps_the_common_ones():
         def predict(self, prompts):
             return []
 
-    with pytest.raises(ConfigError, match=r"model 'demo-model' has no option 'x' \(options: none\)"):
+    with pytest.raises(ConfigError, match=r"model 'demo-model': unknown option 'x' \(options: none\)"):
         Answerer(x="1")
     assert "descriptions" in Task.Options.names() and Task.common_options == ("descriptions",)
 
