@@ -11,6 +11,7 @@ from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
 from harness.run.parsing import normalise
+from harness.sdk.options import option
 from harness.types import Completion, Prompt
 from plugins.models import dialogue_llm_backend as backend
 
@@ -18,29 +19,6 @@ RECORD_FILE = "dialoguellm.json"
 PROMPT_PREFIX = "prompt."
 MODES = ("score", "generate")
 BACKENDS = ("own", "hf")
-
-
-def on_off(name: str, value: str) -> bool:
-    lowered = str(value).strip().lower()
-    if lowered not in {"on", "off"}:
-        raise ConfigError(f"dialoguellm: option {name} must be on or off, got {value!r}")
-    return lowered == "on"
-
-
-def one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ConfigError(f"dialoguellm: {name} must be one of {', '.join(allowed)}, got {value!r}")
-    return value
-
-
-def positive(name: str, value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise ConfigError(f"dialoguellm: option {name} must be a positive integer, got {value!r}")
-    return number
 
 
 def read_record(folder: str | None) -> tuple[Path, dict[str, Any]]:
@@ -63,41 +41,35 @@ class DialogueLLM(Model):
         "base + LoRA adapter from `ercbench train` (-m dialoguellm:DIR); mode=score|generate, merge, adapter=on|off"
     )
 
-    def __init__(
-        self,
-        target: str | None = None,
-        mode: str = "score",
-        merge: str = "off",
-        adapter: str = "on",
-        base: str = "",
-        prompt: str = "",
-        device: str = "auto",
-        max_new_tokens: str = "10",
-        max_length: str = "",
-        backend: str = "own",
-        **options: str,
-    ):
-        super().__init__(
-            **dict(target=target or "", mode=mode, merge=merge, adapter=adapter, base=base, prompt=prompt),
-            **dict(device=device, max_new_tokens=max_new_tokens, max_length=max_length, backend=backend),
-            **options,
-        )
-        unknown = sorted(key for key in options if not key.startswith(PROMPT_PREFIX))
-        if unknown:
-            raise ConfigError(f"dialoguellm: unknown option(s) {', '.join(unknown)} (prompt overrides: prompt.K=V)")
-        self.answer_mode = one_of("mode", mode, MODES)
+    class Options(Model.Options):
+        target: str = option("", "the checkpoint folder from `ercbench train` (given as -m dialoguellm:DIR)")
+        mode: str = option("score", "score every label, or generate text to parse", choices=MODES)
+        merge: bool = option(False, "merge the adapter into the base weights before answering")
+        adapter: bool = option(True, "apply the LoRA adapter (off: the base model, same prompts)")
+        base: str = option("", "the base model folder (default: the one recorded at training)")
+        prompt: str = option("", "the prompt strategy (default: the one recorded at training)")
+        device: str = option("auto", "cpu, cuda, cuda:N or auto")
+        max_new_tokens: int = option(10, "longest generated answer (generate)", minimum=1)
+        max_length: int | None = option(None, "context limit in tokens (default: the training max_length)",
+                                        minimum=1)
         # own: scoring encoded exactly as training; hf: the registry's `hf` model (fast scoring, adapter merged)
-        self.backend = one_of("backend", backend, BACKENDS)
-        self.folder, self.record = read_record(target)
-        self.merge, self.use_adapter = on_off("merge", merge), on_off("adapter", adapter)
-        self.base = base or self.record["base"]
-        self.device = device
-        self.max_new_tokens = positive("max_new_tokens", max_new_tokens)
+        backend: str = option("own", "own (encoded exactly as in training) or hf (fast scoring)", choices=BACKENDS)
+        prompt_options: dict = option(help="overrides of the recorded prompt options", prefix=PROMPT_PREFIX)
+
+    def __init__(self, **options: str):
+        super().__init__(**options)
+        config = self.config
+        self.answer_mode = config.mode
+        self.backend = config.backend
+        self.folder, self.record = read_record(config.target or None)
+        self.merge, self.use_adapter = config.merge, config.adapter
+        self.base = config.base or self.record["base"]
+        self.device = config.device
+        self.max_new_tokens = config.max_new_tokens
         recorded = self.record["settings"]
-        self.max_length = positive("max_length", max_length) if max_length else int(recorded["max_length"])
-        self.prompt_name = prompt or self.record["prompt"]["name"]
-        overrides = {key[len(PROMPT_PREFIX) :]: value for key, value in options.items()}
-        self.prompt_options = {**self.record["prompt"]["options"], **overrides}
+        self.max_length = config.max_length or int(recorded["max_length"])
+        self.prompt_name = config.prompt or self.record["prompt"]["name"]
+        self.prompt_options = {**self.record["prompt"]["options"], **config.prompt_options}
         self.delegate: Any = None
         self.model: Any = None
 
