@@ -109,7 +109,7 @@ class PromptStrategy(Configurable, ABC):
 
     def info(self) -> dict[str, Any]:
         """Settings that shaped the prompts (every option, defaults included), for run.json."""
-        return {**self.options, **self.config.to_strings()}
+        return self.config.to_strings()
 
 
 class Model(Configurable, ABC):
@@ -139,7 +139,7 @@ class Model(Configurable, ABC):
 
     def info(self) -> dict[str, Any]:
         """Identity of the weights and settings (every option, defaults included), for run.json."""
-        return {**self.options, **self.config.to_strings()}
+        return self.config.to_strings()
 
 
 class Trainer(Configurable, ABC):

@@ -268,16 +268,8 @@ class Configurable:
 
     def _configure(self, options: Mapping[str, Any]) -> None:
         owner = f"{self.kind} {getattr(self, 'name', type(self).__name__)!r}"
-        if not _declares(type(self)):  # not yet converted: check the declared keys only
-            declared = set(_fields(self.Options))
-            self.config = self.Options.parse({k: v for k, v in options.items() if k in declared}, owner)
-            self.options = dict(options)
-            return
         self.config = self.Options.parse(options, owner)
         specs = _fields(self.Options)
         self.options = {key: (render(specs[key], getattr(self.config, key)) if key in specs else str(value))
                         for key, value in options.items()}
 
-
-def _declares(cls: type) -> bool:
-    return any("Options" in vars(c) for c in cls.__mro__ if c.__module__ not in ("harness.interfaces", __name__))

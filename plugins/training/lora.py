@@ -15,7 +15,6 @@ from plugins.training import lora_data, lora_model, lora_output, lora_run
 from plugins.training.lora_settings import LoraSettings, settings_of
 
 
-
 class TrainingError(ErcbenchError):
     """Training stopped (disk full, out of memory); names the last good checkpoint."""
 

@@ -109,3 +109,15 @@ def test_a_task_options_class_must_keep_the_common_options():
 
             class Options(Options):
                 pass
+
+
+REGISTRY_ENTRIES = __import__("harness.discovery", fromlist=["default_registry"]).default_registry().all()
+
+
+@pytest.mark.parametrize("entry", REGISTRY_ENTRIES, ids=lambda e: f"{e.kind}:{e.name}")
+def test_every_installed_plugin_declares_its_options_and_refuses_others(entry):
+    args = (None,) if entry.kind == "tasks" else ()
+    with pytest.raises(ConfigError, match=f"{entry.kind[:-1]} '{entry.name}': unknown option 'zz_not_an_option'"):
+        entry.cls(*args, zz_not_an_option="1")
+    for row in entry.cls.Options.describe():
+        assert row.help, f"{entry.name}: option {row.name} has no help"

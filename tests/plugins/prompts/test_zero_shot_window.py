@@ -41,5 +41,5 @@ def test_bad_options_are_config_errors(options):
 
 
 def test_a_misspelt_option_is_refused_naming_the_right_one():
-    with pytest.raises(ConfigError, match="prompt 'zero-shot' unknown option 'windw'; did you mean window"):
+    with pytest.raises(ConfigError, match="prompt 'zero-shot': unknown option 'windw'; did you mean window"):
         ZeroShot(windw="3")
