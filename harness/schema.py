@@ -203,7 +203,7 @@ def _type_name(meta: Mapping[str, Any], hint: Any) -> str:
         return "|".join(meta["choices"])
     base, optional = _base_type(hint)
     name = SCALARS.get(base) or ("list" if typing.get_origin(base) is tuple else
-                                 "KEY=VALUE" if meta["prefix"] else getattr(base, "__name__", str(base)))
+                                 "text" if meta["prefix"] else getattr(base, "__name__", str(base)))
     return f"{name} or {meta['none']}" if optional and meta["none"] else name
 
 

@@ -13,6 +13,7 @@ from harness.errors import ConfigError
 DEFAULT_TASKS = ("sample",)
 DEFAULT_PROMPTS = ("zero-shot",)
 DEFAULT_MODELS = ("majority", "tfidf-lr")
+EMPTY = "''"
 
 
 def run_options(func):
@@ -62,13 +63,19 @@ def plugins():
 
 @main.command("list")
 @click.argument("kind", type=click.Choice(["tasks", "prompts", "models", "trainers"]))
-def list_plugins(kind):
+@click.option("--options", "show_options", is_flag=True, help="Also each plugin's options: type, default, help.")
+def list_plugins(kind, show_options):
     """Names and one-line descriptions of the installed tasks, prompts, models or trainers."""
     from harness.discovery import default_registry
 
     registry = default_registry()
     for name in registry.names(kind):
-        click.echo(f"{name:<24} {registry.get(kind, name).cls.description}")
+        cls = registry.get(kind, name).cls
+        click.echo(f"{name:<24} {cls.description}")
+        if show_options:
+            for row in cls.Options.describe():
+                default = "required" if row.default is None else f"default {row.default or EMPTY}"
+                click.echo(f"    {row.name:<18} {row.type:<28} {default:<18} {row.help}")
 
 
 def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts):
