@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
@@ -87,6 +88,15 @@ class Task(Configurable, ABC):
         return {"descriptions": self.description_source.info()}
 
 
+@dataclass(frozen=True)
+class Shots:
+    """Where a run sits in a few-shot sweep: k demonstrations, its column label, the options shared across k."""
+
+    k: int
+    column: str
+    shared: Mapping[str, str]
+
+
 class PromptStrategy(Configurable, ABC):
     """Turns examples into prompts; records how answers map back to labels.
 
@@ -110,6 +120,17 @@ class PromptStrategy(Configurable, ABC):
     def info(self) -> dict[str, Any]:
         """Settings that shaped the prompts (every option, defaults included), for run.json."""
         return self.config.to_strings()
+
+    @classmethod
+    def with_shots(cls, k: int, options: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:
+        """For `compare --shots`: the prompt name and options that show k demonstrations, keeping
+        these options' other settings; None when this strategy takes no part in few-shot sweeps."""
+        return None
+
+    @classmethod
+    def shots(cls, options: Mapping[str, str]) -> Shots | None:
+        """For the leaderboard's shots pivot: where a run with these options sits, or None."""
+        return None
 
 
 class Model(Configurable, ABC):

@@ -259,6 +259,9 @@ class Configurable:
     Options: ClassVar[type[Options]] = Options
     kind: ClassVar[str] = "plugin"
     name: ClassVar[str]
+    #: True: the command line uses this plugin when none is named (`run -p`, `compare`'s grid,
+    #: `train --trainer`). Read from the class that sets it: subclasses do not inherit it.
+    default: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)

@@ -8,11 +8,8 @@ from pathlib import Path
 import click
 
 from harness.cli.common import ErcbenchGroup, parse_options, positive_limit, writable_folder
-from harness.errors import ConfigError
+from harness.errors import ConfigError, ErcbenchError
 
-DEFAULT_TASKS = ("sample",)
-DEFAULT_PROMPTS = ("zero-shot",)
-DEFAULT_MODELS = ("majority", "tfidf-lr")
 EMPTY = "''"
 
 
@@ -38,7 +35,29 @@ def run_options(func):
     return func
 
 
-@click.group(cls=ErcbenchGroup)
+class MainGroup(ErcbenchGroup):
+    """The built-in commands, then those plugins contribute (collected only when a name is not built in)."""
+
+    def plugin_commands(self) -> dict[str, click.Command]:
+        from harness.discovery import default_commands
+
+        try:
+            commands = default_commands()
+        except ErcbenchError as exc:
+            raise click.ClickException(str(exc)) from None
+        for name, (_, origin) in commands.items():
+            if name in self.commands:
+                raise click.ClickException(f"plugin {origin.plugin!r} registers command {name!r}, a built-in command")
+        return {name: command for name, (command, _) in commands.items()}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.plugin_commands()))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self.plugin_commands().get(name)
+
+
+@click.group(cls=MainGroup)
 @click.version_option(package_name="ercbench")
 def main():
     """Benchmark emotion recognition in conversations: tasks x prompts x models."""
@@ -71,7 +90,8 @@ def list_plugins(kind, show_options):
     registry = default_registry()
     for name in registry.names(kind):
         cls = registry.get(kind, name).cls
-        click.echo(f"{name:<24} {cls.description}")
+        marker = " (default)" if name in registry.defaults(kind) else ""
+        click.echo(f"{name:<24} {cls.description}{marker}")
         if show_options:
             for row in cls.Options.describe():
                 default = "required" if row.default is None else f"default {row.default or EMPTY}"
@@ -120,28 +140,33 @@ def execute(spec, data_dir, results_dir, resume):
 
 @main.command()
 @click.option("-t", "--task", required=True)
-@click.option("-p", "--prompt", default="zero-shot", show_default=True)
+@click.option("-p", "--prompt", help="Prompt strategy (default: the one marked default, see `ercbench list prompts`).")
 @click.option("-m", "--model", required=True)
 @run_options
 def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
         data_dir, results_dir, resume):
     """Run one task x prompt x model and write results/<run_id>/."""
+    from harness.discovery import default_names
+
+    prompt = prompt or default_names("prompts", "-p")[0]
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
     execute(spec, data_dir, results_dir, resume)
 
 
 @main.command()
-@click.option("-t", "--task", "tasks", multiple=True, help=f"Repeatable (default: {', '.join(DEFAULT_TASKS)}).")
-@click.option("-p", "--prompt", "prompts", multiple=True, help=f"Repeatable (default: {', '.join(DEFAULT_PROMPTS)}).")
-@click.option("-m", "--model", "models", multiple=True, help=f"Repeatable (default: {', '.join(DEFAULT_MODELS)}).")
-@click.option("--shots", help="Few-shot sweep, e.g. 0,1,3,5: k-shot per k (k=0 is zero-shot); pivots by k.")
+@click.option("-t", "--task", "tasks", multiple=True, help="Repeatable (default: the tasks marked default).")
+@click.option("-p", "--prompt", "prompts", multiple=True, help="Repeatable (default: the prompts marked default).")
+@click.option("-m", "--model", "models", multiple=True, help="Repeatable (default: the models marked default).")
+@click.option("--shots", help="Few-shot sweep, e.g. 0,1,3,5: each prompt shows k demonstrations; pivots by k.")
 @run_options
 def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
             data_dir, results_dir, resume):
     """Run the cartesian product of -t/-p/-m, then show the leaderboard of those runs."""
+    from harness.discovery import default_names
     from harness.run.sweeps import expand_shots
 
-    combos = list(itertools.product(tasks or DEFAULT_TASKS, prompts or DEFAULT_PROMPTS, models or DEFAULT_MODELS))
+    combos = list(itertools.product(tasks or default_names("tasks", "-t"), prompts or default_names("prompts", "-p"),
+                                    models or default_names("models", "-m")))
     specs = [make_spec(t, p, m, split, limit, seed, parser, task_opts, prompt_opts, model_opts) for t, p, m in combos]
     run_ids = [execute(spec, data_dir, results_dir, resume).run_id for spec in expand_shots(specs, shots)]
     pivot_by = "shots" if shots else "task"
@@ -186,7 +211,7 @@ def leaderboard_command(results_dir, sort_by, output_format, with_reported, pivo
 # Command groups live in their own modules; they import nothing from this one.
 from harness.cli.data import data  # noqa: E402
 from harness.cli.export import export  # noqa: E402
-from harness.cli.train import ablate, train  # noqa: E402
+from harness.cli.train import train  # noqa: E402
 
-for command in (data, export, train, ablate):
+for command in (data, export, train):
     main.add_command(command)

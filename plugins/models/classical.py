@@ -37,6 +37,7 @@ class Majority(Model):
 
     name = "majority"
     description = "the most frequent label of the train split"
+    default = True  # the CPU baselines are `compare`'s default models
 
     def prepare(self, task: Task, seed: int) -> None:
         counts = Counter(example.gold for example in train_examples(task))
@@ -54,6 +55,7 @@ class TfidfLogReg(Model):
 
     name = "tfidf-lr"
     description = "TF-IDF + logistic regression on train (option context=N adds N earlier turns)"
+    default = True
 
     class Options(Model.Options):
         context: int = option(0, "earlier turns added to the target's text", minimum=0)

@@ -189,3 +189,7 @@ class DialogueLLM(Model):
 @hookimpl
 def ercbench_register_models(register):
     register(DialogueLLM)
+
+
+# `ercbench ablate` lives in its own module; importing its hook here makes it part of this plugin.
+from plugins.models.dialogue_llm_ablation import ercbench_register_commands  # noqa: E402,F401

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
-from harness.interfaces import Task
+from harness.interfaces import Shots, Task
 from harness.sdk.options import option
 from harness.types import Example
+from plugins.prompts import shots as sweep
 from plugins.prompts.zero_shot import ZeroShot
 
 SELECTIONS = ("random", "balanced", "retrieved")
@@ -99,6 +100,7 @@ class KShot(ZeroShot):
 
     name = "k-shot"
     description = "k train demonstrations (selection=random|balanced|retrieved, encoder=NAME for retrieval)"
+    default = False
 
     class Options(ZeroShot.Options):
         k: int = option(3, "demonstrations shown before the target", minimum=0)
@@ -116,6 +118,10 @@ class KShot(ZeroShot):
         self.encoder = self.config.encoder or None
         self.fixed: tuple[Example, ...] | None = None
         self.retriever: Retriever | None = None
+
+    @classmethod
+    def shots(cls, options: Mapping[str, str]) -> Shots | None:
+        return sweep.k_shot_setting(cls.Options, options)
 
     def prepare(self, task: Task, seed: int) -> None:
         if "train" not in task.splits():

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from harness.hookspecs import hookimpl
-from harness.interfaces import PromptStrategy
+from harness.interfaces import PromptStrategy, Shots
 from harness.sdk.options import option
 from harness.types import Example, Prompt
+from plugins.prompts import shots as sweep
 from plugins.prompts.templates import TEMPLATES, Style, get_template, render_turn
 
 __all__ = ["ZeroShot", "render_turn"]
@@ -18,6 +19,7 @@ class ZeroShot(PromptStrategy):
 
     name = "zero-shot"
     description = "last N context turns and the target, in a template (plain, dialoguellm, instructerc, chat)"
+    default = True
 
     class Options(PromptStrategy.Options):
         window: int | None = option(5, "earlier turns shown before the target ('all': the whole history)",
@@ -31,6 +33,14 @@ class ZeroShot(PromptStrategy):
         self.style = Style(window=self.config.window, speakers=self.config.speakers,
                            descriptions=self.config.descriptions)
         self.template = get_template(self.config.template)
+
+    @classmethod
+    def with_shots(cls, k: int, options: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        return sweep.variant(k, options)
+
+    @classmethod
+    def shots(cls, options: Mapping[str, str]) -> Shots | None:
+        return Shots(0, "k=0", sweep.shared_options(options))
 
     def demonstrations(self, examples: Sequence[Example]) -> list[tuple[Example, ...]]:
         """The demonstrations shown before each example; none in zero-shot."""

@@ -24,6 +24,7 @@ class LoraTrainer(Trainer):
 
     name = "lora"
     description = "LoRA instruction tuning (DialogueLLM defaults: r=8, alpha=64, q_proj/v_proj, lr 3e-4, 3 epochs)"
+    default = True
 
     class Options(LoraSettings):
         # How to run, not what is trained: kept out of the run's identity (self.settings).
