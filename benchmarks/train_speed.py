@@ -88,7 +88,7 @@ def records(limit: int, tokenizer, window: str):
     task = (
         default_registry().get("tasks", "meld").cls(Path(os.environ.get("ERCBENCH_DATA", REPO.parent / "shared/data")))
     )
-    strategy = lora_data.make_strategy("zero-shot", {"window": window})
+    strategy = lora_data.make_strategy("zero-shot", {"window": window}, default_registry())
     return lora_data.build_records(strategy, task.examples("train")[:limit], tokenizer)
 
 
@@ -117,6 +117,7 @@ def worker_ours(args) -> dict:
     task = (
         default_registry().get("tasks", "meld").cls(Path(os.environ.get("ERCBENCH_DATA", REPO.parent / "shared/data")))
     )
+    trainer.registry = default_registry()
     record = trainer.train([task], out)
     return {
         "tokens": record["n_train_tokens"],

@@ -1,13 +1,14 @@
-"""The four plugin interfaces: Task, PromptStrategy, Model, Trainer."""
+"""The four plugin interfaces: Task, PromptStrategy, Model (and the prompt it may require), Trainer."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
 from harness.data.descriptions import DescriptionSource
+from harness.registry import Registry
 from harness.schema import Configurable, option
 from harness.schema import Options as BaseOptions
 from harness.types import Completion, Dialogue, Example, Prompt
@@ -133,6 +134,18 @@ class PromptStrategy(Configurable, ABC):
         return None
 
 
+@dataclass(frozen=True)
+class RequiredPrompt:
+    """The prompt a model's weights were trained on: the run builds exactly this one, or is refused."""
+
+    name: str
+    options: Mapping[str, str] = field(default_factory=dict)
+    #: where it was recorded (a checkpoint's metadata file), named in the refusal
+    source: str = ""
+    #: how a user deliberately evaluates with another prompt (the model's own options), named in the refusal
+    override_hint: str = ""
+
+
 class Model(Configurable, ABC):
     """Answers prompts, batch-first: a list in, a list of Completions out, same order.
 
@@ -150,6 +163,11 @@ class Model(Configurable, ABC):
 
     def __init__(self, **options: str):
         self._configure(options)
+
+    @classmethod
+    def prompt_for(cls, target: str | None, options: Mapping[str, str]) -> RequiredPrompt | None:
+        """The prompt these weights need (read when the run is set up, before any prompt is built); None: any."""
+        return None
 
     def prepare(self, task: Task, seed: int) -> None:
         """Called once before `predict` (load weights, fit a classifier)."""
@@ -175,6 +193,8 @@ class Trainer(Configurable, ABC):
 
     def __init__(self, **options: Any):
         self._configure(options)
+        #: the registry of this training run, set by the harness before `train`; look other plugins up here only
+        self.registry: Registry | None = None
 
     @abstractmethod
     def train(self, tasks: Sequence[Task], out_dir: Path) -> Mapping[str, Any]:

@@ -15,6 +15,7 @@ from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
 from harness.results.store import PartialRun, results_root, spec_key
 from harness.run import metrics
+from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import get_parser, to_prediction
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
 
@@ -141,6 +142,7 @@ def run(
 ) -> tuple[RunResult, Path]:
     """Run one spec end to end; returns the result and the folder it was written to."""
     registry = registry or default_registry()
+    spec = apply_model_prompt(spec, registry)  # before anything reads the spec: run.json names the prompt used
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     parts = instantiate(spec, registry, data_dir)

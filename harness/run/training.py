@@ -25,4 +25,6 @@ def train(
     if not tasks:
         raise ConfigError("train: give at least one task (-t)")
     built = [registry.get("tasks", name).cls(data_dir, **dict(task_options or {})) for name in tasks]
-    return registry.get("trainers", trainer).cls(**dict(options or {})).train(built, Path(out_dir))
+    instance = registry.get("trainers", trainer).cls(**dict(options or {}))
+    instance.registry = registry  # the trainer builds its prompts with this run's strategies
+    return instance.train(built, Path(out_dir))

@@ -1,24 +1,24 @@
-"""Model `dialoguellm`: base model + LoRA adapter from a checkpoint folder, prompted as it was trained."""
+"""Model `dialoguellm`: the `hf` model on a checkpoint's base + merged LoRA adapter, given the prompt it was trained on."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
-from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
-from harness.interfaces import Model, Task
-from harness.run.parsing import normalise
+from harness.interfaces import Model, RequiredPrompt, Task
 from harness.sdk.options import option
 from harness.types import Completion, Prompt
-from plugins.models import dialogue_llm_backend as backend
+from plugins.models.hf_causal import HFCausal
 
 RECORD_FILE = "dialoguellm.json"
 PROMPT_PREFIX = "prompt."
 MODES = ("score", "generate")
-BACKENDS = ("own", "hf")
+#: options of the former own backend; named in the refusal so old scripts get a clear line
+REMOVED = {"backend": "scoring always runs through the hf model", "merge": "the adapter is always merged"}
+OVERRIDE_HINT = "evaluate the checkpoint off its recipe with --model-opt prompt.K=V (or prompt=NAME)"
 
 
 def read_record(folder: str | None) -> tuple[Path, dict[str, Any]]:
@@ -33,156 +33,91 @@ def read_record(folder: str | None) -> tuple[Path, dict[str, Any]]:
         raise ConfigError(f"dialoguellm: {path} is not valid JSON ({exc.msg})") from None
 
 
+def prompt_overrides(options: Mapping[str, str]) -> dict[str, str]:
+    """prompt.K=V model options: prompt options that differ from the recorded ones, on purpose."""
+    return {key[len(PROMPT_PREFIX) :]: value for key, value in options.items() if key.startswith(PROMPT_PREFIX)}
+
+
 class DialogueLLM(Model):
-    """Rebuilds each prompt with the template and options recorded at training (override with prompt.K=V)."""
+    """A checkpoint of `ercbench train`: its recorded base and adapter, run by the `hf` model.
+
+    The prompt is not built here: `prompt_for` tells the run's set-up which strategy and options the
+    checkpoint was trained with, and the prompt stage builds exactly those prompts.
+    """
 
     name = "dialoguellm"
     description = (
-        "base + LoRA adapter from `ercbench train` (-m dialoguellm:DIR); mode=score|generate, merge, adapter=on|off"
+        "base + LoRA adapter from `ercbench train` (-m dialoguellm:DIR), run by the hf model with the recorded prompt;"
+        " mode=score|generate, adapter=on|off, base=PATH, prompt.K=V, and any hf option"
     )
 
-    class Options(Model.Options):
+    class Options(HFCausal.Options):  # every hf option too, handed on to the hf model
         target: str = option("", "the checkpoint folder from `ercbench train` (given as -m dialoguellm:DIR)")
         mode: str = option("score", "score every label, or generate text to parse", choices=MODES)
-        merge: bool = option(False, "merge the adapter into the base weights before answering")
         adapter: bool = option(True, "apply the LoRA adapter (off: the base model, same prompts)")
         base: str = option("", "the base model folder (default: the one recorded at training)")
-        prompt: str = option("", "the prompt strategy (default: the one recorded at training)")
-        device: str = option("auto", "cpu, cuda, cuda:N or auto")
-        max_new_tokens: int = option(10, "longest generated answer (generate)", minimum=1)
-        max_length: int | None = option(None, "context limit in tokens (default: the training max_length)",
-                                        minimum=1)
-        # own: scoring encoded exactly as training; hf: the registry's `hf` model (fast scoring, adapter merged)
-        backend: str = option("own", "own (encoded exactly as in training) or hf (fast scoring)", choices=BACKENDS)
-        prompt_options: dict = option(help="overrides of the recorded prompt options", prefix=PROMPT_PREFIX)
+        prompt: str = option("", "evaluate with another prompt strategy than the recorded one")
+        prompt_options: Mapping[str, str] = option(help="override a recorded prompt option", prefix=PROMPT_PREFIX)
 
     def __init__(self, **options: str):
+        removed = sorted(key for key in options if key in REMOVED)
+        if removed:
+            reasons = "; ".join(f"{key}: {REMOVED[key]}" for key in removed)
+            raise ConfigError(f"dialoguellm: option(s) {', '.join(removed)} no longer exist ({reasons}); drop them")
         super().__init__(**options)
-        config = self.config
-        self.answer_mode = config.mode
-        self.backend = config.backend
-        self.folder, self.record = read_record(config.target or None)
-        self.merge, self.use_adapter = config.merge, config.adapter
-        self.base = config.base or self.record["base"]
-        self.device = config.device
-        self.max_new_tokens = config.max_new_tokens
-        recorded = self.record["settings"]
-        self.max_length = config.max_length or int(recorded["max_length"])
-        self.prompt_name = config.prompt or self.record["prompt"]["name"]
-        self.prompt_options = {**self.record["prompt"]["options"], **config.prompt_options}
-        self.delegate: Any = None
-        self.model: Any = None
+        self.folder, self.record = read_record(self.config.target or None)
+        self.use_adapter = self.config.adapter
+        self.base = self.config.base or self.record["base"]
+        own = {"target", "mode", "adapter", "base", "prompt"}
+        hf_options = {key: value for key, value in self.options.items()
+                      if key not in own and not key.startswith(PROMPT_PREFIX)}
+        # Training cut sequences at its max_length; evaluation, like the paper's inference code, does not,
+        # unless the user asks (max_length=N: the hf model's left cut, which never loses the target).
+        self.hf = HFCausal(
+            target=self.base, adapter=str(self.folder) if self.use_adapter else "", mode=self.config.mode,
+            **hf_options,
+        )
+        self.answer_mode = self.hf.answer_mode
+
+    @classmethod
+    def prompt_for(cls, target: str | None, options: Mapping[str, str]) -> RequiredPrompt:
+        """The strategy and options recorded at training, with any prompt=NAME / prompt.K=V override applied."""
+        folder, record = read_record(target)
+        recorded = record["prompt"]
+        # The record holds the strategy's info(): its options, and what prepare chose (k-shot's list of
+        # demonstrations), which is not an option.
+        options_given = {key: value for key, value in recorded["options"].items() if isinstance(value, str)}
+        return RequiredPrompt(
+            name=options.get("prompt") or recorded["name"],
+            options={**options_given, **prompt_overrides(options)},
+            source=str(folder / RECORD_FILE),
+            override_hint=OVERRIDE_HINT,
+        )
+
+    @property
+    def preferred_batch_size(self) -> int | None:
+        """The hf model's wish for examples per predict call (whole splits on a GPU)."""
+        return getattr(self.hf, "preferred_batch_size", None)
 
     def prepare(self, task: Task, seed: int) -> None:
-        self.strategy = default_registry().get("prompts", self.prompt_name).cls(**self.prompt_options)
-        self.strategy.prepare(task, seed)
-        if self.model is None and self.backend == "hf":
-            self.delegate = self.hf_model()
-            self.delegate.prepare(task, seed)
-            self.model, self.tokenizer = self.delegate.model, self.delegate.tokenizer
-        elif self.model is None:
-            self.model, self.tokenizer = self.load()
-
-    def hf_model(self) -> Model:
-        """The `hf` model plugin on the same base and adapter, found through the registry."""
-        adapter = str(self.folder) if self.use_adapter else ""
-        return (
-            default_registry()
-            .get("models", "hf")
-            .cls(
-                target=self.base,
-                adapter=adapter,
-                mode=self.answer_mode,
-                device=self.device,
-                max_new_tokens=str(self.max_new_tokens),
-                max_length=str(self.max_length),
+        base = Path(self.base).expanduser()
+        if self.base.startswith((".", "/", "~")) and not base.exists():
+            raise ConfigError(
+                f"dialoguellm: base model {self.base!r} (recorded in {self.folder / RECORD_FILE}) does not exist;"
+                " override with --model-opt base=PATH"
             )
-        )
-
-    def load(self) -> tuple[Any, Any]:
-        import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        if not Path(self.base).expanduser().exists() and self.base.startswith((".", "/", "~")):
-            raise ConfigError(f"dialoguellm: base model {self.base!r} does not exist (override with base=PATH)")
-        device = ("cuda" if torch.cuda.is_available() else "cpu") if self.device == "auto" else self.device
-        dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-        try:
-            model = AutoModelForCausalLM.from_pretrained(self.base, dtype=dtype)
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"dialoguellm: cannot load base {self.base!r}: {str(exc).splitlines()[0]}") from None
-        tokenizer_source = self.folder if (self.folder / "tokenizer_config.json").is_file() else self.base
-        tokenizer = AutoTokenizer.from_pretrained(tokenizer_source)
-        if tokenizer.pad_token_id is None:
-            tokenizer.pad_token = tokenizer.eos_token
-        if self.use_adapter:
-            from peft import PeftModel
-
-            model = PeftModel.from_pretrained(model, str(self.folder))
-            if self.merge:
-                model = model.merge_and_unload()
-        return model.to(device).eval(), tokenizer
-
-    def own_prompts(self, prompts: Sequence[Prompt]) -> list[tuple[str, Prompt]]:
-        """(text, prompt) rebuilt with the training-time strategy, for the same examples."""
-        rebuilt = self.strategy.build([prompt.example for prompt in prompts])
-        texts = []
-        for prompt in rebuilt:
-            if prompt.text is None:
-                messages = [{"role": r, "content": c} for r, c in prompt.messages or ()]
-                texts.append(self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
-            else:
-                texts.append(prompt.text)
-        return list(zip(texts, rebuilt))
+        self.hf.prepare(task, seed)
 
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
-        if self.delegate is not None:
-            mine = self.strategy.build([prompt.example for prompt in prompts])
-            answers = self.delegate.predict(mine)
-            return [self.translate(run, own, answer) for run, own, answer in zip(prompts, mine, answers)]
-        own = self.own_prompts(prompts)
-        if self.answer_mode == "score":
-            return [self.score_one(run_prompt, text, mine) for run_prompt, (text, mine) in zip(prompts, own)]
-        answers = backend.generate(
-            self.model, self.tokenizer, [text for text, _ in own], self.max_length, self.max_new_tokens
-        )
-        return [
-            self.read_answer(run_prompt, mine, answer) for run_prompt, (_, mine), answer in zip(prompts, own, answers)
-        ]
-
-    def translate(self, run_prompt: Prompt, mine: Prompt, answer: Completion) -> Completion:
-        if answer.choice_logprobs:
-            return self.relabel(run_prompt, mine, dict(answer.choice_logprobs))
-        return self.read_answer(run_prompt, mine, answer.text or "")
-
-    def score_one(self, run_prompt: Prompt, text: str, mine: Prompt) -> Completion:
-        scores = backend.score_choices(self.model, self.tokenizer, text, mine.choices, self.max_length)
-        return self.relabel(run_prompt, mine, dict(zip(mine.choices, scores)))
-
-    def relabel(self, run_prompt: Prompt, mine: Prompt, scores: dict[str, float]) -> Completion:
-        by_label = {mine.answer_map[choice]: value for choice, value in scores.items()}
-        # Report under the run prompt's choice strings so the harness reads them with its answer map.
-        logprobs = {choice: by_label[label] for choice, label in run_prompt.answer_map.items() if label in by_label}
-        return Completion(run_prompt.example.example_id, choice_logprobs=logprobs)
-
-    def read_answer(self, run_prompt: Prompt, mine: Prompt, answer: str) -> Completion:
-        """A generated answer naming one of our choices is reported as the run prompt's choice for that label."""
-        label = next((lab for choice, lab in mine.answer_map.items() if normalise(choice) == normalise(answer)), None)
-        choice = next((c for c, lab in run_prompt.answer_map.items() if lab == label), None) if label else None
-        return Completion(run_prompt.example.example_id, text=choice if choice is not None else answer)
+        return self.hf.predict(prompts)
 
     def info(self) -> dict[str, Any]:
         return {
+            **self.hf.info(),
             "checkpoint": str(self.folder),
             "fingerprint": self.record.get("fingerprint"),
             "base": self.base,
             "adapter": self.use_adapter,
-            "merge": self.merge or self.backend == "hf",
-            "backend": self.backend,
-            "mode": self.answer_mode,
-            "prompt": self.prompt_name,
-            "prompt_options": dict(self.prompt_options),
-            "max_length": self.max_length,
         }
 
 

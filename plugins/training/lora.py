@@ -42,7 +42,7 @@ class LoraTrainer(Trainer):
 
     def records(self, tasks: Sequence[Task], split: str, tokenizer: Any, limit: int) -> list[lora_data.Record]:
         """Prompts built per task by the registry's strategy, exactly as evaluation builds them."""
-        strategy = lora_data.make_strategy(self.settings.prompt, dict(self.settings.prompt_options))
+        strategy = lora_data.make_strategy(self.settings.prompt, dict(self.settings.prompt_options), self.registry)
         records: list[lora_data.Record] = []
         for task in tasks:
             strategy.prepare(task, self.settings.seed)

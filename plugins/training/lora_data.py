@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import PromptStrategy, Task
 from harness.registry import Registry
@@ -25,9 +24,10 @@ class Record:
     answer_map: Mapping[str, str]  # choice string -> label, for scoring dev examples
 
 
-def make_strategy(name: str, options: dict[str, str], registry: Registry | None = None) -> PromptStrategy:
-    """The prompt strategy evaluation uses, found by name in the registry (one source of truth)."""
-    registry = registry or default_registry()
+def make_strategy(name: str, options: dict[str, str], registry: Registry | None) -> PromptStrategy:
+    """The prompt strategy evaluation uses, found by name in the run's registry (one source of truth)."""
+    if registry is None:
+        raise ConfigError("lora: no plugin registry to find prompts in; train through harness.run.training.train")
     return registry.get("prompts", name).cls(**options)
 
 

@@ -1,13 +1,16 @@
-"""The dialoguellm model: loads a trained checkpoint, prompts as trained, merges exactly, scores and generates."""
+"""The dialoguellm model: the hf model on a checkpoint's merged adapter, given the prompt recorded at training."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from harness.errors import ConfigError
 from tests.plugins.training.lora_fixtures import meld, trained_checkpoint
+
+pytestmark = pytest.mark.slow  # every test here needs the LoRA checkpoint trained once per session
 
 
 @pytest.fixture(scope="module")
@@ -16,12 +19,30 @@ def checkpoint(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def prompts():
+def record(checkpoint) -> dict:
+    return json.loads((checkpoint / "dialoguellm.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def prompts(record):
+    """MELD dev prompts built as the run's prompt stage builds them: the recorded strategy and options."""
     from harness.discovery import default_registry
 
-    examples = meld().examples("dev")[:6]
-    # The run's prompt differs from the trained one (window 2 vs 0): the model must use its own.
-    return default_registry().get("prompts", "zero-shot").cls(window="2").build(examples)
+    strategy = default_registry().get("prompts", record["prompt"]["name"]).cls(**record["prompt"]["options"])
+    return strategy.build(meld().examples("dev")[:6])
+
+
+@pytest.fixture(scope="module")
+def merged(record, checkpoint, tmp_path_factory) -> Path:
+    """The checkpoint's adapter merged into its base by peft and saved as a plain model folder."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = tmp_path_factory.mktemp("merged") / "model"
+    base = AutoModelForCausalLM.from_pretrained(record["base"])
+    PeftModel.from_pretrained(base, str(checkpoint)).merge_and_unload().save_pretrained(folder)
+    AutoTokenizer.from_pretrained(record["base"]).save_pretrained(folder)
+    return folder
 
 
 def make_model(checkpoint: Path, **options: str):
@@ -32,73 +53,121 @@ def make_model(checkpoint: Path, **options: str):
     return model
 
 
-def test_save_then_load_gives_the_trained_models_predictions(checkpoint, prompts):
+def hf_model(folder: Path, **options: str):
+    """The plain hf model with its defaults (the tiny models' context is 512 tokens)."""
+    from plugins.models.hf_causal import HFCausal
+
+    model = HFCausal(target=str(folder), **options)
+    model.prepare(meld(), 0)
+    return model
+
+
+def test_scores_equal_the_hf_models_on_the_merged_weights(checkpoint, merged, record, prompts):
+    ours = make_model(checkpoint).predict(prompts)
+    expected = hf_model(merged, mode="score").predict(prompts)
+    base = hf_model(Path(record["base"]), mode="score").predict(prompts)
+    for mine, theirs, untrained in zip(ours, expected, base):
+        assert mine.choice_logprobs.keys() == theirs.choice_logprobs.keys()
+        assert max(abs(mine.choice_logprobs[k] - theirs.choice_logprobs[k]) for k in theirs.choice_logprobs) <= 1e-5
+    # The adapter is really applied: the base alone scores otherwise.
+    assert any(
+        abs(m.choice_logprobs[k] - u.choice_logprobs[k]) > 1e-3 for m, u in zip(ours, base) for k in u.choice_logprobs
+    )
+
+
+def test_generation_equals_the_hf_models_on_the_merged_weights(checkpoint, merged, prompts):
+    ours = make_model(checkpoint, mode="generate", max_new_tokens="4").predict(prompts)
+    expected = hf_model(merged, mode="generate", max_new_tokens="4").predict(prompts)
+    assert [c.text for c in ours] == [c.text for c in expected]
+    assert all(c.text is not None and c.choice_logprobs is None for c in ours)
+
+
+def test_adapter_off_is_the_base_model(checkpoint, record, prompts):
+    ours = make_model(checkpoint, adapter="off").predict(prompts)
+    expected = hf_model(Path(record["base"]), mode="score").predict(prompts)
+    assert [dict(c.choice_logprobs) for c in ours] == [dict(c.choice_logprobs) for c in expected]
+
+
+def test_loaded_checkpoint_scores_like_the_adapter_the_trainer_held(checkpoint, record, prompts):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
+    from harness.discovery import default_registry
     from plugins.training.lora_data import build_records, make_strategy
     from plugins.training.lora_run import choice_logprobs
 
     loaded = make_model(checkpoint)
-    again = make_model(checkpoint)
-    first, second = loaded.predict(prompts), again.predict(prompts)
-    assert [c.choice_logprobs for c in first] == [c.choice_logprobs for c in second]
-    # The same adapter as the trainer held it in memory scores identically to the loaded model.
-    base = AutoModelForCausalLM.from_pretrained(loaded.base)
-    in_memory = PeftModel.from_pretrained(base, str(checkpoint)).eval()
-    records = build_records(make_strategy("zero-shot", {"window": "0"}), [p.example for p in prompts], loaded.tokenizer)
-    for record, completion in zip(records, first):
-        expected = choice_logprobs(in_memory, loaded.tokenizer, record, 96)
+    in_memory = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(record["base"]), str(checkpoint)).eval()
+    strategy = make_strategy(record["prompt"]["name"], record["prompt"]["options"], default_registry())
+    records = build_records(strategy, [p.example for p in prompts], loaded.hf.tokenizer)
+    for trained, completion in zip(records, loaded.predict(prompts)):
+        # Prompts fit the 512-token context, so the training encoding is not cut either.
+        expected = choice_logprobs(in_memory, loaded.hf.tokenizer, trained, 512)
+        assert completion.choice_logprobs.keys() == expected.keys()
         for choice, value in completion.choice_logprobs.items():
-            assert value == pytest.approx(expected[choice], abs=1e-5)
+            assert value == pytest.approx(expected[choice], abs=1e-4)
 
 
-def test_merged_and_unmerged_give_the_same_label_logprobs(checkpoint, prompts):
-    plain = make_model(checkpoint).predict(prompts)
-    merged = make_model(checkpoint, merge="on").predict(prompts)
-    for a, b in zip(plain, merged):
-        assert a.choice_logprobs.keys() == b.choice_logprobs.keys()
-        assert max(abs(a.choice_logprobs[k] - b.choice_logprobs[k]) for k in a.choice_logprobs) <= 1e-5
+def test_prompt_for_names_the_recorded_prompt_and_applies_overrides(checkpoint, record):
+    from plugins.models.dialogue_llm import DialogueLLM
+
+    required = DialogueLLM.prompt_for(str(checkpoint), {})
+    assert (required.name, dict(required.options)) == (record["prompt"]["name"], record["prompt"]["options"])
+    assert required.name == "zero-shot" and required.options["window"] == "0"
+    assert required.source == str(checkpoint / "dialoguellm.json")
+    changed = DialogueLLM.prompt_for(str(checkpoint), {"prompt": "k-shot", "prompt.k": "1", "prompt.window": "2"})
+    assert (changed.name, dict(changed.options)) == ("k-shot", {**record["prompt"]["options"], "window": "2", "k": "1"})
 
 
-def test_prompt_options_come_from_the_checkpoint_and_can_be_overridden(checkpoint, prompts):
-    # A longer max_length than trained with, so the extra context is not cut away again.
-    model = make_model(checkpoint, max_length="512")
-    assert model.info()["prompt_options"]["window"] == "0"
-    widened = make_model(checkpoint, max_length="512", **{"prompt.window": "2"})
-    assert widened.info()["prompt_options"]["window"] == "2"
-    later = [next(p for p in prompts if p.example.target_index > 0)]  # one with context to show
-    assert widened.predict(later)[0].choice_logprobs != model.predict(later)[0].choice_logprobs
+def run_spec(checkpoint: Path, **changes):
+    from harness.types import RunSpec
+
+    fields = dict(task="meld", prompt="zero-shot", model=f"dialoguellm:{checkpoint}", split="dev", limit=5)
+    return RunSpec(**{**fields, **changes})
 
 
-def test_generate_mode_answers_with_text_the_run_prompt_can_read(checkpoint, prompts):
-    import random
-
-    from harness.run.parsing import get_parser, to_prediction
-
-    model = make_model(checkpoint, mode="generate", max_new_tokens="3")
-    completions = model.predict(prompts)
-    assert all(c.text is not None and c.choice_logprobs is None for c in completions)
-    parsed = [to_prediction(p, c, get_parser("strict"), random.Random(0)) for p, c in zip(prompts, completions)]
-    assert [p.example_id for p in parsed] == [p.example.example_id for p in prompts]
-
-
-def test_end_to_end_run_through_the_pipeline(checkpoint, tmp_path):
+def test_run_json_names_the_checkpoints_prompt(checkpoint, record, tmp_path):
+    from harness.results.store import RUN_FILE
     from harness.run import pipeline
-    from harness.types import RunSpec, frozen_mapping
     from tests.conftest import real_data_root
 
-    spec = RunSpec(
-        task="meld",
-        prompt="zero-shot",
-        model=f"dialoguellm:{checkpoint}",
-        split="dev",
-        limit=5,
-        prompt_args=frozen_mapping({"window": "0"}),
-    )
-    result, folder = pipeline.run(spec, data_dir=real_data_root(), results_dir=tmp_path)
+    result, folder = pipeline.run(run_spec(checkpoint), data_dir=real_data_root(), results_dir=tmp_path)
+    run = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
+    assert run["spec"]["prompt"] == record["prompt"]["name"]
+    assert run["spec"]["prompt_args"] == record["prompt"]["options"] and record["prompt"]["options"]["window"] == "0"
     assert result.n == 5 and result.n_unparsed == 0
+    assert result.prompt_info == record["prompt"]["options"]
     assert result.model_info["checkpoint"] == str(checkpoint)
+
+
+def test_a_mismatching_prompt_is_refused_in_one_line(checkpoint, tmp_path):
+    from harness.run import pipeline
+    from harness.types import frozen_mapping
+    from tests.conftest import real_data_root
+
+    asked = run_spec(checkpoint, prompt_args=frozen_mapping({"window": "2"}))
+    with pytest.raises(ConfigError) as refused:
+        pipeline.run(asked, data_dir=real_data_root(), results_dir=tmp_path)
+    message = str(refused.value)
+    assert "\n" not in message and str(checkpoint / "dialoguellm.json") in message
+    assert "--prompt-opt window=2" in message and "--model-opt prompt.K=V" in message
+    with pytest.raises(ConfigError, match="use -p zero-shot"):
+        pipeline.run(run_spec(checkpoint, prompt="k-shot"), data_dir=real_data_root(), results_dir=tmp_path)
+    assert not tmp_path.joinpath("results").exists()
+
+
+def test_the_paper_parser_reads_generated_answers_and_counts_its_guesses(checkpoint, tmp_path):
+    from harness.results.store import PREDICTIONS_FILE
+    from harness.run import pipeline
+    from harness.types import frozen_mapping
+    from tests.conftest import real_data_root
+
+    spec = run_spec(checkpoint, parser="dialoguellm", model_args=frozen_mapping({"mode": "generate"}))
+    result, folder = pipeline.run(spec, data_dir=real_data_root(), results_dir=tmp_path)
+    rows = [json.loads(line) for line in (folder / PREDICTIONS_FILE).read_text(encoding="utf-8").splitlines()]
+    assert result.n == 5 and result.n_unparsed == 0  # the paper's parser always yields a label
+    assert result.n_fallback == sum(bool(row.get("fallback")) for row in rows)
+    assert all(row["predicted"] in meld().labels for row in rows)
 
 
 def test_bad_options_are_config_errors(checkpoint, tmp_path):
@@ -109,21 +178,11 @@ def test_bad_options_are_config_errors(checkpoint, tmp_path):
         cls(target=str(tmp_path))
     with pytest.raises(ConfigError, match="checkpoint folder"):
         cls()
+    with pytest.raises(ConfigError, match="backend, merge no longer exist"):
+        cls(target=str(checkpoint), backend="own", merge="on")
     with pytest.raises(ConfigError, match="unknown option"):
         cls(target=str(checkpoint), window="0")
     with pytest.raises(ConfigError, match="mode must be"):
         cls(target=str(checkpoint), mode="sample")
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ConfigError, match="does not exist; override with --model-opt base=PATH"):
         make_model(checkpoint, base=str(tmp_path / "missing"))
-
-
-def test_the_hf_backend_scores_like_the_own_backend(checkpoint, prompts):
-    own = make_model(checkpoint, merge="on").predict(prompts)
-    # A long max_length: hf reserves room for choices differently, so only uncut prompts compare exactly.
-    own_long = make_model(checkpoint, merge="on", max_length="512").predict(prompts)
-    via_hf = make_model(checkpoint, backend="hf", max_length="512").predict(prompts)
-    assert own[0].choice_logprobs.keys() == via_hf[0].choice_logprobs.keys()
-    for a, b in zip(own_long, via_hf):
-        assert max(abs(a.choice_logprobs[k] - b.choice_logprobs[k]) for k in a.choice_logprobs) <= 1e-4
-    generated = make_model(checkpoint, backend="hf", mode="generate", max_new_tokens="3").predict(prompts[:2])
-    assert all(c.text is not None for c in generated)

@@ -51,7 +51,9 @@ def make_trainer(base: Path, **extra: str):
     from harness.discovery import default_registry
 
     options = {"base": str(base), **FAST_OPTIONS, **extra}
-    trainer = default_registry().get("trainers", "lora").cls(**options)
+    registry = default_registry()
+    trainer = registry.get("trainers", "lora").cls(**options)
+    trainer.registry = registry  # as harness.run.training.train sets it
     trainer.console = quiet_console()
     return trainer
 

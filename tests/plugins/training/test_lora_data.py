@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from harness.discovery import default_registry
 from harness.errors import ConfigError
-from plugins.models import dialogue_llm_backend as backend
+from harness.sdk.lm.tokens import encode_pair as scorer_pair
 from plugins.training import lora_data
 from tests.plugins.training.lora_fixtures import meld, offline
 
@@ -29,10 +30,10 @@ def examples():
                                              ("zero-shot", {"window": "3", "template": "dialoguellm"}),
                                              ("k-shot", {"k": "2", "template": "dialoguellm"})])
 def test_training_prompt_is_the_evaluation_prompt_up_to_the_answer(tokenizer, examples, prompt, options):
-    strategy = lora_data.make_strategy(prompt, options)
+    strategy = lora_data.make_strategy(prompt, options, default_registry())
     strategy.prepare(meld(), 0)
     records = lora_data.build_records(strategy, examples, tokenizer)
-    evaluation_strategy = lora_data.make_strategy(prompt, options)
+    evaluation_strategy = lora_data.make_strategy(prompt, options, default_registry())
     evaluation_strategy.prepare(meld(), 0)
     evaluation = evaluation_strategy.build(examples)
     for record, prompt in zip(records, evaluation):
@@ -40,13 +41,14 @@ def test_training_prompt_is_the_evaluation_prompt_up_to_the_answer(tokenizer, ex
         assert prompt.answer_map[record.answer] == record.example.gold
         # The token ids trained on before the answer are the ones the scorer feeds for the gold choice.
         row = lora_data.tokenize_record(record, tokenizer, 512, loss_on_prompt=False)
-        scored, size = backend.pair_ids(tokenizer, prompt.text, record.answer, 512)
-        assert row["input_ids"][:-1] == scored
-        assert size == len(row["input_ids"]) - 1 - row["labels"].count(lora_data.IGNORE)
+        context_ids, choice_ids = scorer_pair(tokenizer, prompt.text, record.answer)
+        trained = row["input_ids"][:-1]  # without the EOS; long (k-shot) prompts lose their start
+        assert trained == (context_ids + choice_ids)[-len(trained) :] and len(trained) <= 512
+        assert len(choice_ids) == len(row["input_ids"]) - 1 - row["labels"].count(lora_data.IGNORE)
 
 
 def test_answer_only_loss_masks_the_prompt_and_loss_on_prompt_does_not(tokenizer, examples):
-    strategy = lora_data.make_strategy("zero-shot", {"window": "1"})
+    strategy = lora_data.make_strategy("zero-shot", {"window": "1"}, default_registry())
     record = lora_data.build_records(strategy, examples[:1], tokenizer)[0]
     answer_only = lora_data.tokenize_record(record, tokenizer, 256, loss_on_prompt=False)
     whole = lora_data.tokenize_record(record, tokenizer, 256, loss_on_prompt=True)
@@ -56,7 +58,7 @@ def test_answer_only_loss_masks_the_prompt_and_loss_on_prompt_does_not(tokenizer
 
 
 def test_long_prompts_are_cut_from_the_left_keeping_the_answer(tokenizer, examples):
-    strategy = lora_data.make_strategy("zero-shot", {"window": "all"})
+    strategy = lora_data.make_strategy("zero-shot", {"window": "all"}, default_registry())
     record = lora_data.build_records(strategy, examples[-1:], tokenizer)[0]
     row = lora_data.tokenize_record(record, tokenizer, 24, loss_on_prompt=False)
     assert len(row["input_ids"]) == 24

@@ -39,12 +39,13 @@ def test_trained_adapter_scores_the_training_labels_better_than_the_base(checkpo
     model_cls = default_registry().get("models", "dialoguellm").cls
     task = meld()
     tokenizer = load_tokenizer(record["base"])
-    records = build_records(make_strategy("zero-shot", {"window": "0"}), task.examples("train")[:16], tokenizer)
+    strategy = make_strategy("zero-shot", {"window": "0"}, default_registry())
+    records = build_records(strategy, task.examples("train")[:16], tokenizer)
 
     def mean_gold_logprob(adapter: str) -> float:
         model = model_cls(target=str(checkpoint), adapter=adapter)
         model.prepare(task, 0)
-        return sum(choice_logprobs(model.model, tokenizer, r, 96)[r.answer] for r in records) / len(records)
+        return sum(choice_logprobs(model.hf.model, tokenizer, r, 96)[r.answer] for r in records) / len(records)
 
     assert mean_gold_logprob("on") > mean_gold_logprob("off") + 0.1
 
