@@ -69,7 +69,7 @@ def plugins():
     from rich.console import Console
     from rich.table import Table
 
-    from harness.discovery import default_registry
+    from harness.discovery import default_commands, default_registry
 
     table = Table(title="ercbench plugins")
     for column in ("kind", "name", "plugin", "distribution", "version"):
@@ -77,6 +77,8 @@ def plugins():
     for entry in default_registry().all():
         origin = entry.origin
         table.add_row(entry.kind[:-1], entry.name, origin.plugin, origin.distribution, origin.version)
+    for name, (_, origin) in sorted(default_commands().items()):
+        table.add_row("command", name, origin.plugin, origin.distribution, origin.version)
     Console().print(table)
 
 

@@ -122,11 +122,12 @@ def ablation_table(rows: Sequence[Mapping[str, Any]]):
     metavar="NAME=DIR",
     help="Use a checkpoint trained without the part (no-context=DIR, no-descriptions=DIR).",
 )
-@click.option("--split", default="test", show_default=True)
-@click.option("--limit", type=int)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--split", default="test", show_default=True, help="Split to evaluate.")
+@click.option("--limit", type=int, help="Only the first N examples.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every run.")
 @click.option("--model-opt", "model_opts", multiple=True, metavar="K=V", help="dialoguellm option, e.g. mode=generate.")
-@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA")
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
+              help="Data root (default: $ERCBENCH_DATA).")
 @click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS", default=Path("results"),
               show_default=True, callback=writable_folder, help="Folder to write the runs into (or $ERCBENCH_RESULTS).")
 def ablate_command(checkpoint, tasks, retrained, split, limit, seed, model_opts, data_dir, results_dir):

@@ -112,3 +112,9 @@ def test_list_options_shows_each_declared_option_with_type_default_and_help(runn
     models = runner.invoke(main, ["list", "models", "--options"]).output
     assert any(line.split()[:2] == ["C", "number"] and "default 10" in line for line in models.splitlines())
     assert "text" not in runner.invoke(main, ["list", "models"]).output.split()  # no rows without --options
+
+
+def test_plugins_lists_contributed_commands(runner):
+    result = runner.invoke(main, ["plugins"], terminal_width=200)
+    line = next(line for line in result.output.splitlines() if " ablate " in line)
+    assert "command" in line and "dialoguellm" in line and "ercbench" in line
