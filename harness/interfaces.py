@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
 from harness.data.descriptions import DescriptionSource
+from harness.errors import ErcbenchError
 from harness.registry import Registry
 from harness.schema import Configurable, option
 from harness.schema import Options as BaseOptions
@@ -81,6 +82,19 @@ class Task(Configurable, ABC):
     def info(self) -> dict[str, Any]:
         """Provenance for run.json: variant, input format, files read with sha256."""
         return {"name": self.name}
+
+    def read_inputs(self) -> None:
+        """Read (or at least hash) every file any split may use, so `info()` lists them all.
+
+        Run keys are built from those hashes before prompts or models read the train split.
+        The default loads every split, skipping any that cannot be read (the run itself reports
+        that if it needs the split); tasks over one big file override it with a cheaper pass.
+        """
+        for split in self.splits():
+            try:
+                self.dialogues(split)
+            except ErcbenchError:
+                pass
 
     def descriptions_info(self) -> dict[str, Any]:
         """Which descriptions file was attached (merged into run.json's task info)."""
@@ -179,6 +193,15 @@ class Model(Configurable, ABC):
     def info(self) -> dict[str, Any]:
         """Identity of the weights and settings (every option, defaults included), for run.json."""
         return self.config.to_strings()
+
+    def fingerprint(self) -> dict[str, str]:
+        """Content hashes of what the model loads (weights, adapter), before loading it.
+
+        Part of the run key: a run resumes or is reused only while these are unchanged.
+        Models reading files return `harness.sdk.fingerprint.path_fingerprint(...)`; the default
+        (nothing on disk) is empty.
+        """
+        return {}
 
 
 class Trainer(Configurable, ABC):

@@ -238,6 +238,9 @@ class RunResult:
     answer_mode: str | None = None
     prompt_info: Mapping[str, Any] = field(default_factory=frozen_mapping)
     model_info: Mapping[str, Any] = field(default_factory=frozen_mapping)
+    #: what changes answers beyond the spec (data files' and weights' sha256, labels) and its hash
+    inputs: Mapping[str, Any] = field(default_factory=frozen_mapping)
+    input_key: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
@@ -265,7 +268,7 @@ class RunResult:
         except (TypeError, AttributeError) as exc:
             raise DataError(path, f"spec is not a run spec: {exc}") from None
         known = {f.name: flat[f.name] for f in fields(cls) if f.name in flat}
-        for name in ("scores", "plugins", "task_info", "prompt_info", "model_info"):
+        for name in ("scores", "plugins", "task_info", "prompt_info", "model_info", "inputs"):
             known[name] = frozen_mapping(known.get(name))
         known.setdefault("duration_s", 0.0)
         return cls(**{**known, "spec": spec})

@@ -29,6 +29,8 @@ def run_options(func):
                      default=Path("results"), show_default=True, callback=writable_folder,
                      help="Folder to write runs into (or $ERCBENCH_RESULTS)."),
         click.option("--resume", is_flag=True, help="Continue an interrupted run of the same spec."),
+        click.option("--force", is_flag=True, help="Recompute even when a finished run of the same spec and inputs exists."),
+        click.option("--no-wait", is_flag=True, help="Refuse, instead of waiting, when another process runs the same spec."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -111,7 +113,7 @@ def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt
     )
 
 
-def execute(spec, data_dir, results_dir, resume):
+def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False):
     """One run with a rich progress bar; Ctrl-C keeps only the hidden partial folder."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -125,7 +127,8 @@ def execute(spec, data_dir, results_dir, resume):
         bar = progress.add_task(label, total=None)
         try:
             result, folder = pipeline.run(
-                spec, data_dir=data_dir, results_dir=results_dir, resume=resume,
+                spec, data_dir=data_dir, results_dir=results_dir, resume=resume, force=force, wait=not no_wait,
+                say=lambda line: progress.console.print(line, markup=False, highlight=False),
                 progress=lambda done, total: progress.update(bar, completed=done, total=total),
             )
         except KeyboardInterrupt:
@@ -146,13 +149,13 @@ def execute(spec, data_dir, results_dir, resume):
 @click.option("-m", "--model", required=True)
 @run_options
 def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
-        data_dir, results_dir, resume):
-    """Run one task x prompt x model and write results/<run_id>/."""
+        data_dir, results_dir, resume, force, no_wait):
+    """Run one task x prompt x model and write results/<run_id>/ (or reuse a finished identical run)."""
     from harness.discovery import default_names
 
     prompt = prompt or default_names("prompts", "-p")[0]
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
-    execute(spec, data_dir, results_dir, resume)
+    execute(spec, data_dir, results_dir, resume, force, no_wait)
 
 
 @main.command()
@@ -162,15 +165,28 @@ def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts,
 @click.option("--shots", help="Few-shot sweep, e.g. 0,1,3,5: each prompt shows k demonstrations; pivots by k.")
 @run_options
 def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
-            data_dir, results_dir, resume):
-    """Run the cartesian product of -t/-p/-m, then show the leaderboard of those runs."""
+            data_dir, results_dir, resume, force, no_wait):
+    """Run the cartesian product of -t/-p/-m, then show the leaderboard of those runs.
+
+    Finished runs are reused, so a restarted sweep computes only what is missing; specs another
+    process is running are left to the end and then waited for (or, with --no-wait, refused).
+    """
     from harness.discovery import default_names
+    from harness.results.lock import RunBusy
     from harness.run.sweeps import expand_shots
 
     combos = list(itertools.product(tasks or default_names("tasks", "-t"), prompts or default_names("prompts", "-p"),
                                     models or default_names("models", "-m")))
     specs = [make_spec(t, p, m, split, limit, seed, parser, task_opts, prompt_opts, model_opts) for t, p, m in combos]
-    run_ids = [execute(spec, data_dir, results_dir, resume).run_id for spec in expand_shots(specs, shots)]
+    run_ids, busy = {}, []
+    for index, spec in enumerate(expand_shots(specs, shots)):
+        try:
+            run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait=True).run_id
+        except RunBusy:
+            busy.append((index, spec))
+    for index, spec in busy:
+        run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait).run_id
+    run_ids = [run_ids[index] for index in sorted(run_ids)]
     pivot_by = "shots" if shots else "task"
     show_leaderboard(results_dir, run_ids=run_ids, sort_by=None, output_format="table", pivot_by=pivot_by)
 
@@ -213,7 +229,8 @@ def leaderboard_command(results_dir, sort_by, output_format, with_reported, pivo
 # Command groups live in their own modules; they import nothing from this one.
 from harness.cli.data import data  # noqa: E402
 from harness.cli.export import export  # noqa: E402
+from harness.cli.results import results  # noqa: E402
 from harness.cli.train import train  # noqa: E402
 
-for command in (data, export, train):
+for command in (data, export, train, results):
     main.add_command(command)

@@ -71,6 +71,9 @@ def fetch_one(
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; shared data folders need group-readable files
         source, total = _open_source(url, mirror, relative)
         with os.fdopen(handle, "wb") as out, source:
             size, digest = _stream(source, out, relative, total, hook)

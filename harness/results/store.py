@@ -2,22 +2,53 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from harness.errors import DataError
+from harness.errors import ConfigError, DataError, ErcbenchError
+from harness.results.keys import describe_changes
+from harness.results.names import child
 from harness.types import Prediction, RunResult, RunSpec
 
 RESULTS_ENV = "ERCBENCH_RESULTS"
 RUN_FILE = "run.json"
 PREDICTIONS_FILE = "predictions.jsonl"
 PARTIAL_SUFFIX = ".partial"
+INPUTS_FILE = "inputs.json"  # in a partial folder: the spec and input contents it was started with
+ATTEMPT_FILE = "attempt.json"  # in a partial folder: plugin settings of the latest attempt that loaded the model
+
+
+class WriteError(ErcbenchError):
+    """Results could not be written (full disk, read-only folder); what was written before is kept."""
+
+    def __init__(self, path: Path, exc: OSError):
+        fix = WRITE_FIXES.get(exc.errno or 0, "fix the cause")
+        what = (exc.strerror or str(exc)).lower()
+        super().__init__(f"cannot write {path}: {what}; {fix}, then rerun with --resume "
+                         "(predictions written so far are kept)")
+
+
+WRITE_FIXES = {
+    errno.ENOSPC: "free some disk space", errno.EDQUOT: "free some disk space (quota)",
+    errno.EACCES: "choose a folder you can write to (--results-dir) or fix its permissions",
+    errno.EPERM: "choose a folder you can write to (--results-dir) or fix its permissions",
+    errno.EROFS: "choose a folder you can write to (--results-dir) or fix its permissions",
+}
+
+
+def file_mode() -> int:
+    """0o666 less the umask: what open() would give, for files made by mkstemp (always 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def results_root(explicit: str | Path | None = None) -> Path:
@@ -39,17 +70,23 @@ def spec_key(spec: RunSpec) -> str:
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write to a temp file in the same folder, fsync, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise WriteError(path, exc) from None
+    try:
+        os.chmod(tmp, file_mode())  # group-readable where the umask allows: shared results folders
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(data, out, indent=2, ensure_ascii=False, sort_keys=True)
             out.write("\n")
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise WriteError(path, exc) from None
         raise
 
 
@@ -57,7 +94,8 @@ class PartialRun:
     """A run in progress: results/.<key>.partial/ holding predictions appended as batches finish.
 
     Only `finish` makes it visible, by renaming the folder to results/<run_id>/ after
-    run.json is written; a killed run leaves the hidden partial folder for `--resume`.
+    run.json is written; a killed run leaves the hidden partial folder for `--resume`,
+    with the inputs it started from, so a resume over changed data or weights is refused.
     """
 
     def __init__(self, root: Path, spec: RunSpec):
@@ -79,12 +117,36 @@ class PartialRun:
                 done[prediction.example_id] = prediction
         return done
 
-    def start(self, resume: bool) -> None:
+    def start(self, resume: bool, inputs: Mapping[str, Any] | None = None) -> None:
+        """Begin (or, with resume, continue) the partial folder; refuses to resume over changed inputs."""
         if self.folder.exists() and not resume:
             shutil.rmtree(self.folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if resume:
-            self._drop_torn_tail()
+        if resume and inputs is not None and self.done_predictions():
+            self._check_inputs(inputs)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if resume:
+                self._drop_torn_tail()
+        except OSError as exc:
+            raise WriteError(self.folder, exc) from None
+        if inputs is not None:
+            write_json_atomic(self.folder / INPUTS_FILE, {"spec": self.spec.to_dict(), "inputs": dict(inputs)})
+
+    def _check_inputs(self, inputs: Mapping[str, Any]) -> None:
+        path = self.folder / INPUTS_FILE
+        try:
+            recorded = json.loads(path.read_text(encoding="utf-8"))["inputs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise ConfigError(
+                f"cannot --resume {self.folder}: it records no inputs (older ercbench or damaged); "
+                "rerun without --resume to start over"
+            ) from None
+        changes = describe_changes(recorded, inputs)
+        if changes:
+            raise ConfigError(
+                f"cannot --resume {self.folder}: {'; '.join(changes)}; "
+                "rerun without --resume to start over with the new inputs"
+            )
 
     def _drop_torn_tail(self) -> None:
         path = self.folder / PREDICTIONS_FILE
@@ -97,17 +159,51 @@ class PartialRun:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def append(self, predictions: Iterable[Prediction]) -> None:
-        with open(self.folder / PREDICTIONS_FILE, "a", encoding="utf-8") as out:
-            for prediction in predictions:
-                out.write(json.dumps(prediction.to_json(), ensure_ascii=False) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
+        path = self.folder / PREDICTIONS_FILE
+        try:
+            with open(path, "a", encoding="utf-8") as out:
+                for prediction in predictions:
+                    out.write(json.dumps(prediction.to_json(), ensure_ascii=False) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            raise WriteError(path, exc) from None
+
+    def record_attempt(self, facts: Mapping[str, Any]) -> None:
+        """Plugin settings once the model is loaded, so a resume with nothing left to predict keeps them."""
+        write_json_atomic(self.folder / ATTEMPT_FILE, dict(facts))
+
+    def last_attempt(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.folder / ATTEMPT_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def finish(self, result: RunResult) -> Path:
         write_json_atomic(self.folder / RUN_FILE, result_to_json(result))
-        final = self.root / result.run_id
-        os.replace(self.folder, final)
-        return final
+        for name in (INPUTS_FILE, ATTEMPT_FILE):
+            (self.folder / name).unlink(missing_ok=True)
+        return move_into_place(self.folder, self.root, result.run_id)
+
+
+def move_into_place(folder: Path, root: Path, run_id: str) -> Path:
+    """Rename folder to root/run_id, or run_id.2, .3, ... when a run of that id already exists."""
+    for attempt in range(1, 1000):
+        name = run_id if attempt == 1 else f"{run_id}.{attempt}"
+        final = child(root, name)
+        if final.exists():
+            continue
+        try:
+            os.rename(folder, final)
+            return final
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                continue
+            raise WriteError(final, exc) from None
+    raise WriteError(root / run_id, FileExistsError(f"1000 runs named {run_id}"))
 
 
 def result_to_json(result: RunResult) -> dict[str, Any]:
@@ -115,11 +211,40 @@ def result_to_json(result: RunResult) -> dict[str, Any]:
 
 
 def read_run(folder: Path) -> dict[str, Any]:
+    """run.json as a dict; a DataError (one line, file and line) when it is unreadable or malformed."""
     path = folder / RUN_FILE
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise DataError(path, f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise DataError(path, "not text (binary or damaged); `ercbench results check --repair` moves it aside") from None
+    try:
+        run = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    problem = run_problem(run)
+    if problem:
+        raise DataError(path, problem)
+    RunResult.from_json(run, path)  # the typed reading every consumer does: refuse here, once, in one line
+    return run
+
+
+REQUIRED = {"run_id": str, "spec": dict, "scores": dict, "n": int, "n_unparsed": int, "started": str}
+
+
+def run_problem(run: Any) -> str | None:
+    """What makes a parsed run.json unusable (wrong shape, missing fields), or None."""
+    if not isinstance(run, dict):
+        return f"holds {type(run).__name__}, not a run record"
+    missing = [key for key, kind in REQUIRED.items() if not isinstance(run.get(key), kind)]
+    if missing:
+        return f"missing or malformed field(s) {', '.join(missing)}"
+    spec_missing = [key for key in ("task", "prompt", "model", "split") if not isinstance(run["spec"].get(key), str)]
+    scores_missing = [key for key in ("accuracy", "weighted_f1") if not isinstance(run["scores"].get(key), (int, float))]
+    if spec_missing or scores_missing:
+        return f"missing or malformed field(s) {', '.join(spec_missing + scores_missing)}"
+    return None
 
 
 def read_predictions(folder: Path) -> list[Prediction]:
@@ -134,13 +259,52 @@ def load_result(folder: Path) -> RunResult:
     return RunResult.from_json(read_run(folder), folder / RUN_FILE)
 
 
-def iter_runs(root: Path) -> Iterator[dict[str, Any]]:
-    """Every finished run under root (hidden partial folders are skipped)."""
+def warn(line: str) -> None:
+    sys.stderr.write(f"warning: {line}\n")
+
+
+def iter_runs(root: Path, on_bad: Callable[[str], None] | None = warn) -> Iterator[dict[str, Any]]:
+    """Every finished run under root (hidden partial folders are skipped).
+
+    A damaged run.json is reported through `on_bad` as one line and skipped, so one bad
+    folder never hides the good ones.
+    """
     if not root.is_dir():
         return
     for folder in sorted(root.iterdir()):
         if folder.name.startswith(".") or not (folder / RUN_FILE).is_file():
             continue
-        run = read_run(folder)
+        try:
+            run = read_run(folder)
+        except DataError as exc:
+            if on_bad is not None:
+                on_bad(f"skipped {exc} (see `ercbench results check`)")
+            continue
         run["folder"] = str(folder)
         yield run
+
+
+def find_finished(root: Path, spec: RunSpec, key: str) -> Path | None:
+    """The newest sound finished run of this spec whose input key matches, if any."""
+    if not root.is_dir():
+        return None
+    candidates = sorted(
+        (p for p in root.iterdir() if not p.name.startswith(".") and key in p.name), reverse=True
+    )
+    for folder in candidates:
+        try:
+            run = read_run(folder)
+        except DataError:
+            continue
+        if run.get("input_key") == key and run["spec"] == spec.to_dict() and predictions_match(folder, run["n"]):
+            return folder
+    return None
+
+
+def predictions_match(folder: Path, n: int) -> bool:
+    """Cheap soundness check before reuse: exactly n complete lines."""
+    try:
+        data = (folder / PREDICTIONS_FILE).read_bytes()
+    except OSError:
+        return False
+    return data.count(b"\n") == n and (not data or data.endswith(b"\n"))

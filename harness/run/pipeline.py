@@ -13,10 +13,14 @@ from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
-from harness.results.store import PartialRun, results_root, spec_key
+from harness.results.claim import claimed
+from harness.results.keys import input_key, run_inputs
+from harness.results.names import safe_name
+from harness.results.store import PartialRun, find_finished, load_result, results_root, spec_key
 from harness.run import metrics
 from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import get_parser, to_prediction
+from harness.sdk.fingerprint import hash_cache
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -82,10 +86,12 @@ def plugin_versions(spec: RunSpec, registry: Registry) -> dict[str, dict[str, st
     }
 
 
-def make_run_id(spec: RunSpec, started: datetime) -> str:
+def make_run_id(spec: RunSpec, started: datetime, key: str | None = None) -> str:
+    """stamp-task-split-prompt-model-key; every part a safe file-name component (names come from users)."""
     model = split_ref(spec.model)[0]
     stamp = started.strftime("%Y%m%dT%H%M%S")
-    return f"{stamp}-{spec.task}-{spec.split}-{spec.prompt}-{model}-{spec_key(spec)}"
+    parts = (spec.task, spec.split, spec.prompt, model)
+    return "-".join([stamp, *(safe_name(part) for part in parts), key or spec_key(spec)])
 
 
 def predict_all(
@@ -130,6 +136,62 @@ def run_facts(parts: Components, examples: Sequence[Example], resumed_from: int)
     }
 
 
+def attempt_facts(parts: Components) -> dict:
+    return {"prompt_info": parts.prompt.info(), "model_info": parts.model.info()}
+
+
+def with_earlier_attempt(facts: dict, partial: PartialRun, predicted_now: bool, n_truncated: int) -> dict:
+    """With nothing left to predict the model was never loaded: keep what the last attempt recorded.
+
+    The model's own truncation count covers one attempt; the predictions' count covers all.
+    """
+    if not predicted_now:
+        facts.update({key: frozen_mapping(value) for key, value in partial.last_attempt().items()})
+    if "n_truncated" in facts["model_info"]:
+        facts["model_info"] = frozen_mapping({**facts["model_info"], "n_truncated": n_truncated})
+    return facts
+
+
+def predict_missing(parts: Components, spec: RunSpec, examples, partial: PartialRun, inputs: dict, resume: bool,
+                    batch_size: int, progress: Progress | None) -> int:
+    """Load and predict what the partial folder lacks; returns how many were already done.
+
+    With resume the inputs are checked before the model loads; without it an earlier partial
+    run is replaced only once loading succeeded, so a Ctrl-C while loading loses nothing.
+    """
+    if resume:
+        partial.start(True, inputs)
+    done = partial.done_predictions() if resume else {}
+    todo = [example for example in examples if example.example_id not in done]
+    if not todo:
+        if not resume:
+            partial.start(False, inputs)
+        return len(done)
+    started = resume
+    try:
+        parts.prompt.prepare(parts.task, spec.seed)
+        parts.model.prepare(parts.task, spec.seed)
+        if not resume:
+            partial.start(False, inputs)
+            started = True
+        partial.record_attempt(attempt_facts(parts))
+        predict_all(parts, spec, todo, partial, batch_size, progress, len(done))
+        partial.record_attempt(attempt_facts(parts))
+    except BaseException:
+        if started:
+            partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
+        raise
+    return len(done)
+
+
+def read_run_inputs(parts: Components, root: Path) -> dict:
+    """Data files' and weights' sha256 and the label set, before any model loads (hashes cached in root)."""
+    parts.task.read_inputs()  # hash the train files too: prompts and models may read them later
+    with hash_cache(root / ".fingerprints.json"):
+        task_info = {**parts.task.info(), **parts.task.descriptions_info()}
+        return run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
+
+
 def run(
     spec: RunSpec,
     *,
@@ -139,36 +201,46 @@ def run(
     progress: Progress | None = None,
     resume: bool = False,
     batch_size: int = 64,
+    force: bool = False,
+    wait: bool = True,
+    say: Callable[[str], None] = lambda line: None,
 ) -> tuple[RunResult, Path]:
-    """Run one spec end to end; returns the result and the folder it was written to."""
+    """Run one spec end to end; returns the result and the folder it was written to.
+
+    One process at a time per spec (others wait, or with wait=False refuse); a finished run
+    of the same spec and inputs is reused unless `force`.
+    """
     registry = registry or default_registry()
     spec = apply_model_prompt(spec, registry)  # before anything reads the spec: run.json names the prompt used
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
+    root = results_root(results_dir)
     parts = instantiate(spec, registry, data_dir)
     examples = select_examples(parts.task, spec)
-    partial = PartialRun(results_root(results_dir), spec)
-    partial.start(resume)
-    done = partial.done_predictions()
-    todo = [example for example in examples if example.example_id not in done]
-    if todo:
-        try:
-            parts.prompt.prepare(parts.task, spec.seed)
-            parts.model.prepare(parts.task, spec.seed)
-            predict_all(parts, spec, todo, partial, batch_size, progress, len(done))
-        except BaseException:
-            partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
-            raise
-    predictions = list(partial.done_predictions().values())
-    result = RunResult(
-        run_id=make_run_id(spec, started),
-        spec=spec,
-        scores=metrics.score_predictions(predictions, parts.task.labels),
-        **metrics.prediction_counts(predictions),
-        plugins=plugin_versions(spec, registry),
-        task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
-        started=started.isoformat(),
-        duration_s=time.perf_counter() - clock,
-        **run_facts(parts, examples, resumed_from=len(done)),
-    )
-    return result, partial.finish(result)
+    inputs = read_run_inputs(parts, root)
+    key = input_key(spec_key(spec), inputs)
+    with claimed(root, spec_key(spec), wait, say, f"{spec.task}/{spec.split}/{spec.prompt}/{spec.model}"):
+        found = None if force else find_finished(root, spec, key)
+        if found is not None:
+            say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
+            return load_result(found), found
+        partial = PartialRun(root, spec)
+        resumed_from = predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress)
+        predictions = list(partial.done_predictions().values())
+        counts = metrics.prediction_counts(predictions)
+        facts = with_earlier_attempt(run_facts(parts, examples, resumed_from), partial,
+                                     len(predictions) > resumed_from, counts["n_truncated"])
+        result = RunResult(
+            run_id=make_run_id(spec, started, key),
+            spec=spec,
+            scores=metrics.score_predictions(predictions, parts.task.labels),
+            **counts,
+            plugins=plugin_versions(spec, registry),
+            task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
+            started=started.isoformat(),
+            duration_s=time.perf_counter() - clock,
+            **facts,
+            inputs=frozen_mapping(inputs),
+            input_key=key,
+        )
+        return result, partial.finish(result)

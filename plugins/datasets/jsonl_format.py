@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
-from harness.data.files import json_object_line
+from harness.data.files import json_object_line, require_file
 from harness.errors import DataError
 from harness.types import Dialogue, Utterance
 
@@ -29,7 +31,7 @@ def parse_line(path: Path, number: int, line: str) -> dict:
 
 
 def read_rows(path: Path, text: str) -> list[tuple[int, dict]]:
-    """(line number, row) for every non-blank line."""
+    """(line number, row) for every non-blank line of an already-read (small) file."""
     return [
         (number, parse_line(path, number, line))
         for number, line in enumerate(text.splitlines(), 1)
@@ -37,10 +39,52 @@ def read_rows(path: Path, text: str) -> list[tuple[int, dict]]:
     ]
 
 
+def iter_rows(path: Path, digest: Any = None) -> Iterator[tuple[int, dict]]:
+    """(line number, row) for every non-blank line, read one line at a time (never the whole file).
+
+    `digest` (a hashlib object), when given, is fed every byte read, for provenance.
+    """
+    with open(require_file(path), "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if digest is not None:
+                digest.update(raw)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataError(path, f"not valid utf-8 (byte 0x{raw[exc.start]:02x}); wrong encoding?", number) from None
+            if line.strip():
+                yield number, parse_line(path, number, line)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One streaming pass over a file: its splits (first-seen order), train labels and sha256."""
+
+    splits: tuple[str, ...]
+    train_labels: tuple[str, ...]
+    sha256: str
+
+
+def scan(path: Path) -> Scan:
+    """Validate every line and collect what a task needs before loading a split: O(lines), O(1) memory."""
+    digest = hashlib.sha256()
+    splits: dict[str, None] = {}
+    labels: set[str] = set()
+    for _, row in iter_rows(path, digest):
+        splits.setdefault(row["split"])
+        if row["split"] == "train" and row["label"] is not None:
+            labels.add(row["label"])
+    return Scan(tuple(splits), tuple(sorted(labels)), digest.hexdigest())
+
+
 def build_dialogues(
-    path: Path, rows: Sequence[tuple[int, dict]], split: str, labels: Sequence[str] | None
+    path: Path, rows: Iterable[tuple[int, dict]], split: str, labels: Sequence[str] | None
 ) -> list[Dialogue]:
-    """The split's rows grouped by dialogue_id in first-seen order; labels checked when given."""
+    """The split's rows grouped by dialogue_id in first-seen order; labels checked when given.
+
+    `rows` may be a stream: only the split's utterances are kept, so memory follows the split, not the file.
+    """
+    known = frozenset(labels) if labels is not None else None  # set lookup: linear in the rows
     grouped: dict[str, list[Utterance]] = {}
     seen: set[tuple[str, int]] = set()
     for number, row in rows:
@@ -51,7 +95,7 @@ def build_dialogues(
             raise DataError(path, f"utterance {key[1]} of dialogue {key[0]!r} appears twice in {split}", number)
         seen.add(key)
         label = row["label"]
-        if labels is not None and label is not None and label not in labels:
+        if known is not None and label is not None and label not in known:
             raise DataError(path, f"unknown label {label!r} (expected one of {', '.join(labels)})", number)
         utterance = Utterance(row["utt_index"], row["speaker"], row["text"], label, row.get("description"))
         grouped.setdefault(str(row["dialogue_id"]), []).append(utterance)
@@ -60,7 +104,3 @@ def build_dialogues(
         for dialogue_id, utterances in grouped.items()
     ]
 
-
-def splits_in(rows: Sequence[tuple[int, dict]]) -> tuple[str, ...]:
-    """Split names in first-seen order."""
-    return tuple(dict.fromkeys(row["split"] for _, row in rows))

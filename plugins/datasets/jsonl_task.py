@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from harness.data.files import data_root
-from harness.errors import ConfigError
+from harness.errors import ConfigError, DataError
 from harness.hookspecs import hookimpl
 from harness.sdk.options import option, word_list
 from harness.types import Dialogue
 from plugins.datasets.common import FileTask
-from plugins.datasets.jsonl_format import build_dialogues, read_rows, splits_in
+from plugins.datasets.jsonl_format import Scan, build_dialogues, iter_rows, scan
 
 
 class JsonlTask(FileTask):
@@ -18,6 +19,7 @@ class JsonlTask(FileTask):
 
     Options: path=FILE (required; relative paths are tried from the working folder, then
     the data root), labels=a,b,c (default: the sorted labels seen in the train split).
+    The file is streamed, never held whole: memory follows the utterances of the splits loaded.
     """
 
     name = "jsonl"
@@ -35,7 +37,8 @@ class JsonlTask(FileTask):
         if not self.config.path:
             raise ConfigError("task 'jsonl' needs --task-opt path=FILE (a JSON Lines file)")
         self.given_labels = self.config.labels
-        self._rows: list[tuple[int, dict]] | None = None
+        self._scan: Scan | None = None
+        self._labels: tuple[str, ...] | None = None
 
     def path(self) -> Path:
         path = Path(self.config.path).expanduser()
@@ -43,29 +46,41 @@ class JsonlTask(FileTask):
             return path
         return data_root(self.data_dir) / path
 
-    def rows(self) -> list[tuple[int, dict]]:
-        if self._rows is None:
+    def scan(self) -> Scan:
+        """One streaming pass (validation, splits, train labels, sha256), done once."""
+        if self._scan is None:
             path = self.path()
-            self._rows = read_rows(path, self.ledger.read_text(path))
-        return self._rows
+            self._scan = scan(path)
+            self.ledger.files[str(path)] = self._scan.sha256
+        return self._scan
 
     @property  # type: ignore[override]
     def labels(self) -> tuple[str, ...]:
-        return self.given_labels or self.inferred_labels(self.rows())
+        # Computed once: every Example reads it, so recomputing it per example would be quadratic.
+        if self._labels is None:
+            self._labels = self.given_labels or self.inferred_labels(self.scan())
+        return self._labels
 
     @staticmethod
-    def inferred_labels(rows: list[tuple[int, dict]]) -> tuple[str, ...]:
-        labels = sorted({row["label"] for _, row in rows if row["split"] == "train" and row["label"] is not None})
-        if not labels:
+    def inferred_labels(found: Scan) -> tuple[str, ...]:
+        if not found.train_labels:
             raise ConfigError("task 'jsonl': no labelled train rows to infer labels from; pass --task-opt labels=a,b,c")
-        return tuple(labels)
+        return found.train_labels
 
     def splits(self) -> tuple[str, ...]:
-        return splits_in(self.rows())
+        return self.scan().splits
+
+    def read_inputs(self) -> None:
+        self.scan()  # hashes the whole file without keeping any split in memory
 
     def load(self, split: str) -> list[Dialogue]:
+        """Streams the file again, keeping only this split; refuses a file that changed since the scan."""
         self.formats[split] = "jsonl"
-        return build_dialogues(self.path(), self.rows(), split, self.labels)
+        path, digest = self.path(), hashlib.sha256()
+        dialogues = build_dialogues(path, iter_rows(path, digest), split, self.labels)
+        if digest.hexdigest() != self.scan().sha256:
+            raise DataError(path, "changed while being read; rerun once it is complete")
+        return dialogues
 
     def info(self) -> dict:
         return {**super().info(), "labels": list(self.labels)}

@@ -108,6 +108,13 @@ class DialogueLLM(Model):
             )
         self.hf.prepare(task, seed)
 
+    def fingerprint(self) -> dict[str, str]:
+        """sha256 of the base model's and the checkpoint's files: part of the run key."""
+        from harness.sdk.fingerprint import path_fingerprint
+
+        adapter = self.folder if self.use_adapter else None
+        return {**path_fingerprint("base", self.base), **path_fingerprint("adapter", adapter)}
+
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
         return self.hf.predict(prompts)
 

@@ -176,6 +176,12 @@ class HFCausal(Model):
         return [Completion(p.example.example_id, text=t, meta=frozen_mapping(m))
                 for p, t, m in zip(prompts, texts, metas)]
 
+    def fingerprint(self) -> dict[str, str]:
+        """sha256 of the weight folder's and adapter's files: part of the run key."""
+        from harness.sdk.fingerprint import path_fingerprint
+
+        return {**path_fingerprint("model", self.target), **path_fingerprint("adapter", self.adapter)}
+
     def info(self) -> dict[str, Any]:
         info = super().info()
         info.update(getattr(self, "resolved", {}))

@@ -1,0 +1,174 @@
+"""Resume and reuse keyed by contents: changed data, labels or weights refuse --resume; counts survive attempts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.interfaces import Model
+from harness.results import store
+from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun
+from harness.run import pipeline
+from harness.sdk.fingerprint import path_fingerprint
+from harness.sdk.options import option
+from harness.sdk.testing import TESTING_ORIGIN, registry_with
+from harness.types import Completion, Prompt, RunSpec, frozen_mapping
+
+
+class WeightsModel(Model):
+    """Answers gold; its weights are a file (option target); every prompt is 'truncated' by one token."""
+
+    name = "weights"
+
+    class Options(Model.Options):
+        target: str = option("", "the weights file")
+
+    def __init__(self, **options: str):
+        super().__init__(**options)
+        self.target, self.loaded, self.n_truncated = self.config.target, None, 0
+
+    def fingerprint(self) -> dict[str, str]:
+        return path_fingerprint("model", self.target)
+
+    def prepare(self, task, seed) -> None:
+        self.loaded = self.target
+
+    def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
+        self.n_truncated += len(prompts)
+        return [Completion(p.example.example_id, text=p.example.gold, meta=frozen_mapping({"truncated_tokens": 1}))
+                for p in prompts]
+
+    def info(self) -> dict:
+        return {"path": self.loaded, "context_limit": 128 if self.loaded else None, "n_truncated": self.n_truncated}
+
+
+@pytest.fixture
+def registry():
+    reg = registry_with()
+    reg.add("models", WeightsModel, TESTING_ORIGIN)
+    return reg
+
+
+def write_jsonl(path: Path, labels=("joy", "anger", "neutral")) -> Path:
+    rows = [
+        {"split": split, "dialogue_id": d, "utt_index": i, "speaker": "A", "text": f"t{d}{i}", "label": labels[i % 3]}
+        for split in ("train", "test") for d in range(3) for i in range(3)
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def jsonl_spec(data: Path, model: str = "echo-gold", **model_args) -> RunSpec:
+    return RunSpec(task="jsonl", prompt="zero-shot", model=model,
+                   task_args=frozen_mapping({"path": str(data)}), model_args=frozen_mapping(model_args))
+
+
+def interrupt_after_first_batch(monkeypatch, cls):
+    real, calls = cls.predict, {"n": 0}
+
+    def flaky(self, prompts):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(self, prompts)
+
+    monkeypatch.setattr(cls, "predict", flaky)
+    return real
+
+
+def test_resume_over_relabelled_data_is_refused_naming_what_changed(registry, results_dir, tmp_path, monkeypatch):
+    data = write_jsonl(tmp_path / "mine.jsonl")
+    spec = jsonl_spec(data)
+    interrupt_after_first_batch(monkeypatch, registry.get("models", "echo-gold").cls)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=4)
+    write_jsonl(data, labels=("happy", "anger", "neutral"))
+    with pytest.raises(ConfigError, match=r"cannot --resume .*data file .*mine.jsonl changed.*labels changed"):
+        pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
+    assert len(PartialRun(results_dir, spec).done_predictions()) == 4  # refused, nothing lost
+    monkeypatch.undo()
+    result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir)  # a fresh start is allowed
+    assert result.n == 9 and result.scores["accuracy"] == 1.0
+    assert result.inputs["labels"] == ["anger", "happy", "neutral"]
+
+
+def test_resume_over_replaced_weights_is_refused(registry, results_dir, tmp_path, monkeypatch):
+    weights = tmp_path / "w.safetensors"
+    weights.write_bytes(b"old weights")
+    spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
+    interrupt_after_first_batch(monkeypatch, WeightsModel)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=4)
+    weights.write_bytes(b"new weights")
+    with pytest.raises(ConfigError, match=r"model file model/w.safetensors changed \(sha256"):
+        pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
+
+
+def test_finished_spec_is_reused_unless_forced_and_weights_change_recomputes(registry, results_dir, tmp_path):
+    weights = tmp_path / "w.safetensors"
+    weights.write_bytes(b"v1")
+    spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
+    said: list[str] = []
+    first, folder = pipeline.run(spec, registry=registry, results_dir=results_dir)
+    again, same = pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True, say=said.append)
+    assert same == folder and again.run_id == first.run_id and "reusing the finished run" in said[0]
+    assert json.loads((folder / RUN_FILE).read_text())["inputs"]["model"] == {
+        "model/w.safetensors": store.hashlib.sha256(b"v1").hexdigest()}
+    _, forced = pipeline.run(spec, registry=registry, results_dir=results_dir, force=True)
+    weights.write_bytes(b"v2")
+    _, changed = pipeline.run(spec, registry=registry, results_dir=results_dir)
+    assert len({folder, forced, changed}) == 3
+    assert len([p for p in results_dir.iterdir() if not p.name.startswith(".")]) == 3
+
+
+def test_n_truncated_sums_attempts_and_model_info_survives_an_empty_resume(registry, results_dir, tmp_path,
+                                                                           monkeypatch):
+    weights = tmp_path / "w.bin"
+    weights.write_bytes(b"w")
+    spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
+    interrupt_after_first_batch(monkeypatch, WeightsModel)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=4)
+    real_finish = PartialRun.finish
+    monkeypatch.setattr(PartialRun, "finish", lambda self, result: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):  # every prediction written, then killed before run.json
+        pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True, batch_size=4)
+    monkeypatch.setattr(PartialRun, "finish", real_finish)
+    result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
+    assert result.resumed_from == 9
+    assert result.n_truncated == 9
+    assert result.model_info == {"path": str(weights), "context_limit": 128, "n_truncated": 9}
+
+
+def test_a_full_disk_keeps_what_was_written(registry, results_dir, monkeypatch):
+    import errno
+    import os
+
+    spec = RunSpec(task="tiny", prompt="zero-shot", model="echo-gold")
+    calls = {"n": 0}
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(store.os, "fsync", fsync)
+    with pytest.raises(store.WriteError, match=r"predictions.jsonl: no space left on device; free some disk space, then rerun with --resume"):
+        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=3)
+    monkeypatch.undo()
+    kept = PartialRun(results_dir, spec).done_predictions()
+    assert 3 <= len(kept) < 7  # the batches written before the disk filled
+    result, folder = pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
+    assert result.n == 7 and len((folder / PREDICTIONS_FILE).read_text().splitlines()) == 7
+
+
+def test_the_run_key_covers_files_read_later_by_prompts_and_models(registry, results_dir, data_root):
+    spec = RunSpec(task="meld", prompt="zero-shot", model="majority", limit=3)
+    result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir, data_dir=data_root)
+    assert {"meld/train_sent_emo.csv", "meld/dev_sent_emo.csv", "meld/test_sent_emo.csv"} <= set(result.inputs["data"])

@@ -1,0 +1,76 @@
+"""The jsonl task streams its file: memory follows the split loaded, label inference is one pass."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+
+import pytest
+
+from harness.errors import DataError
+from plugins.datasets import jsonl_task
+from plugins.datasets.jsonl_task import JsonlTask
+
+LABELS = ("anger", "joy", "neutral", "sadness")
+
+
+def write(path, n_train: int, n_test: int) -> None:
+    with open(path, "w") as out:
+        for split, count in (("train", n_train), ("test", n_test)):
+            for i in range(count):
+                row = {"split": split, "dialogue_id": i // 10, "utt_index": i % 10, "speaker": "A",
+                       "text": f"utterance number {i} " + "x" * 60, "label": LABELS[i % 4]}
+                out.write(json.dumps(row) + "\n")
+
+
+def test_loading_a_small_split_of_a_big_file_keeps_memory_small(tmp_path):
+    path = tmp_path / "big.jsonl"
+    write(path, n_train=20_000, n_test=50)
+    size = path.stat().st_size
+    task = JsonlTask(path=str(path))
+    tracemalloc.start()
+    try:
+        examples = task.examples("test")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(examples) == 50 and task.labels == LABELS
+    assert peak < size / 10, f"peak {peak} bytes for a {size}-byte file"
+
+
+def test_the_file_is_scanned_once_however_many_examples_read_the_labels(tmp_path, monkeypatch):
+    path = tmp_path / "d.jsonl"
+    write(path, n_train=200, n_test=300)
+    calls = {"n": 0}
+    real = jsonl_task.scan
+
+    def counted(p):
+        calls["n"] += 1
+        return real(p)
+
+    monkeypatch.setattr(jsonl_task, "scan", counted)
+    task = JsonlTask(path=str(path))
+    examples = task.examples("test") + task.examples("train")
+    assert len(examples) == 500 and calls["n"] == 1
+    assert all(example.labels == LABELS for example in examples)
+    assert task.info()["files"] == {str(path): __import__("hashlib").sha256(path.read_bytes()).hexdigest()}
+
+
+def test_a_file_changed_between_scan_and_load_is_refused(tmp_path):
+    path = tmp_path / "d.jsonl"
+    write(path, n_train=20, n_test=5)
+    task = JsonlTask(path=str(path))
+    assert task.splits() == ("train", "test")
+    with open(path, "a") as out:
+        out.write(json.dumps({"split": "test", "dialogue_id": 99, "utt_index": 0, "speaker": "A", "text": "t",
+                              "label": "joy"}) + "\n")
+    with pytest.raises(DataError, match="changed while being read"):
+        task.examples("test")
+
+
+def test_a_bad_byte_is_reported_at_its_line(tmp_path):
+    path = tmp_path / "d.jsonl"
+    write(path, n_train=3, n_test=0)
+    path.write_bytes(path.read_bytes() + b'{"split": "\xff"}\n')
+    with pytest.raises(DataError, match=r"d.jsonl:4: not valid utf-8"):
+        JsonlTask(path=str(path)).splits()
