@@ -75,6 +75,8 @@ class Options:
         given: dict[str, Any] = {}
         for key, value in values.items():
             spec = specs.get(key)
+            if spec is not None and value is None and not _base_type(_hints(cls)[key])[1]:
+                continue  # None for an option that cannot be None: not given, so its default
             if spec is not None and spec.metadata["prefix"] is None:
                 given[key] = _convert(spec, _hints(cls)[key], value, owner)
                 continue
@@ -134,7 +136,8 @@ def render(spec: dataclasses.Field, value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
-        return format(value, "g")
+        text = repr(value)  # the shortest text that reads back as the same float
+        return text[:-2] if text.endswith(".0") else text
     if isinstance(value, tuple):
         return ",".join(str(item) for item in value)
     if isinstance(value, Mapping):
