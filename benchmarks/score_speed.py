@@ -1,185 +1,181 @@
-"""Label-scoring speed: ours vs lm-evaluation-harness's hf backend vs the naive loop, same model, same numbers.
+"""Label-scoring speed of the path a user runs (`ercbench run -m hf:MODEL --model-opt mode=score`) vs lm-eval's hf backend.
 
 Run from the repository root:
-    python benchmarks/score_speed.py --limit 60
-    python benchmarks/score_speed.py --device cuda --dtype bfloat16 --size 1b --limit 400
+    python benchmarks/score_speed.py --limit 40                                   # CPU, small random LLaMA
+    python benchmarks/score_speed.py --device cuda --dtype bfloat16 --shape qwen2.5-7b \\
+        --tokenizer ../shared/tokenizers/qwen2.5 --tasks meld,emorynlp --windows 5,all   # full test splits
+
+Ours is the pipeline itself (registry, zero-shot prompts, the hf model with default options,
+predictions written to a results folder) with only the weights' loading replaced by the
+in-memory model; lm-eval's HFLM gets the same model object and the same (prompt, choice) pairs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from benchmarks.speed_parts import (  # noqa: E402
-    SIZES,
-    build_model,
-    build_tokenizers,
-    help_time,
-    label_token_counts,
-    matmul_peak,
-    meld_task,
-    overhead_per_example,
-    packed_flops,
-    zero_shot_requests,
-)
+from benchmarks.speed_parts import SIZES, block_flops, build_model, build_tokenizers, matmul_peak, meld_task  # noqa: E402
 
 
-@dataclass
-class Row:
-    """One (tokenizer, window) configuration's measurements."""
+def ours(model, tokenizer, task: str, window: str, args, results: Path) -> dict:
+    """`ercbench run` in-process with default hf options; returns scores per example id, timing, counts."""
+    from harness.run import pipeline
+    from harness.sdk.lm import loading
+    from harness.types import RunSpec
 
-    tokenizer: str
-    window: int
-    n: int
-    label_tokens: str
-    prompt_tokens: float
-    speeds: dict[str, float] = field(default_factory=dict)  # method -> examples/s
-    diffs: dict[str, float] = field(default_factory=dict)  # "a-b" -> max |log-prob difference|
-    gflops: float = 0.0
-
-
-def timed(function, *args, **kwargs):
-    start = time.perf_counter()
-    result = function(*args, **kwargs)
-    return time.perf_counter() - start, result
+    info = {"path": "in-memory", "device": str(next(model.parameters()).device), "dtype": args.dtype_now}
+    loaded = loading.LoadedLM(model, tokenizer, info)
+    spec = RunSpec(task=task, prompt="zero-shot", model="hf:in-memory", split="test", limit=args.limit,
+                   prompt_args={"window": window}, model_args={"mode": "score", **args.model_opts})
+    with mock.patch.object(loading, "load_lm", lambda *a, **k: loaded):
+        result, folder = pipeline.run(spec, data_dir=args.data_dir, results_dir=results)
+    rows = [json.loads(line) for line in (folder / "predictions.jsonl").read_text().splitlines()]
+    return {"scores": {row["id"]: row["logprobs"] for row in rows}, "timing": dict(result.timing),
+            "compute": dict(result.model_info["compute"])}
 
 
-def lm_eval_scores(lm, requests):
-    """lm-evaluation-harness's loglikelihood over every (context, choice) pair, regrouped per request."""
+def lm_eval_run(lm, prompts) -> tuple[float, dict]:
+    """lm-eval's loglikelihood over every (prompt, choice) pair; seconds and scores by label per id."""
     from lm_eval.api.instance import Instance
 
-    instances = [
-        Instance(request_type="loglikelihood", doc={}, arguments=(context, choice), idx=i)
-        for context, choices in requests
-        for i, choice in enumerate(choices)
-    ]
+    instances = [Instance(request_type="loglikelihood", doc={}, arguments=(p.text, c), idx=i)
+                 for p in prompts for i, c in enumerate(p.choices)]
+    start = time.perf_counter()
     values = iter(value for value, _ in lm.loglikelihood(instances, disable_tqdm=True))
-    return [{choice: next(values) for choice in choices} for _, choices in requests]
+    seconds = time.perf_counter() - start
+    return seconds, {p.example.example_id: {p.answer_map[c]: next(values) for c in p.choices} for p in prompts}
 
 
-def max_diff(a: dict[int, dict], b: dict[int, dict]) -> float:
-    """Largest |log-prob difference| over the examples both methods scored."""
-    return max(abs(a[i][choice] - b[i][choice]) for i in a.keys() & b.keys() for choice in a[i])
+def compare(a: dict, b: dict) -> tuple[float, float]:
+    """Argmax agreement and max |log-prob difference| over the ids both scored."""
+    ids = a.keys() & b.keys()
+    agree = sum(max(a[i], key=a[i].get) == max(b[i], key=b[i].get) for i in ids) / len(ids)
+    return agree, max(abs(a[i][label] - b[i][label]) for i in ids for label in a[i])
 
 
-def chunks(items, parts: int):
-    size = -(-len(items) // parts)
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def prompts_for(task: str, window: str, args):
+    from harness.discovery import default_registry
+
+    examples = meld_task(args.data_dir, task).examples("test")
+    strategy = default_registry().get("prompts", "zero-shot").cls(window=window)
+    return strategy.build(examples[: args.limit] if args.limit else examples)
 
 
-def measure(model, tokenizer, name, requests, args) -> Row:
-    """Time the three scorers in alternating rounds, so a busy machine slows them alike."""
+def measure_all(model, tokenizer, configs, args, peak, references) -> list[dict]:
     from lm_eval.models.huggingface import HFLM
 
-    from plugins.models.scoring import encode_requests, score_choices, score_choices_naive
-
-    encoded = encode_requests(tokenizer, requests)
-    row = Row(name, args.window_now, len(requests), label_token_counts(encoded[0]),
-              sum(len(e.context) for e in encoded) / len(encoded))
     lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=args.lm_eval_batch_size, device=args.device)
-    methods = {
-        "ours": lambda batch: score_choices(model, tokenizer, batch, max_tokens=args.max_tokens),
-        "lm-eval": lambda batch: lm_eval_scores(lm, batch),
-        "naive": lambda batch: score_choices_naive(model, tokenizer, batch),
-    }
-    seconds = dict.fromkeys(methods, 0.0)
-    scores: dict[str, dict[int, dict]] = {method: {} for method in methods}
-    naive_share = max(1, args.naive_limit // args.rounds)
-    for batch in chunks(list(enumerate(requests)), args.rounds):
-        for method, function in methods.items():
-            todo = batch[:naive_share] if method == "naive" else batch
-            spent, result = timed(function, [request for _, request in todo])
-            seconds[method] += spent
-            scores[method].update(zip((index for index, _ in todo), result))
-    row.speeds = {method: len(scores[method]) / seconds[method] for method in methods}
-    row.gflops = packed_flops(model, encoded, args.max_tokens) / seconds["ours"] / 1e9
-    row.diffs = {
-        f"{a}-{b}": max_diff(scores[a], scores[b]) for a, b in [("ours", "lm-eval"), ("ours", "naive"), ("lm-eval", "naive")]
-    }
-    return row
+    encode = lambda text: tokenizer(text)["input_ids"]  # noqa: E731
+    rows = []
+    for task, window in configs:
+        prompts = prompts_for(task, window, args)
+        ours(model, tokenizer, task, window, argparse.Namespace(**{**vars(args), "limit": 4}), Path(tempfile.mkdtemp()))
+        mine = ours(model, tokenizer, task, window, args, Path(tempfile.mkdtemp()))
+        theirs_s, theirs = lm_eval_run(lm, prompts)
+        ours_s = mine["timing"]["model_s"]
+        flops = block_flops(model, prompts, encode)
+        row = {"task": task, "window": window, "n": len(prompts), "ours_ex_s": len(prompts) / ours_s,
+               "lm_eval_ex_s": len(prompts) / theirs_s, "ours_peak": flops / ours_s / 1e9 / peak,
+               "lm_eval_peak": flops / theirs_s / 1e9 / peak, "compute": mine["compute"]}
+        row["agree"], row["max_diff"] = compare(mine["scores"], theirs)
+        if (task, window) in references:
+            reference = references[(task, window)]
+            row["ours_vs_fp32"] = compare(mine["scores"], reference)
+            row["lm_eval_vs_fp32"] = compare(theirs, reference)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return rows
 
 
-def warm_up(model, tokenizer, requests, args) -> None:
-    """One small call first, so no method pays for first-call allocations."""
-    from plugins.models.scoring import score_choices
-
-    score_choices(model, tokenizer, requests[:2], max_tokens=args.max_tokens)
-
-
-def print_table(rows, peak, args, overhead, help_seconds) -> None:
-    print(f"\nmodel: random LLaMA size={args.size} {SIZES[args.size]}, device={args.device}, dtype={args.dtype}")
-    print(f"lm-eval batch_size={args.lm_eval_batch_size}; ours max_tokens={args.max_tokens or 'auto'}; "
-          f"naive on the first {max(1, args.naive_limit // args.rounds)} examples of each of {args.rounds} alternating rounds\n")
-    print("| tokenizer | window | n | tokens/label | prompt tokens | ours ex/s | lm-eval ex/s | naive ex/s "
-          "| ours/lm-eval | ours/naive | max diff ours-lm-eval | ours-naive | lm-eval-naive | ours GFLOP/s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+def print_table(rows, args, peak) -> None:
+    print(f"\nmodel: random {args.shape}, device={args.device}, dtype={args.dtype}, tokenizer={args.tokenizer or 'meld-bpe32k'}; "
+          f"lm-eval hf batch_size={args.lm_eval_batch_size}; ours: ercbench run defaults {args.model_opts or ''}")
+    print(f"measured matmul peak ({args.dtype}): {peak / 1000:.2f} TFLOP/s; peak share counts every context token once "
+          "plus every choice token through the blocks' linear layers\n")
+    print("| task | window | n | ours ex/s | lm-eval ex/s | ratio | ours % peak | lm-eval % peak | argmax agree "
+          "| max diff | attention computed / tree | scores per pass (max) | passes |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        s, d = r.speeds, r.diffs
-        print(f"| {r.tokenizer} | {r.window} | {r.n} | {r.label_tokens} | {r.prompt_tokens:.0f} | {s['ours']:.2f} "
-              f"| {s['lm-eval']:.2f} | {s['naive']:.2f} | {s['ours'] / s['lm-eval']:.2f}x | "
-              f"{s['ours'] / s['naive']:.2f}x | {d['ours-lm-eval']:.1e} | {d['ours-naive']:.1e} | "
-              f"{d['lm-eval-naive']:.1e} | {r.gflops:.1f} |")
-    print(f"\nmatmul peak ({args.dtype}, {args.device}): {peak:.1f} GFLOP/s; ours reaches "
-          + ", ".join(f"{r.gflops / peak:.0%}" for r in rows))
-    ours_ms = 1000 / rows[0].speeds["ours"]
-    print(f"harness overhead with a zero-cost model: {overhead * 1000:.3f} ms/example "
-          f"= {overhead * 1000 / ours_ms:.2%} of ours' model time ({ours_ms:.1f} ms/example, first row)")
-    if help_seconds is None:
-        print("ercbench --help: console script not found")
-    else:
-        print(f"ercbench --help: {help_seconds * 1000:.0f} ms beyond python start-up")
+        c = r["compute"]
+        print(f"| {r['task']} | {r['window']} | {r['n']} | {r['ours_ex_s']:.1f} | {r['lm_eval_ex_s']:.1f} | "
+              f"{r['ours_ex_s'] / r['lm_eval_ex_s']:.2f}x | {r['ours_peak']:.0%} | {r['lm_eval_peak']:.0%} | "
+              f"{r['agree']:.1%} | {r['max_diff']:.1e} | {c['attention_scores'] / max(1, c['tree_scores']):.2f} | "
+              f"{c['max_pass_scores']:.2e} | {c['passes']} |")
+    with_ref = [r for r in rows if "ours_vs_fp32" in r]
+    if with_ref:
+        print(f"\n{args.dtype} against a float32 reference (ours, the first {args.reference_limit} prompts of each): "
+              "argmax agreement and max |diff|\n")
+        print("| task | window | ours agree | ours max diff | lm-eval agree | lm-eval max diff |")
+        print("|---|---|---|---|---|---|")
+        for r in with_ref:
+            (oa, od), (la, ld) = r["ours_vs_fp32"], r["lm_eval_vs_fp32"]
+            print(f"| {r['task']} | {r['window']} | {oa:.2%} | {od:.3f} | {la:.2%} | {ld:.3f} |")
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--limit", type=int, default=60, help="MELD test examples per configuration")
-    parser.add_argument("--naive-limit", type=int, default=15, help="examples for the (slow) naive loop")
-    parser.add_argument("--windows", default="5,12")
-    parser.add_argument("--tokenizers", default="meld-bpe32k,small")
+    parser.add_argument("--limit", type=int, default=None, help="first N test examples per task (default: all)")
+    parser.add_argument("--tasks", default="meld,emorynlp")
+    parser.add_argument("--windows", default="5,all")
+    parser.add_argument("--tokenizer", default=None, help="a tokenizer folder (default: a 32k BPE trained on MELD)")
+    parser.add_argument("--shape", default="small", choices=sorted(SIZES) + ["qwen2.5-7b"])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
-    parser.add_argument("--size", default="small", choices=sorted(SIZES))
-    parser.add_argument("--lm-eval-batch-size", type=int, default=16)
-    parser.add_argument("--max-tokens", type=int, default=None, help="our tokens per forward (default: auto)")
+    parser.add_argument("--reference", choices=["on", "off"], default="on",
+                        help="with a low-precision dtype, also score in float32 first and compare both tools to it")
+    parser.add_argument("--reference-limit", type=int, default=300, help="examples per configuration for the reference")
+    parser.add_argument("--lm-eval-batch-size", type=int, default=64)
+    parser.add_argument("--model-opt", action="append", default=[], help="extra K=V for our hf model (default: none)")
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--rounds", type=int, default=3, help="alternate the methods over this many chunks")
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ERCBENCH_DATA", ROOT.parent / "shared" / "data")))
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.model_opts = dict(item.split("=", 1) for item in args.model_opt)
+    return args
+
+
+def load_tokenizer(args):
+    if not args.tokenizer:
+        return build_tokenizers(meld_task(args.data_dir), ["meld-bpe32k"])["meld-bpe32k"]
+    from harness.sdk.lm.loading import load_tokenizer as shared
+
+    return shared(args.tokenizer)[0]
 
 
 def main(argv=None) -> None:
     import torch
 
     args = parse_args(argv)
-    print(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     if args.threads:
         torch.set_num_threads(args.threads)
-    task = meld_task(args.data_dir)
-    tokenizers = build_tokenizers(task, args.tokenizers.split(","))
-    model = build_model(args.size, args.device, args.dtype, tokenizers)
-    rows = []
-    for name, tokenizer in tokenizers.items():
-        for window in map(int, args.windows.split(",")):
-            args.window_now = window
-            requests = zero_shot_requests(task, window, args.limit)
-            warm_up(model, tokenizer, requests, args)
-            rows.append(measure(model, tokenizer, name, requests, args))
-            print(rows[-1], flush=True)
+    tokenizer = load_tokenizer(args)
+    configs = [(task, window) for task in args.tasks.split(",") for window in args.windows.split(",")]
+    references = {}
+    start_dtype = "float32" if args.dtype != "float32" and args.reference == "on" else args.dtype
+    model = build_model(args.shape, args.device, start_dtype, {"t": tokenizer})
+    if start_dtype != args.dtype:
+        short = argparse.Namespace(**{**vars(args), "dtype_now": "float32",
+                                      "limit": min(args.limit or args.reference_limit, args.reference_limit)})
+        for task, window in configs:
+            references[(task, window)] = ours(model, tokenizer, task, window, short, Path(tempfile.mkdtemp()))["scores"]
+        model = model.to(getattr(torch, args.dtype))
+    args.dtype_now = args.dtype
     peak = matmul_peak(args.device, args.dtype)
+    rows = measure_all(model, tokenizer, configs, args, peak, references)
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    with tempfile.TemporaryDirectory() as folder:
-        overhead = overhead_per_example(args.data_dir, Path(folder))
-    print_table(rows, peak, args, overhead, help_time())
+    print_table(rows, args, peak)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,9 @@ from harness.interfaces import Model
 from harness.types import Completion, Prompt, RunSpec
 
 VOCAB = 32000
+#: Qwen2.5-7B's shape (its config.json), random weights: what the GPU targets are stated for.
+QWEN25_7B = dict(hidden_size=3584, num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4,
+                 intermediate_size=18944, vocab_size=152064)
 SIZES = {
     "small": dict(hidden_size=512, num_hidden_layers=8, num_attention_heads=8, num_key_value_heads=8,
                   intermediate_size=1376),
@@ -22,8 +25,8 @@ SIZES = {
 }
 
 
-def meld_task(data_dir: Path):
-    return default_registry().get("tasks", "meld").cls(data_dir)
+def meld_task(data_dir: Path, name: str = "meld"):
+    return default_registry().get("tasks", name).cls(data_dir)
 
 
 def meld_bpe(task, vocab_size: int = VOCAB):
@@ -47,19 +50,38 @@ def build_tokenizers(task, names: Sequence[str]) -> dict:
 
 
 def build_model(size: str, device: str, dtype: str, tokenizers: dict):
-    """A random-weight LLaMA; vocab 32000 whatever the tokenizer, so both tokenizers cost the same per token."""
+    """A random-weight model: LLaMA of SIZES (vocab 32000, or the tokenizer's when larger), or Qwen2.5-7B's shape."""
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
     any_tokenizer = next(iter(tokenizers.values()))
-    config = LlamaConfig(
-        vocab_size=VOCAB, max_position_embeddings=4096, bos_token_id=any_tokenizer.bos_token_id,
-        eos_token_id=any_tokenizer.eos_token_id, pad_token_id=any_tokenizer.pad_token_id, **SIZES[size],
-    )
+    special = dict(bos_token_id=any_tokenizer.bos_token_id, eos_token_id=any_tokenizer.eos_token_id,
+                   pad_token_id=any_tokenizer.pad_token_id)
+    if size == "qwen2.5-7b":
+        config, cls = Qwen2Config(max_position_embeddings=32768, **QWEN25_7B, **special), Qwen2ForCausalLM
+    else:
+        vocab = max(VOCAB, max(len(t) for t in tokenizers.values()))
+        config = LlamaConfig(vocab_size=vocab, max_position_embeddings=8192, **special, **SIZES[size])
+        cls = LlamaForCausalLM
+    config._attn_implementation = "sdpa"  # what the hf model's loader asks for
     torch.manual_seed(0)
     with torch.device(device):
-        model = LlamaForCausalLM(config)
+        model = cls(config)
     return model.to(getattr(torch, dtype)).eval()
+
+
+def block_flops(model, prompts, encode) -> float:
+    """FLOPs through the transformer blocks' linear layers of every context token once plus every
+    choice token (the issue's peak-share definition), whatever the method does beyond that."""
+    config = model.config
+    hidden, layers = config.hidden_size, config.num_hidden_layers
+    kv_width = config.num_key_value_heads * (hidden // config.num_attention_heads)
+    per_token = 2 * layers * (2 * hidden * hidden + 2 * hidden * kv_width + 3 * hidden * config.intermediate_size)
+    tokens = 0
+    for prompt in prompts:
+        context = encode(prompt.text.rstrip())
+        tokens += len(context) + sum(len(encode(prompt.text + c)) - len(context) for c in prompt.choices)
+    return tokens * per_token
 
 
 def zero_shot_requests(task, window: int, limit: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -68,32 +90,6 @@ def zero_shot_requests(task, window: int, limit: int) -> list[tuple[str, tuple[s
     prompts = strategy.build(task.examples("test")[:limit])
     # The prompt convention: a choice is the exact continuation after "Answer:", leading space included.
     return [(p.text, tuple(c if c[:1].isspace() else " " + c for c in p.choices)) for p in prompts]
-
-
-def label_token_counts(encoded) -> str:
-    return ",".join(str(len(ids)) for ids in encoded.continuations)
-
-
-def packed_flops(model, encoded, max_tokens: int | None) -> float:
-    """Floating-point operations our packed scorer performs: linear layers over fed tokens,
-    the (masked, so all) attention scores, and the output head at the read positions only."""
-    from plugins.models.scoring_pack import Carry, pack, plan_groups
-    from plugins.models.scoring_run import token_budget
-
-    config = model.config
-    hidden, layers = config.hidden_size, config.num_hidden_layers
-    head_dim = hidden // config.num_attention_heads
-    kv_width = config.num_key_value_heads * head_dim
-    per_token = 2 * layers * (2 * hidden * hidden + 2 * hidden * kv_width + 3 * hidden * config.intermediate_size)
-    total = 0.0
-    carry = Carry()
-    for members in plan_groups(encoded, (), max_tokens or token_budget(model), len(encoded)):
-        group = pack(carry, [encoded[i] for i in members], 0)
-        n, keys = group.n_new, group.n_cached + group.n_new
-        total += n * per_token + 4 * layers * n * keys * hidden
-        total += 2 * len(set(group.read_keys)) * hidden * config.vocab_size
-        carry = Carry(group.last_tokens)
-    return total
 
 
 def matmul_peak(device: str, dtype: str, n: int | None = None) -> float:

@@ -174,6 +174,10 @@ class Model(Configurable, ABC):
     description: ClassVar[str] = ""
     #: "generate" models return text to parse; "score" models return choice log-probs.
     answer_mode: str = "generate"
+    #: examples per predict() call the model wants (set in prepare, e.g. a whole split on a GPU); None: the run's
+    preferred_batch_size: int | None = None
+    #: tokens the model has computed so far (prompt tokens through the network), for run.json; None: not counted
+    tokens_computed: int | None = None
 
     def __init__(self, **options: str):
         self._configure(options)

@@ -241,6 +241,8 @@ class RunResult:
     #: what changes answers beyond the spec (data files' and weights' sha256, labels) and its hash
     inputs: Mapping[str, Any] = field(default_factory=frozen_mapping)
     input_key: str = ""
+    #: where the time went: model_load_s, prompt_s, model_s, examples_per_s, tokens_computed
+    timing: Mapping[str, Any] = field(default_factory=frozen_mapping)
 
     def to_json(self) -> dict[str, Any]:
         data = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
@@ -268,7 +270,7 @@ class RunResult:
         except (TypeError, AttributeError) as exc:
             raise DataError(path, f"spec is not a run spec: {exc}") from None
         known = {f.name: flat[f.name] for f in fields(cls) if f.name in flat}
-        for name in ("scores", "plugins", "task_info", "prompt_info", "model_info", "inputs"):
+        for name in ("scores", "plugins", "task_info", "prompt_info", "model_info", "inputs", "timing"):
             known[name] = frozen_mapping(known.get(name))
         known.setdefault("duration_s", 0.0)
         return cls(**{**known, "spec": spec})

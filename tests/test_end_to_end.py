@@ -38,10 +38,14 @@ def test_compare_on_real_meld_matches_sklearn(data_root, results_dir):
     for model in ("majority", "tfidf-lr"):
         accuracy, weighted, n = recompute(folders[model])
         assert n == 2610
-        assert rows[model]["meld:test acc"] == pytest.approx(accuracy, abs=1e-12)
-        assert rows[model]["meld:test wF1"] == pytest.approx(weighted, abs=1e-12)
-    assert rows["majority"]["meld:test acc"] == pytest.approx(1256 / 2610)
-    assert rows["tfidf-lr"]["meld:test wF1"] > rows["majority"]["meld:test wF1"] + 0.1
+        scores = json.loads((folders[model] / "run.json").read_text())["scores"]
+        assert scores["accuracy"] == pytest.approx(accuracy, abs=1e-12)
+        assert scores["weighted_f1"] == pytest.approx(weighted, abs=1e-12)
+        # The leaderboard shows percentages rounded to 2 decimals, in every format.
+        assert rows[model]["meld:test acc"] == round(100 * accuracy, 2)
+        assert rows[model]["meld:test wF1"] == round(100 * weighted, 2)
+    assert rows["majority"]["meld:test acc"] == 48.12
+    assert rows["tfidf-lr"]["meld:test wF1"] > rows["majority"]["meld:test wF1"] + 10
 
     run = json.loads((folders["majority"] / "run.json").read_text())
     files = run["task_info"]["files"]

@@ -191,46 +191,60 @@ def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts
     show_leaderboard(results_dir, run_ids=run_ids, sort_by=None, output_format="table", pivot_by=pivot_by)
 
 
-def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported=False, pivot_by="task"):
+FORMATS = ("table", "markdown", "csv", "json", "latex", "html")
+
+
+def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported=False, pivot_by="task",
+                     ci=False, per_label=False):
     from rich.console import Console
 
-    from harness.report import leaderboard
+    from harness.cli.report import progress_bar
+    from harness.report import console, formats, leaderboard
     from harness.run.sweeps import leaderboard_table
 
-    table = leaderboard_table(results_dir, run_ids, sort_by, with_reported, pivot_by)
+    if pivot_by == "shots":
+        if ci or per_label:
+            raise ConfigError("--ci and --per-label go with --pivot task; `ercbench plot shots` draws k with CIs")
+        table = leaderboard_table(results_dir, run_ids, sort_by, with_reported, pivot_by)
+    else:
+        with progress_bar("confidence intervals") as progress:
+            table = leaderboard.task_table(results_dir, run_ids, sort_by, with_reported, ci, per_label, progress)
     if table.empty:
         raise ConfigError(f"no finished runs under {results_dir}")
+    board = formats.board(table, ci=ci)
     if output_format == "table":
-        Console().print(leaderboard.to_rich(table))
+        console.render(board, Console())
         return
-    flat = leaderboard.to_flat(table)
-    if output_format == "csv":
-        click.echo(flat.to_csv(index=False), nl=False)
-    elif output_format == "json":
-        click.echo(flat.to_json(orient="records", indent=2, double_precision=15))
-    else:
-        click.echo(leaderboard.to_markdown(flat))
+    render = {"markdown": formats.to_markdown, "csv": formats.to_csv, "json": formats.to_json,
+              "latex": formats.to_latex, "html": formats.to_html_page}[output_format]
+    click.echo(render(board), nl=False)
 
 
 @main.command("leaderboard")
 @click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS",
-              default=Path("results"), show_default=True)
+              default=Path("results"), show_default=True, help="Where finished runs are.")
 @click.option("--sort", "sort_by", help="Column to sort by, e.g. 'meld:test wF1'.")
-@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json", "markdown"]),
-              default="table", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table (terminal), markdown (GitHub), csv, json, latex (booktabs tabular) or html (a page).")
+@click.option("--ci", is_flag=True, help="95 % dialogue-bootstrap confidence intervals beside the scores.")
+@click.option("--per-label", is_flag=True, help="One F1 column per emotion label.")
 @click.option("--with-reported", is_flag=True, help="Add published numbers (results/reported/), marked as reported.")
 @click.option("--pivot", "pivot_by", type=click.Choice(["task", "shots"]), default="task", show_default=True,
               help="Columns per task, or per k of zero-/k-shot runs.")
-def leaderboard_command(results_dir, sort_by, output_format, with_reported, pivot_by):
-    """The leaderboard of every finished run under results/ (latest run per row and column)."""
-    show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by)
+def leaderboard_command(results_dir, sort_by, output_format, ci, per_label, with_reported, pivot_by):
+    """The leaderboard of every finished run under results/ (latest run per row and column).
+
+    Scores are percentages with 2 decimals and '-' where missing, the same in every format.
+    """
+    show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by, ci, per_label)
 
 
 # Command groups live in their own modules; they import nothing from this one.
 from harness.cli.data import data  # noqa: E402
 from harness.cli.export import export  # noqa: E402
+from harness.cli.report import plot, report, significance  # noqa: E402
 from harness.cli.results import results  # noqa: E402
 from harness.cli.train import train  # noqa: E402
 
-for command in (data, export, train, results):
+for command in (data, export, train, results, significance, plot, report):
     main.add_command(command)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from harness.errors import ConfigError
 from harness.report.rows import LeaderboardRow, columns, frame
@@ -11,36 +11,87 @@ from harness.results.store import iter_runs
 from harness.types import RunResult
 
 METRICS = ("accuracy", "weighted_f1")
-SHORT = {"accuracy": "acc", "weighted_f1": "wF1"}
+SHORT = {"accuracy": "acc", "weighted_f1": "wF1", "macro_f1": "mF1"}
+LABEL_PREFIX = "F1 "  # per-label F1 value columns: "F1 joy"
 
 
-def load_runs(root: Path, run_ids: Iterable[str] | None = None):
-    """Every finished run as a DataFrame row (a LeaderboardRow); with run_ids, only those."""
+def run_row(run: dict[str, Any], ci: dict[str, Any] | None = None, per_label: bool = False) -> dict[str, Any]:
+    """One run as a leaderboard row; with `ci`, its interval bounds; with per_label, one 'F1 LABEL' each."""
+    result = RunResult.from_json(run, Path(run.get("folder", ".")) / "run.json")
+    row = LeaderboardRow.from_run(result).to_dict()
+    for metric in METRICS if ci else ():
+        low, high = ci.get(metric) or (None, None)
+        row.update({f"{metric}_lo": low, f"{metric}_hi": high})
+    for label, values in (run["scores"].get("per_label") or {}).items() if per_label else ():
+        row[f"{LABEL_PREFIX}{label}"] = values["f1"]
+    return row
+
+
+def load_runs(root: Path, run_ids: Iterable[str] | None = None, ci: bool = False, per_label: bool = False,
+              progress: Callable[[int, int], None] | None = None):
+    """Every finished run as a DataFrame row; with run_ids, only those."""
     wanted = set(run_ids) if run_ids is not None else None
-    rows = [
-        LeaderboardRow.from_run(RunResult.from_json(run, Path(run["folder"]) / "run.json"))
-        for run in iter_runs(root)
-        if wanted is None or run["run_id"] in wanted
-    ]
-    return frame(rows)
+    chosen = [run for run in iter_runs(root) if wanted is None or run["run_id"] in wanted]
+    return runs_frame(chosen, ci, per_label, progress)
+
+
+def runs_frame(runs: Sequence[dict[str, Any]], ci: bool = False, per_label: bool = False,
+               progress: Callable[[int, int], None] | None = None):
+    """Loaded runs as leaderboard rows. CIs missing from an older run.json are recomputed from its
+    predictions.jsonl (progress reports each run)."""
+    import pandas as pd
+
+    from harness.report.stats import run_ci
+
+    rows = []
+    for done, run in enumerate(runs, 1):
+        rows.append(run_row(run, run_ci(run) if ci else None, per_label))
+        if progress:
+            progress(done, len(runs))
+    return pd.DataFrame(rows) if rows else frame([])
 
 
 def run_row_columns() -> Sequence[str]:
     return columns()
 
 
+def value_columns(runs) -> list[str]:
+    """The per-run values a pivot carries: scores, then CI bounds, then per-label F1 (label order)."""
+    bounds = [f"{m}_{side}" for m in METRICS for side in ("lo", "hi") if f"{m}_{side}" in runs.columns]
+    labels = [column for column in runs.columns if str(column).startswith(LABEL_PREFIX)]
+    return [*METRICS, *bounds, *labels]
+
+
 def pivot(runs, sort_by: str | None = None):
-    """Latest run per (model, prompt, parser, task); columns (task, metric) plus total unparsed."""
+    """Latest run per (model, prompt, parser, task); columns (task, value) plus total unparsed."""
     if runs.empty:
         return runs
+    values = value_columns(runs)
     latest = runs.sort_values("started").groupby(["model", "prompt", "parser", "task"]).tail(1)
     table = latest.pivot_table(
-        index=["model", "prompt", "parser"], columns="task", values=list(METRICS), aggfunc="first"
+        index=["model", "prompt", "parser"], columns="task", values=values, aggfunc="first"
     )
-    table = table.swaplevel(0, 1, axis=1).sort_index(axis=1, level=0, sort_remaining=False)
-    table = table.reindex(columns=[(t, m) for t in sorted({t for t, _ in table.columns}) for m in METRICS])
-    table[("all", "unparsed")] = latest.groupby(["model", "prompt", "parser"])["unparsed"].sum()
+    table = table.swaplevel(0, 1, axis=1)
+    tasks = sorted({t for t, _ in table.columns})
+    table = table.reindex(columns=[(t, v) for t in tasks for v in values if (t, v) in table.columns])
+    # Published rows have no unparsed count: they show '-', not 0.
+    table[("all", "unparsed")] = latest.groupby(["model", "prompt", "parser"])["unparsed"].sum(min_count=1)
     return sort_table(table, sort_by)
+
+
+def task_table(root: Path, run_ids=None, sort_by: str | None = None, with_reported: bool = False,
+               ci: bool = False, per_label: bool = False, progress=None):
+    """The by-task leaderboard (as `leaderboard_table`), optionally with CI bounds and per-label F1."""
+    import pandas as pd
+
+    from harness.report.reported import load_reported, reported_runs
+
+    runs = load_runs(root, run_ids, ci=ci, per_label=per_label, progress=progress)
+    reported = load_reported() if with_reported else []
+    if reported:
+        extra = frame(reported_runs(reported))
+        runs = pd.concat([runs, extra], ignore_index=True) if not runs.empty else extra
+    return pivot(runs, sort_by)
 
 
 def sort_table(table, sort_by: str | None):
@@ -51,53 +102,5 @@ def sort_table(table, sort_by: str | None):
         names = {f"{task} {SHORT.get(metric, metric)}", f"{task} {metric}"}
         if sort_by in names or (sort_by == task and metric == "weighted_f1"):
             return table.sort_values((task, metric), ascending=False, na_position="last")
-    choices = ", ".join(f"'{t} {SHORT.get(m, m)}'" for t, m in table.columns)
+    choices = ", ".join(f"'{t} {SHORT.get(m, m)}'" for t, m in table.columns if not m.endswith(("_lo", "_hi")))
     raise ConfigError(f"cannot sort by {sort_by!r}; columns are {choices}")
-
-
-def to_rich(table, title: str = "ercbench leaderboard"):
-    """A rich Table; the best value of each score column is shown bold green."""
-    from rich.table import Table
-
-    rich_table = Table(title=title)
-    for name in table.index.names:
-        rich_table.add_column(name)
-    for task, metric in table.columns:
-        header = f"{task}\n{SHORT.get(metric, metric)}"
-        rich_table.add_column(header, justify="right")
-    best = {col: table[col].max() for col in table.columns if col[1] in METRICS}
-    for index, row in table.iterrows():
-        cells = [str(part) for part in (index if isinstance(index, tuple) else (index,))]
-        for col in table.columns:
-            cells.append(_cell(row[col], col, best))
-        rich_table.add_row(*cells)
-    return rich_table
-
-
-def _cell(value: Any, column: tuple[str, str], best: dict) -> str:
-    import math
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if column[1] not in METRICS:
-        return str(int(value))
-    text = f"{100 * value:.2f}"
-    return f"[bold green]{text}[/]" if value == best.get(column) else text
-
-
-def to_flat(table):
-    """Single-level columns ('meld:test acc'), for CSV, Markdown and JSON output."""
-    flat = table.copy()
-    flat.columns = [f"{task} {SHORT.get(metric, metric)}" for task, metric in table.columns]
-    return flat.reset_index()
-
-
-def to_markdown(flat) -> str:
-    """A GitHub Markdown table (pandas' own needs the optional tabulate package)."""
-    def fmt(value: Any) -> str:
-        return f"{value:.4f}" if isinstance(value, float) else str(value)
-
-    header = "| " + " | ".join(map(str, flat.columns)) + " |"
-    rule = "|" + "|".join("---" for _ in flat.columns) + "|"
-    body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in flat.itertuples(index=False)]
-    return "\n".join([header, rule, *body])

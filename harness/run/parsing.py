@@ -143,6 +143,7 @@ def to_prediction(
     """Read a completion: scores win over text (argmax cannot be unparseable)."""
     example = prompt.example
     extra = dict(completion.meta)
+    extra["dialogue_id"] = example.dialogue.dialogue_id  # the bootstrap resamples whole dialogues
     truncated = extra.pop("truncated_tokens", 0)
     logprobs, fallback = None, False
     if completion.choice_logprobs:

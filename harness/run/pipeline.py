@@ -13,6 +13,7 @@ from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
+from harness.report.stats import bootstrap_ci
 from harness.results.claim import claimed
 from harness.results.keys import input_key, run_inputs
 from harness.results.names import safe_name
@@ -102,14 +103,19 @@ def predict_all(
     batch_size: int,
     progress: Progress | None,
     already: int,
+    timing: dict[str, float],
 ) -> None:
     """Prompt, answer and parse in batches, appending each batch to disk as it finishes."""
     parser = get_parser(spec.parser)
     total = already + len(todo)
     for start in range(0, len(todo), batch_size):
         batch = todo[start : start + batch_size]
+        clock = time.perf_counter()
         prompts = parts.prompt.build(batch)
+        built = time.perf_counter()
         completions = parts.model.predict(prompts)
+        timing["prompt_s"] += built - clock
+        timing["model_s"] += time.perf_counter() - built
         if len(completions) != len(prompts):
             raise ConfigError(
                 f"model {spec.model!r} returned {len(completions)} answers for {len(prompts)} prompts"
@@ -153,7 +159,7 @@ def with_earlier_attempt(facts: dict, partial: PartialRun, predicted_now: bool, 
 
 
 def predict_missing(parts: Components, spec: RunSpec, examples, partial: PartialRun, inputs: dict, resume: bool,
-                    batch_size: int, progress: Progress | None) -> int:
+                    batch_size: int, progress: Progress | None, timing: dict[str, float]) -> int:
     """Load and predict what the partial folder lacks; returns how many were already done.
 
     With resume the inputs are checked before the model loads; without it an earlier partial
@@ -170,18 +176,29 @@ def predict_missing(parts: Components, spec: RunSpec, examples, partial: Partial
     started = resume
     try:
         parts.prompt.prepare(parts.task, spec.seed)
+        loading = time.perf_counter()
         parts.model.prepare(parts.task, spec.seed)
+        timing["model_load_s"] = time.perf_counter() - loading
+        batch_size = parts.model.preferred_batch_size or batch_size  # e.g. a whole split per GPU call
         if not resume:
             partial.start(False, inputs)
             started = True
         partial.record_attempt(attempt_facts(parts))
-        predict_all(parts, spec, todo, partial, batch_size, progress, len(done))
+        predict_all(parts, spec, todo, partial, batch_size, progress, len(done), timing)
         partial.record_attempt(attempt_facts(parts))
     except BaseException:
         if started:
             partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
         raise
     return len(done)
+
+
+def timing_facts(timing: dict[str, float], n_predicted: int, model: Model) -> dict:
+    """Seconds per stage of this attempt, examples per model second, and the model's token count."""
+    rounded = {key: round(value, 3) for key, value in timing.items()}
+    per_second = n_predicted / timing["model_s"] if timing["model_s"] > 0 else None
+    return {**rounded, "n_predicted": n_predicted, "examples_per_s": per_second and round(per_second, 2),
+            "tokens_computed": model.tokens_computed}
 
 
 def read_run_inputs(parts: Components, root: Path) -> dict:
@@ -225,7 +242,8 @@ def run(
             say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
             return load_result(found), found
         partial = PartialRun(root, spec)
-        resumed_from = predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress)
+        timing = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0}
+        resumed_from = predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress, timing)
         predictions = list(partial.done_predictions().values())
         counts = metrics.prediction_counts(predictions)
         facts = with_earlier_attempt(run_facts(parts, examples, resumed_from), partial,
@@ -233,7 +251,8 @@ def run(
         result = RunResult(
             run_id=make_run_id(spec, started, key),
             spec=spec,
-            scores=metrics.score_predictions(predictions, parts.task.labels),
+            scores={**metrics.score_predictions(predictions, parts.task.labels),
+                    "ci": bootstrap_ci([p.to_json() for p in predictions], parts.task.labels)},
             **counts,
             plugins=plugin_versions(spec, registry),
             task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
@@ -242,5 +261,6 @@ def run(
             **facts,
             inputs=frozen_mapping(inputs),
             input_key=key,
+            timing=frozen_mapping(timing_facts(timing, len(predictions) - resumed_from, parts.model)),
         )
         return result, partial.finish(result)

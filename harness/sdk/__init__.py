@@ -2,11 +2,11 @@
 
 from harness.errors import ConfigError, DataError, ErcbenchError, PluginError
 from harness.hookspecs import hookimpl
-from harness.interfaces import Model, PromptStrategy, Task, Trainer
+from harness.interfaces import Model, PromptStrategy, RequiredPrompt, Task, Trainer
 from harness.schema import Options, option
 from harness.types import Completion, Dialogue, Example, Prediction, Prompt, Utterance
 
 __all__ = [
     "Completion", "ConfigError", "DataError", "Dialogue", "ErcbenchError", "Example", "Model", "PluginError",
-    "Options", "Prediction", "Prompt", "PromptStrategy", "Task", "Trainer", "Utterance", "hookimpl", "option",
+    "Options", "Prediction", "Prompt", "PromptStrategy", "RequiredPrompt", "Task", "Trainer", "Utterance", "hookimpl", "option",
 ]

@@ -73,6 +73,7 @@ class HFCausal(Model):
         self.notes: list[str] = []
         self.n_truncated = 0
         self.renderings: set[str] = set()
+        self.overheads: dict[str, int] = {}
         self.model: Any = None
 
     def prepare(self, task: Task, seed: int) -> None:
@@ -92,6 +93,10 @@ class HFCausal(Model):
         if next(self.model.parameters()).device.type == "cuda":
             self.preferred_batch_size = GPU_EXAMPLES_PER_CALL
 
+    @property
+    def tokens_computed(self) -> int:  # type: ignore[override]
+        return self.stats.tokens_fed
+
     def special_flag(self) -> bool | None:
         """add_special_tokens for lm-eval-style encoding: None keeps the tokenizer's default (LLaMA:
         BOS; none when the text already starts with BOS, as chat templates write it), off adds none."""
@@ -108,10 +113,14 @@ class HFCausal(Model):
 
     def encode(self, text: str) -> list[int]:
         """Token ids of a prompt exactly as the scorer (and lm-eval) encodes a context."""
+        return self.encode_many(text, [text])[0]
+
+    def encode_many(self, head: str, texts: list[str]) -> list[list[int]]:
+        """Token ids of texts that all start like `head`, in one (Rust-batched) tokenizer call."""
         from harness.sdk.lm.tokens import special_tokens_flag
 
-        flag = special_tokens_flag(self.tokenizer, text, self.special_flag())
-        return self.tokenizer(text, **({} if flag is None else {"add_special_tokens": flag}))["input_ids"]
+        flag = special_tokens_flag(self.tokenizer, head, self.special_flag())
+        return self.tokenizer(texts, **({} if flag is None else {"add_special_tokens": flag}))["input_ids"]
 
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
         if self.model is None:
@@ -127,8 +136,10 @@ class HFCausal(Model):
         text, rendering = chat.render(prompt, self.tokenizer)
         self.renderings.add(rendering)
         lead = self.lead(text)
-        # Tokens the encoding adds around the text itself (BOS), measured on a one-letter text.
-        overhead = len(self.encode(lead + "a")) - chat.token_count(self.tokenizer, "a")
+        # Tokens the encoding adds around the text itself (BOS), measured once on a one-letter text.
+        if lead not in self.overheads:
+            self.overheads[lead] = len(self.encode(lead + "a")) - chat.token_count(self.tokenizer, "a")
+        overhead = self.overheads[lead]
         kept, dropped = chat.fit_prompt(prompt, self.tokenizer, text, self.limit - reserve - overhead)
         if not dropped:
             return lead + kept, {}
@@ -138,11 +149,11 @@ class HFCausal(Model):
     def choice_room(self, prompt: Prompt) -> int:
         """Tokens of the longest choice after this prompt; a choice with no tokens is an error."""
         text, _ = chat.render(prompt, self.tokenizer)
-        context_length = len(self.encode(text.rstrip()))
+        context, *wholes = self.encode_many(text, [text.rstrip()] + [text + choice for choice in prompt.choices])
         longest = 0
-        for choice in prompt.choices:
+        for choice, whole in zip(prompt.choices, wholes):
             # lm-eval's split: the choice's tokens are what it adds after the (stripped) context.
-            choice_ids = self.encode(text + choice)[context_length:]
+            choice_ids = whole[len(context) :]
             if not choice or not choice_ids:
                 raise ConfigError(f"hf: choice {choice!r} tokenizes to nothing after the prompt")
             longest = max(longest, len(choice_ids))

@@ -8,7 +8,8 @@ from typing import Any, Mapping, Sequence
 from harness.errors import ConfigError
 from harness.interfaces import PromptStrategy, Task
 from harness.registry import Registry
-from harness.sdk.tokens import encode_pair, prefix_for
+from harness.sdk.lm import chat
+from harness.sdk.lm.tokens import encode_pair, prefix_for
 from harness.types import Example, Prompt
 
 IGNORE = -100  # the label id PyTorch's cross-entropy skips
@@ -33,12 +34,9 @@ def make_strategy(name: str, options: dict[str, str], registry: Registry | None)
 
 def prompt_text(prompt: Prompt, tokenizer: Any) -> str:
     """The prompt as one string; chat prompts go through the tokenizer's chat template."""
-    if prompt.text is not None:
-        return prompt.text
-    if not getattr(tokenizer, "chat_template", None):
+    if prompt.text is None and not getattr(tokenizer, "chat_template", None):
         raise ConfigError("lora: a chat prompt needs a tokenizer with a chat template; pick a text template")
-    messages = [{"role": role, "content": content} for role, content in prompt.messages or ()]
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return chat.render(prompt, tokenizer)[0]  # the renderer evaluation uses
 
 
 def gold_answer(strategy: PromptStrategy, prompt: Prompt) -> str:
@@ -75,7 +73,7 @@ def split_examples(tasks: Sequence[Task], split: str, limit: int) -> list[Exampl
 def tokenize_record(record: Record, tokenizer: Any, max_length: int, loss_on_prompt: bool) -> dict:
     """input_ids/labels for one record; the context is cut from the left so the answer always fits."""
     prefix = prefix_for(tokenizer, record.context)
-    context_ids, answer_ids = encode_pair(tokenizer, record.context, record.answer)
+    context_ids, answer_ids = encode_pair(tokenizer, record.context, record.answer, add_special_tokens=False)
     answer_ids = answer_ids + ([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])
     room = max_length - len(prefix) - len(answer_ids)
     if room <= 0:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.sdk.lm import loading
 from plugins.training.lora_settings import LoraSettings
 
 
@@ -69,21 +70,17 @@ def quantization_config(kind: str) -> Any:
 
 def load_base(settings: LoraSettings, device: str, precision: str) -> Any:
     import torch
-    from transformers import AutoModelForCausalLM
 
     dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
     if settings.quantization != "none" and device == "cpu":
         raise ConfigError(f"lora: quantization={settings.quantization} needs a CUDA GPU; drop it to train on CPU")
     quant = quantization_config(settings.quantization)
-    kwargs: dict[str, Any] = {"dtype": dtype}
+    kwargs: dict[str, Any] = {}
     if settings.revision:
         kwargs["revision"] = settings.revision
     if quant is not None:
         kwargs.update(quantization_config=quant, device_map={"": device})
-    try:
-        model = AutoModelForCausalLM.from_pretrained(check_base(settings.base), **kwargs)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"lora: cannot load base model {settings.base!r}: {str(exc).splitlines()[0]}") from None
+    model = loading.load_model(check_base(settings.base), dtype, who="lora", **kwargs)
     if quant is not None:
         from peft import prepare_model_for_kbit_training
 
@@ -127,12 +124,4 @@ def wrap_lora(model: Any, settings: LoraSettings) -> Any:
 
 
 def load_tokenizer(base: str) -> Any:
-    from transformers import AutoTokenizer
-
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(check_base(base))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"lora: cannot load the tokenizer of {base!r}: {str(exc).splitlines()[0]}") from None
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
-    return tokenizer
+    return loading.load_tokenizer(check_base(base), who="lora")[0]

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from harness.run import metrics
-from plugins.training.lora_data import Record, tokenize_record
+from plugins.training.lora_data import IGNORE, Record, tokenize_record
 from plugins.training.lora_output import write_log
 from plugins.training.lora_settings import LoraSettings
 
@@ -52,32 +52,18 @@ def training_arguments(settings: LoraSettings, out_dir: Path, precision: str, de
 
 def choice_logprobs(model: Any, tokenizer: Any, record: Record, max_length: int) -> dict[str, float]:
     """Sum of log-probs of each choice's tokens after the prompt (the same encoding as training)."""
-    import torch
+    from harness.sdk.lm.score import score_encoded
+    from harness.sdk.lm.tokens import EncodedRequest
 
-    rows = [
-        tokenize_record(Record(record.example, record.context, choice, {}), tokenizer, max_length, False)
-        for choice in record.answer_map
-    ]
-    # tokenize_record appends EOS to the answer (the context is cut as in training); a choice is scored without it.
-    rows = [
-        {"input_ids": r["input_ids"][:-1], "labels": r["labels"][:-1]} if tokenizer.eos_token_id is not None else r
-        for r in rows
-    ]
-    width = max(len(r["input_ids"]) for r in rows)
-    device = next(model.parameters()).device
-    ids = torch.full((len(rows), width), tokenizer.pad_token_id, dtype=torch.long)
-    labels = torch.full((len(rows), width), -100, dtype=torch.long)
-    for index, row in enumerate(rows):
-        ids[index, : len(row["input_ids"])] = torch.tensor(row["input_ids"])
-        labels[index, : len(row["labels"])] = torch.tensor(row["labels"])
-    mask = (torch.arange(width)[None, :] < torch.tensor([len(r["input_ids"]) for r in rows])[:, None]).long()
-    with torch.no_grad():
-        logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float()
-    logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
-    targets = labels[:, 1:].to(device)
-    picked = logprobs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-    sums = (picked * (targets != -100)).sum(dim=-1)
-    return {choice: float(value) for choice, value in zip(record.answer_map, sums)}
+    requests = []
+    for choice in record.answer_map:
+        row = tokenize_record(Record(record.example, record.context, choice, {}), tokenizer, max_length, False)
+        # tokenize_record appends EOS to the answer (the context is cut as in training); a choice is scored without it.
+        ids = row["input_ids"][:-1] if tokenizer.eos_token_id is not None else row["input_ids"]
+        answer = sum(label != IGNORE for label in row["labels"]) - (tokenizer.eos_token_id is not None)
+        requests.append(EncodedRequest((choice,), tuple(ids[:-answer]), (tuple(ids[-answer:]),)))
+    # One request per choice: a choice's length decides how much context is cut, as in training.
+    return {choice: value for scores in score_encoded(model, requests) for choice, value in scores.items()}
 
 
 def dev_scores(model: Any, tokenizer: Any, records: Sequence[Record], max_length: int) -> dict[str, float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,10 @@ def attach_adapter(model: Any, adapter: str, *, merge: bool = True, allow_pickle
     from peft import PeftModel
 
     try:
-        model = PeftModel.from_pretrained(model, path, device_map=None)
+        with warnings.catch_warnings():
+            # peft reads transformers' deprecated `is_gradient_checkpointing`; nothing we call can avoid it.
+            warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning)
+            model = PeftModel.from_pretrained(model, path, device_map=None)
     except Exception as exc:
         raise load_failure(who, "an adapter", path, exc) from None
     return model.merge_and_unload() if merge else model

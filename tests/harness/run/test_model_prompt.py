@@ -9,15 +9,14 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, RequiredPrompt
-from harness.registry import Origin, Registry
+from harness.registry import Registry
 from harness.results.store import RUN_FILE
 from harness.run import pipeline
 from harness.run.model_prompt import apply_model_prompt
 from harness.schema import option
-from harness.sdk.testing import TinyTask
+from harness.sdk.testing import TinyTask, registry_with
 from harness.types import Completion, Prompt, RunSpec, frozen_mapping
 
-ORIGIN = Origin("tests", "tests", "0")
 SOURCE = "/checkpoints/c1/meta.json"
 
 
@@ -71,11 +70,9 @@ class TrainedModel(Model):
 @pytest.fixture
 def registry() -> Registry:
     """Built from nothing installed: a run that looked in the global registry could not find these plugins."""
-    registry = Registry()
-    for kind, cls in (("tasks", TinyTask), ("prompts", RecordedPrompt), ("models", TrainedModel)):
-        registry.add(kind, cls, ORIGIN)
     TrainedModel.seen = []
-    return registry
+    plugins = (("tasks", TinyTask), ("prompts", RecordedPrompt), ("models", TrainedModel))
+    return registry_with(plugins, base=Registry())
 
 
 def spec(**changes) -> RunSpec:
@@ -97,7 +94,7 @@ def test_run_json_names_the_prompt_the_model_was_trained_on(registry, results_di
 def test_the_registry_passed_to_the_run_is_the_one_used(registry, results_dir):
     _, folder = pipeline.run(spec(), registry=registry, results_dir=results_dir)
     plugins = json.loads((folder / RUN_FILE).read_text())["plugins"]
-    assert {role: entry["distribution"] for role, entry in plugins.items()} == dict.fromkeys(plugins, "tests")
+    assert {role: entry["distribution"] for role, entry in plugins.items()} == dict.fromkeys(plugins, "ercbench-testing")
 
 
 def test_a_models_prompt_override_reaches_the_prompt_stage(registry, results_dir):
@@ -123,7 +120,7 @@ def test_a_model_without_a_required_prompt_leaves_the_spec_alone(registry):
         def prompt_for(cls, target, options):
             return None
 
-    registry.add("models", Free, ORIGIN)
+    registry_with([("models", Free)], base=registry)
     free = spec(model="free", prompt_args=frozen_mapping({"window": "5"}))
     assert apply_model_prompt(free, registry) is free
 

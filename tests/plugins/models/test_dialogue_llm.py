@@ -35,14 +35,25 @@ def prompts(record):
 @pytest.fixture(scope="module")
 def merged(record, checkpoint, tmp_path_factory) -> Path:
     """The checkpoint's adapter merged into its base by peft and saved as a plain model folder."""
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
 
     folder = tmp_path_factory.mktemp("merged") / "model"
-    base = AutoModelForCausalLM.from_pretrained(record["base"])
-    PeftModel.from_pretrained(base, str(checkpoint)).merge_and_unload().save_pretrained(folder)
+    with_adapter(record["base"], checkpoint).merge_and_unload().save_pretrained(folder)
     AutoTokenizer.from_pretrained(record["base"]).save_pretrained(folder)
     return folder
+
+
+def with_adapter(base_folder: str, checkpoint: Path):
+    """The base with the checkpoint's adapter, unmerged, as peft loads it."""
+    import warnings
+
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    with warnings.catch_warnings():
+        # peft reads transformers' deprecated `is_gradient_checkpointing`; nothing we call can avoid it.
+        warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning)
+        return PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base_folder), str(checkpoint)).eval()
 
 
 def make_model(checkpoint: Path, **options: str):
@@ -89,15 +100,12 @@ def test_adapter_off_is_the_base_model(checkpoint, record, prompts):
 
 
 def test_loaded_checkpoint_scores_like_the_adapter_the_trainer_held(checkpoint, record, prompts):
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM
-
     from harness.discovery import default_registry
     from plugins.training.lora_data import build_records, make_strategy
     from plugins.training.lora_run import choice_logprobs
 
     loaded = make_model(checkpoint)
-    in_memory = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(record["base"]), str(checkpoint)).eval()
+    in_memory = with_adapter(record["base"], checkpoint)
     strategy = make_strategy(record["prompt"]["name"], record["prompt"]["options"], default_registry())
     records = build_records(strategy, [p.example for p in prompts], loaded.hf.tokenizer)
     for trained, completion in zip(records, loaded.predict(prompts)):
@@ -129,9 +137,11 @@ def run_spec(checkpoint: Path, **changes):
 def test_run_json_names_the_checkpoints_prompt(checkpoint, record, tmp_path):
     from harness.results.store import RUN_FILE
     from harness.run import pipeline
+    from harness.sdk.testing import registry_with
     from tests.conftest import real_data_root
 
-    result, folder = pipeline.run(run_spec(checkpoint), data_dir=real_data_root(), results_dir=tmp_path)
+    registry = registry_with()
+    result, folder = pipeline.run(run_spec(checkpoint), data_dir=real_data_root(), results_dir=tmp_path, registry=registry)
     run = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
     assert run["spec"]["prompt"] == record["prompt"]["name"]
     assert run["spec"]["prompt_args"] == record["prompt"]["options"] and record["prompt"]["options"]["window"] == "0"

@@ -111,8 +111,16 @@ def test_batched_equals_naive(tiny, rows, reuse_prefix):
     """Streams (carried prefixes) when contexts share most tokens, sorted fresh rows otherwise."""
     model, tokenizer = tiny
     requests = dialogue_requests() + MIXED + dialogue_requests(3)
-    fast = score_choices(model, tokenizer, requests, scorer="batched", batch_size=rows, reuse_prefix=reuse_prefix)
+    stats = ScoreStats()
+    fast = score_choices(model, tokenizer, requests, scorer="batched", batch_size=rows, reuse_prefix=reuse_prefix,
+                         stats=stats)
     assert_close(fast, score_choices_naive(model, tokenizer, requests))
+    fed_alone = sum(len(encode_request(tokenizer, *request).context) for request in requests)
+    choice_tokens = sum(len(tokenizer(c, add_special_tokens=False)["input_ids"]) for _, cs in requests for c in cs)
+    if reuse_prefix and rows != 8:  # streams: each dialogue's history is fed once, not once per request
+        assert stats.tokens_real < 0.8 * fed_alone
+    else:
+        assert stats.tokens_real >= fed_alone - choice_tokens
 
 
 def test_batched_single_token_labels_need_one_pass_per_wave(tiny):

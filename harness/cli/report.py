@@ -1,0 +1,162 @@
+"""`ercbench significance`, `ercbench plot ...` and `ercbench report`: statistics, plots and the HTML page."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import click
+
+from harness.cli.common import one_line_errors, writable_folder
+
+results_dir_option = click.option(
+    "--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS", default=Path("results"),
+    show_default=True, help="Where finished runs are (default: $ERCBENCH_RESULTS or results/).",
+)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A transient progress bar on stderr (stdout keeps only results), as `run` shows."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:  # a live bar needs a terminal; piped, it would only leave a blank line
+        yield lambda done, total: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True, console=console) as progress:
+        bar = progress.add_task(label, total=None)
+        yield lambda done, total: progress.update(bar, completed=done, total=total)
+
+
+@click.command()
+@click.argument("run_a")
+@click.argument("run_b")
+@results_dir_option
+@click.option("--resamples", type=click.IntRange(min=100), default=1000, show_default=True,
+              help="Paired bootstrap resamples (whole dialogues).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap draws.")
+def significance(run_a, run_b, results_dir, resamples, seed):
+    """Is RUN_B better than RUN_A? Paired dialogue bootstrap and McNemar's exact test, in plain words.
+
+    RUN_A and RUN_B are run folders, run ids under --results-dir, or unique parts of run ids.
+    """
+    from harness.report import runs
+    from harness.report.significance import compare_folders, verdict
+
+    with one_line_errors():
+        folder_a, folder_b = runs.resolve(run_a, results_dir), runs.resolve(run_b, results_dir)
+        result = compare_folders(folder_a, folder_b, resamples=resamples, seed=seed)
+    click.echo(f"A: {folder_a.name}\nB: {folder_b.name}")
+    for line in verdict(result):
+        click.echo(line)
+
+
+out_option = click.option("--out", type=click.Path(path_type=Path), default=Path("plots"), show_default=True,
+                          callback=writable_folder, help="Folder for the PNG and SVG files.")
+
+
+@click.group()
+def plot():
+    """Figures as PNG and SVG: confusion matrices, per-label F1, few-shot curves, training loss."""
+
+
+def written(paths) -> None:
+    for path in paths:
+        click.echo(str(path))
+
+
+@plot.command("confusion")
+@click.argument("runs", nargs=-1, required=True)
+@results_dir_option
+@out_option
+def plot_confusion(runs, results_dir, out):
+    """One confusion matrix per RUN (counts and row-normalised), from its predictions.jsonl."""
+    from harness.report import plots
+    from harness.report.runs import load_folders
+    from harness.report.stats import prediction_rows
+
+    with one_line_errors(), progress_bar("confusion matrices") as progress:
+        loaded = load_folders(runs, results_dir)
+        for done, run in enumerate(loaded, 1):
+            fig = plots.confusion(run, prediction_rows(Path(run["folder"])))
+            written(plots.save(fig, out, f"confusion-{run['run_id']}"))
+            progress(done, len(loaded))
+
+
+@plot.command("labels")
+@click.argument("runs", nargs=-1, required=True)
+@results_dir_option
+@out_option
+@click.option("--name", default="labels", show_default=True, help="File name (without suffix).")
+def plot_labels(runs, results_dir, out, name):
+    """Per-label F1 bars comparing RUNS (which must share a label set)."""
+    from harness.report import plots
+    from harness.report.runs import load_folders
+
+    with one_line_errors():
+        written(plots.save(plots.label_bars(load_folders(runs, results_dir)), out, name))
+
+
+@plot.command("shots")
+@results_dir_option
+@out_option
+@click.option("--metric", type=click.Choice(["weighted_f1", "accuracy", "macro_f1"]), default="weighted_f1",
+              show_default=True, help="Score on the y axis.")
+@click.option("--task", "tasks", multiple=True, help="Only these tasks (repeatable; default: all).")
+@click.option("--name", default="shots", show_default=True, help="File name (without suffix).")
+def plot_shots(results_dir, out, metric, tasks, name):
+    """The few-shot curve: score against k, one line per model and prompt, with 95 % CI bands."""
+    from harness.report import plots
+    from harness.report.runs import load_runs
+
+    with one_line_errors(), progress_bar("confidence intervals") as progress:
+        frame = load_runs(results_dir, progress=progress)
+        if tasks:
+            frame = frame[frame["task"].isin(tasks)]
+        written(plots.save(plots.shots(frame, metric), out, name))
+
+
+@plot.command("loss")
+@click.argument("checkpoint", type=click.Path(path_type=Path))
+@out_option
+def plot_loss(checkpoint, out):
+    """Training and dev loss (and dev weighted F1) from a checkpoint folder's training_log.csv."""
+    from harness.report import plots
+
+    with one_line_errors():
+        written(plots.save(plots.loss(checkpoint), out, f"loss-{checkpoint.resolve().name}"))
+
+
+@click.command()
+@click.argument("runs", nargs=-1)
+@results_dir_option
+@click.option("--out", type=click.Path(path_type=Path), default=Path("report"), show_default=True,
+              callback=writable_folder, help="Folder for report.html.")
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
+              help="Data root, for the dialogue context of wrong predictions (default: $ERCBENCH_DATA).")
+@click.option("--sample", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Wrong predictions shown per run (a seeded sample).")
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(path_type=Path),
+              help="A training --out folder whose loss curve to include (repeatable).")
+def report(runs, results_dir, out, data_dir, sample, checkpoints):
+    """One self-contained HTML page: leaderboard with CIs, plots, and per run its settings, provenance
+    and a sample of wrong predictions in context. RUNS default to every finished run."""
+    from harness.report import html
+    from harness.report.runs import load_folders
+
+    with one_line_errors(), progress_bar("report") as progress:
+        loaded = load_folders(runs, results_dir)
+        if not loaded:
+            raise click.ClickException(f"no finished runs under {results_dir}")
+        text = html.build(loaded, data_dir=data_dir, sample=sample, progress=progress, checkpoints=checkpoints)
+    path = out / "report.html"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}; choose another --out") from None
+    click.echo(str(path))

@@ -1,0 +1,170 @@
+"""`ercbench report`: one self-contained HTML page (leaderboard with CIs, plots, per-run details)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import random
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from harness.errors import ErcbenchError
+from harness.report import formats, leaderboard, plots
+from harness.report.page import page
+from harness.report.rows import task_column
+from harness.report.stats import CI_METRICS, prediction_rows, run_ci
+from harness.results.store import harness_version
+
+Progress = Callable[[int, int], None]
+CONTEXT_TURNS = 3
+
+
+def image(fig, alt: str) -> str:
+    """A figure as an inline PNG (a data: URI), so the page needs no other file."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def key_values(items: Mapping[str, Any]) -> str:
+    rows = []
+    for key, value in items.items():
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+        rows.append(f"<tr><th>{escape(str(key))}</th><td><code>{escape(str(shown))}</code></td></tr>")
+    return '<table class="settings">' + "".join(rows) + "</table>"
+
+
+def scores_table(run: Mapping[str, Any], ci: Mapping[str, Any]) -> str:
+    cells = []
+    for metric in CI_METRICS:
+        low, high = ci.get(metric) or (None, None)
+        interval = f' <span class="ci">[{100 * low:.2f}, {100 * high:.2f}]</span>' if low is not None else ""
+        cells.append(f'<tr><th>{plots.METRIC_NAMES[metric]}</th>'
+                     f'<td class="num">{100 * run["scores"][metric]:.2f}{interval}</td></tr>')
+    counts = f'<tr><th>examples</th><td class="num">{run["n"]} in {ci.get("n_dialogues", "?")} dialogues</td></tr>'
+    counts += f'<tr><th>unparsed</th><td class="num">{run["n_unparsed"]}</td></tr>'
+    return '<table class="scores">' + "".join(cells) + counts + "</table>"
+
+
+class Contexts:
+    """Example id -> dialogue context, loading each task split once; None where the data is not at hand."""
+
+    def __init__(self, data_dir: Path | None):
+        self.data_dir = data_dir
+        self.loaded: dict[str, Any] = {}
+
+    def examples(self, spec: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+        key = json.dumps([spec["task"], spec.get("task_args"), spec["split"]], sort_keys=True)
+        if key not in self.loaded:
+            try:
+                from harness.discovery import default_registry
+
+                task = default_registry().get("tasks", spec["task"]).cls(self.data_dir, **(spec.get("task_args") or {}))
+                self.loaded[key] = ({e.example_id: e for e in task.examples(spec["split"])}, None)
+            except (ErcbenchError, OSError) as exc:
+                self.loaded[key] = ({}, str(exc))
+        return self.loaded[key]
+
+
+def wrong_sample(rows: Sequence[Mapping[str, Any]], size: int, seed: int) -> list[Mapping[str, Any]]:
+    """A seeded sample of the wrong (or unparsed) predictions, in file order."""
+    wrong = [i for i, row in enumerate(rows) if row["predicted"] != row["gold"]]
+    chosen = sorted(random.Random(seed).sample(wrong, min(size, len(wrong))))
+    return [rows[i] for i in chosen]
+
+
+def wrong_table(run: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], contexts: Contexts, size: int) -> str:
+    sample = wrong_sample(rows, size, seed=0)
+    if not sample:
+        return "<p>No wrong predictions.</p>"
+    examples, problem = contexts.examples(run["spec"])
+    note = f'<p class="context">Context unavailable: {escape(problem)}</p>' if problem else ""
+    lines = ["<table class=\"wrong\"><thead><tr><th>example</th><th>context (last turns) and target</th>"
+             "<th>gold</th><th>predicted</th><th>raw answer</th></tr></thead><tbody>"]
+    for row in sample:
+        example = examples.get(row["id"])
+        turns = "" if problem else '<span class="context">(not in the data read now)</span>'
+        if example is not None:
+            before = [f'<div class="context">{escape(u.speaker)}: {escape(u.text)}</div>'
+                      for u in example.context(CONTEXT_TURNS)]
+            target = example.target
+            turns = "".join(before) + f'<div class="target">{escape(target.speaker)}: {escape(target.text)}</div>'
+        predicted = row["predicted"] if row["predicted"] is not None else "(unparsed)"
+        lines.append(f"<tr><td><code>{escape(row['id'])}</code></td><td>{turns}</td><td>{escape(row['gold'])}</td>"
+                     f"<td>{escape(predicted)}</td><td><code>{escape(str(row.get('raw')))[:300]}</code></td></tr>")
+    lines.append("</tbody></table>")
+    wrong = sum(row["predicted"] != row["gold"] for row in rows)
+    return f"<p>{len(sample)} of {wrong} wrong predictions (seeded sample).</p>{note}" + "".join(lines)
+
+
+def run_section(run: Mapping[str, Any], contexts: Contexts, sample: int) -> str:
+    rows = prediction_rows(Path(run["folder"]))
+    ci = run_ci(run)
+    extra = dict(run.get("extra") or {})
+    provenance = {"run id": run["run_id"], "folder": run["folder"], "started": run["started"],
+                  "duration (s)": f"{run.get('duration_s', 0):.1f}", **{f"plugin {k}": v for k, v in
+                  (run.get("plugins") or {}).items()}, "task": run.get("task_info"),
+                  "confidence intervals": {k: v for k, v in ci.items() if k not in CI_METRICS}}
+    return (
+        f'<section id="{escape(run["run_id"])}"><h2>{escape(plots.run_title(run))}</h2>\n'
+        f"<h3>Scores</h3>{scores_table(run, ci)}\n"
+        f"<h3>Settings</h3>{key_values(run['spec'])}\n"
+        f"<details open><summary>Provenance</summary>{key_values(provenance)}{key_values(extra)}</details>\n"
+        f"<h3>Confusion matrix</h3>{image(plots.confusion(run, rows), 'confusion matrix ' + run['run_id'])}\n"
+        f"<h3>Wrong predictions</h3>{wrong_table(run, rows, contexts, sample)}</section>\n"
+    )
+
+
+def label_plots(runs: Sequence[Mapping[str, Any]]) -> str:
+    """Per-label F1 bars, one figure per task column (runs of one task share a label set)."""
+    groups: dict[str, list] = {}
+    for run in runs:
+        groups.setdefault(task_column(run["spec"]) + str(run["scores"]["confusion"]["labels"]),
+                          []).append(run)
+    parts = []
+    for group in groups.values():
+        title = task_column(group[0]["spec"])
+        parts.append(f"<h3>{escape(title)}</h3>{image(plots.label_bars(group), 'per-label F1 ' + title)}")
+    return "".join(parts)
+
+
+def shot_plot(runs: Sequence[Mapping[str, Any]]) -> str:
+    import pandas as pd
+
+    from harness.report.runs import tidy_row
+
+    frame = pd.DataFrame([tidy_row(run, run_ci(run)) for run in runs])
+    frame = frame[frame["shots"].notna()]
+    if frame["shots"].nunique() < 2:
+        return ""
+    return f"<h2>Few-shot curve</h2>{image(plots.shots(frame), 'few-shot curve')}"
+
+
+def loss_plots(checkpoints: Sequence[Path]) -> str:
+    parts = [f"<h3>{escape(str(folder))}</h3>{image(plots.loss(folder), 'loss curve ' + str(folder))}"
+             for folder in checkpoints]
+    return "<h2>Training loss</h2>" + "".join(parts) if parts else ""
+
+
+def build(runs: Sequence[Mapping[str, Any]], data_dir: Path | None = None, sample: int = 10,
+          progress: Progress | None = None, checkpoints: Sequence[Path] = ()) -> str:
+    """The whole page for these runs."""
+    run_ids = [run["run_id"] for run in runs]
+    table = leaderboard.pivot(leaderboard.runs_frame(runs, ci=True))
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [f"<h1>ercbench report</h1><p>{len(runs)} runs · ercbench {escape(harness_version())} · {stamp}</p>",
+             "<h2>Leaderboard</h2>", formats.to_html(formats.board(table, ci=True)),
+             "<p>Percentages; in brackets the 95 % confidence interval from a bootstrap that resamples whole "
+             "dialogues (utterances of one dialogue are not independent).</p>",
+             "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs), loss_plots(checkpoints),
+             "<h2>Runs</h2><ul>" + "".join(f'<li><a href="#{escape(r)}">{escape(r)}</a></li>' for r in run_ids) + "</ul>"]
+    contexts = Contexts(data_dir)
+    for done, run in enumerate(runs, 1):
+        parts.append(run_section(run, contexts, sample))
+        if progress:
+            progress(done, len(runs))
+    return page("ercbench report", "\n".join(parts))

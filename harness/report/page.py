@@ -1,0 +1,31 @@
+"""The HTML page shell: inline style and a CSP that lets nothing load from outside the file."""
+
+from __future__ import annotations
+
+import html
+
+# Nothing may leave the page: no scripts, fonts or remote images; only inline styles and data: images.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 75em; color: #222; padding: 0 1em; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+thead th { border-bottom: 2px solid #444; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.ci { color: #777; font-size: 0.85em; }
+img { max-width: 100%; height: auto; display: block; }
+.context { color: #555; font-size: 0.9em; }
+.target { font-weight: bold; }
+details { margin: 0.5em 0; }
+code, pre { font-size: 0.85em; background: #f5f5f5; }
+pre { padding: 0.5em; overflow-x: auto; }
+"""
+
+
+def page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )

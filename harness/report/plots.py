@@ -1,0 +1,169 @@
+"""Figures for papers (matplotlib, no display needed): confusion, per-label F1, few-shot curve, training loss."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from harness.errors import ConfigError, DataError
+
+UNPARSED = "(unparsed)"
+METRIC_NAMES = {"accuracy": "accuracy", "weighted_f1": "weighted F1", "macro_f1": "macro F1"}
+
+
+def figure(width: float, height: float):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def save(fig, out_dir: Path, name: str, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+    """name.png and name.svg (or the formats given) in out_dir."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for suffix in formats:
+        path = out_dir / f"{name}.{suffix}"
+        fig.savefig(path, dpi=110)
+        paths.append(path)
+    return paths
+
+
+def confusion_counts(rows: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> tuple[list[str], list[list[int]]]:
+    """Gold x predicted counts; an '(unparsed)' column is added when some answer was unreadable."""
+    columns = list(labels)
+    if any(row["predicted"] not in labels for row in rows):
+        columns.append(UNPARSED)
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = [[0] * len(columns) for _ in labels]
+    for row in rows:
+        if row["gold"] in index:
+            matrix[index[row["gold"]]][index.get(row["predicted"], len(columns) - 1)] += 1
+    return columns, matrix
+
+
+def _heatmap(axes, matrix, rows: Sequence[str], columns: Sequence[str], title: str, fmt) -> None:
+    image = axes.imshow(matrix, cmap="Blues", vmin=0)
+    axes.set_xticks(range(len(columns)), columns, rotation=45, ha="right")
+    axes.set_yticks(range(len(rows)), rows)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("gold")
+    axes.set_title(title)
+    top = max((v for line in matrix for v in line), default=0) or 1
+    for i, line in enumerate(matrix):
+        for j, value in enumerate(line):
+            axes.text(j, i, fmt(value), ha="center", va="center", fontsize=8,
+                      color="white" if value > top / 2 else "black")
+    axes.figure.colorbar(image, ax=axes, shrink=0.8)
+
+
+def confusion(run: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]):
+    """Counts and row-normalised (each gold label's row sums to 1) side by side."""
+    labels = run["scores"]["confusion"]["labels"]
+    columns, counts = confusion_counts(rows, labels)
+    normalised = [[v / sum(line) if sum(line) else 0.0 for v in line] for line in counts]
+    size = 3 + 0.55 * len(columns)
+    fig = figure(2 * size + 1, size)
+    left, right = fig.subplots(1, 2)
+    _heatmap(left, counts, labels, columns, "counts", str)
+    _heatmap(right, normalised, labels, columns, "row-normalised (recall per gold label)", lambda v: f"{v:.2f}")
+    fig.suptitle(run_title(run), fontsize=10)
+    return fig
+
+
+def run_title(run: Mapping[str, Any]) -> str:
+    spec = run["spec"]
+    return f"{spec['task']}:{spec['split']}  {spec['prompt']}  {spec['model']}"
+
+
+def run_label(run: Mapping[str, Any]) -> str:
+    spec = run["spec"]
+    options = ",".join(f"{k}={v}" for k, v in sorted((spec.get("prompt_args") or {}).items()))
+    prompt = f"{spec['prompt']}[{options}]" if options else spec["prompt"]
+    return f"{spec['model']} / {prompt}"
+
+
+def label_bars(runs: Sequence[Mapping[str, Any]]):
+    """Per-label F1, one bar per run within each label's group; runs must share a label set."""
+    labels = runs[0]["scores"]["confusion"]["labels"]
+    for run in runs[1:]:
+        if run["scores"]["confusion"]["labels"] != labels:
+            raise ConfigError(f"run {run['run_id']} has another label set than {runs[0]['run_id']}: plot them apart")
+    fig = figure(min(12.0, max(6.0, 0.25 * len(labels) * len(runs) + 3)), 4.2)
+    axes = fig.subplots()
+    width = 0.8 / len(runs)
+    for i, run in enumerate(runs):
+        values = [100 * run["scores"]["per_label"][label]["f1"] for label in labels]
+        positions = [x + (i - (len(runs) - 1) / 2) * width for x in range(len(labels))]
+        axes.bar(positions, values, width, label=run_label(run))
+    axes.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    axes.set_ylabel("F1 (%)")
+    axes.set_ylim(0, 100)
+    axes.set_title("per-label F1")
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return fig
+
+
+def shots(frame, metric: str = "weighted_f1"):
+    """Score against k: one line per model and prompt options, a 95 % CI band, one panel per task."""
+    if metric not in METRIC_NAMES:
+        raise ConfigError(f"unknown metric {metric!r}; choose {', '.join(METRIC_NAMES)}")
+    data = frame[frame["shots"].notna()].copy()
+    if data.empty:
+        raise ConfigError("no zero-shot or k-shot runs to plot; run `ercbench compare --shots 0,1,3,5` first")
+    data["panel"] = data["task"] + ":" + data["split"]
+    # k-shot's own options (k, and selection when it is the default) do not split lines.
+    data["line"] = data["model"] + " " + data["prompt_options"].str.replace(r"(^|,)k=\d+", "", regex=True)
+    panels = sorted(data["panel"].unique())
+    fig = figure(5.5 * len(panels), 4)
+    axes_list = fig.subplots(1, len(panels), squeeze=False)[0]
+    for axes, panel in zip(axes_list, panels):
+        for line, points in data[data["panel"] == panel].groupby("line"):
+            points = points.sort_values("started").groupby("shots").tail(1).sort_values("shots")
+            ks = points["shots"].astype(int).tolist()
+            axes.plot(ks, 100 * points[metric], marker="o", label=line.strip())
+            if points[f"{metric}_lo"].notna().all():
+                axes.fill_between(ks, 100 * points[f"{metric}_lo"], 100 * points[f"{metric}_hi"], alpha=0.2)
+        axes.set_xticks(sorted(data[data["panel"] == panel]["shots"].astype(int).unique()))
+        axes.set_xlabel("k (demonstrations)")
+        axes.set_ylabel(f"{METRIC_NAMES[metric]} (%)")
+        axes.set_title(panel)
+        axes.legend(fontsize=8)
+    return fig
+
+
+def read_log(folder: Path) -> list[dict[str, str]]:
+    path = folder / "training_log.csv"
+    if not path.is_file():
+        raise DataError(path, "no training log here: pass the --out folder of `ercbench train`")
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _points(log: Sequence[Mapping[str, str]], column: str) -> list[tuple[float, float]]:
+    return [(float(row["step"]), float(row[column])) for row in log if row.get(column) not in (None, "")]
+
+
+def loss(folder: Path):
+    """Training loss per logging step and dev loss per evaluation, from the checkpoint's training_log.csv."""
+    log = read_log(folder)
+    train, dev = _points(log, "loss"), _points(log, "eval_loss")
+    if not train and not dev:
+        raise DataError(folder / "training_log.csv", "holds no loss values yet")
+    fig = figure(6.5, 4)
+    axes = fig.subplots()
+    if train:
+        axes.plot(*zip(*train), label="train loss")
+    if dev:
+        axes.plot(*zip(*dev), marker="o", label="dev loss")
+    f1 = _points(log, "eval_weighted_f1")
+    if f1:
+        right = axes.twinx()
+        right.plot(*zip(*f1), color="tab:green", marker="s", linestyle="--", label="dev weighted F1")
+        right.set_ylabel("dev weighted F1")
+        right.legend(loc="upper right", fontsize=8)
+    axes.set_xlabel("optimizer step")
+    axes.set_ylabel("loss")
+    axes.set_title(folder.name)
+    axes.legend(loc="upper left", fontsize=8)
+    return fig
