@@ -29,7 +29,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from benchmarks.speed_parts import SIZES, block_flops, build_model, build_tokenizers, matmul_peak, meld_task  # noqa: E402
 
 
-def ours(model, tokenizer, task: str, window: str, args, results: Path) -> dict:
+def ours(model, tokenizer, task: str, window: str, args, results: Path, mode: str = "score") -> dict:
     """`ercbench run` in-process with default hf options; returns scores per example id, timing, counts."""
     from harness.run import pipeline
     from harness.sdk.lm import loading
@@ -38,11 +38,11 @@ def ours(model, tokenizer, task: str, window: str, args, results: Path) -> dict:
     info = {"path": "in-memory", "device": str(next(model.parameters()).device), "dtype": args.dtype_now}
     loaded = loading.LoadedLM(model, tokenizer, info)
     spec = RunSpec(task=task, prompt="zero-shot", model="hf:in-memory", split="test", limit=args.limit,
-                   prompt_args={"window": window}, model_args={"mode": "score", **args.model_opts})
+                   prompt_args={"window": window}, model_args={"mode": mode, **args.model_opts})
     with mock.patch.object(loading, "load_lm", lambda *a, **k: loaded):
         result, folder = pipeline.run(spec, data_dir=args.data_dir, results_dir=results)
     rows = [json.loads(line) for line in (folder / "predictions.jsonl").read_text().splitlines()]
-    return {"scores": {row["id"]: row["logprobs"] for row in rows}, "timing": dict(result.timing),
+    return {"scores": {row["id"]: row.get("logprobs") or row["raw"] for row in rows}, "timing": dict(result.timing),
             "compute": dict(result.model_info["compute"])}
 
 
@@ -56,6 +56,22 @@ def lm_eval_run(lm, prompts) -> tuple[float, dict]:
     values = iter(value for value, _ in lm.loglikelihood(instances, disable_tqdm=True))
     seconds = time.perf_counter() - start
     return seconds, {p.example.example_id: {p.answer_map[c]: next(values) for c in p.choices} for p in prompts}
+
+
+def generation_row(model, tokenizer, lm, args) -> dict:
+    """Greedy generation (max 10 new tokens, stop at a newline): ours vs lm-eval's generate_until."""
+    from lm_eval.api.instance import Instance
+
+    prompts = prompts_for("meld", "5", args)
+    mine = ours(model, tokenizer, "meld", "5", args, Path(tempfile.mkdtemp()), mode="generate")
+    until = {"until": ["\n"], "max_gen_toks": 10, "do_sample": False}
+    instances = [Instance(request_type="generate_until", doc={}, arguments=(p.text, until), idx=0) for p in prompts]
+    start = time.perf_counter()
+    texts = lm.generate_until(instances, disable_tqdm=True)
+    seconds = time.perf_counter() - start
+    same = sum(mine["scores"][p.example.example_id].strip() == t.strip() for p, t in zip(prompts, texts))
+    return {"n": len(prompts), "ours_ex_s": len(prompts) / mine["timing"]["model_s"],
+            "lm_eval_ex_s": len(prompts) / seconds, "same_text": same / len(prompts)}
 
 
 def compare(a: dict, b: dict) -> tuple[float, float]:
@@ -96,6 +112,9 @@ def measure_all(model, tokenizer, configs, args, peak, references) -> list[dict]
             row["lm_eval_vs_fp32"] = compare(theirs, reference)
         rows.append(row)
         print(json.dumps(row), flush=True)
+    if args.generate:
+        args.generation = generation_row(model, tokenizer, lm, args)
+        print(json.dumps(args.generation), flush=True)
     return rows
 
 
@@ -113,6 +132,11 @@ def print_table(rows, args, peak) -> None:
               f"{r['ours_ex_s'] / r['lm_eval_ex_s']:.2f}x | {r['ours_peak']:.0%} | {r['lm_eval_peak']:.0%} | "
               f"{r['agree']:.1%} | {r['max_diff']:.1e} | {c['attention_scores'] / max(1, c['tree_scores']):.2f} | "
               f"{c['max_pass_scores']:.2e} | {c['passes']} |")
+    if args.generate:
+        g = args.generation
+        print(f"\ngeneration (MELD window 5, greedy, 10 new tokens, stop at newline), n={g['n']}: ours "
+              f"{g['ours_ex_s']:.1f} ex/s, lm-eval generate_until {g['lm_eval_ex_s']:.1f} ex/s, "
+              f"ratio {g['ours_ex_s'] / g['lm_eval_ex_s']:.2f}x, same text {g['same_text']:.1%}")
     with_ref = [r for r in rows if "ours_vs_fp32" in r]
     if with_ref:
         print(f"\n{args.dtype} against a float32 reference (ours, the first {args.reference_limit} prompts of each): "
@@ -139,6 +163,7 @@ def parse_args(argv=None):
     parser.add_argument("--lm-eval-batch-size", type=int, default=64)
     parser.add_argument("--model-opt", action="append", default=[], help="extra K=V for our hf model (default: none)")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--generate", action="store_true", help="also time greedy generation against generate_until")
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ERCBENCH_DATA", ROOT.parent / "shared" / "data")))
     args = parser.parse_args(argv)
     args.model_opts = dict(item.split("=", 1) for item in args.model_opt)

@@ -178,6 +178,8 @@ class Model(Configurable, ABC):
     preferred_batch_size: int | None = None
     #: tokens the model has computed so far (prompt tokens through the network), for run.json; None: not counted
     tokens_computed: int | None = None
+    #: A folder where `prepare` may keep what it fitted, for the next run; set by the pipeline, None: no cache.
+    cache_dir: Path | None = None
 
     def __init__(self, **options: str):
         self._configure(options)

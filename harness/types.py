@@ -19,7 +19,7 @@ def frozen_mapping(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
 #: where a run keeps its predictions, one Prediction.to_json() per line
 PREDICTIONS_NAME = "predictions.jsonl"
 RUN_NAME = "run.json"
-_PREDICTION_KEYS = ("id", "gold", "predicted", "raw", "fallback", "logprobs", "truncated_tokens")
+_PREDICTION_KEYS = ("id", "dialogue_id", "gold", "predicted", "raw", "fallback", "logprobs", "truncated_tokens")
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,8 @@ class Prediction:
 
     `fallback`: the parser guessed the label (seeded) because it could not read the answer;
     `logprobs`: each label's score when the model scored the choices; `truncated_tokens`:
-    context tokens cut to fit the model; `extra`: any other per-answer fact a model reported.
+    context tokens cut to fit the model; `dialogue_id`: the example's dialogue (a bootstrap
+    resamples whole dialogues); `extra`: any other per-answer fact a model reported.
     One line of predictions.jsonl is `to_json()`; `from_json` reads it back, checked.
     """
 
@@ -111,12 +112,15 @@ class Prediction:
     fallback: bool = False
     logprobs: Mapping[str, float] | None = None
     truncated_tokens: int = 0
+    dialogue_id: str | None = None
     extra: Mapping[str, Any] = field(default_factory=frozen_mapping)
 
     def to_json(self) -> dict[str, Any]:
         """The predictions.jsonl record; optional fields only when set, so old files read the same."""
-        row: dict[str, Any] = {**self.extra, "id": self.example_id, "gold": self.gold,
-                               "predicted": self.predicted, "raw": self.raw}
+        row: dict[str, Any] = {**self.extra, "id": self.example_id}
+        if self.dialogue_id is not None:
+            row["dialogue_id"] = self.dialogue_id
+        row.update(gold=self.gold, predicted=self.predicted, raw=self.raw)
         if self.fallback:
             row["fallback"] = True
         if self.logprobs is not None:
@@ -149,9 +153,10 @@ class Prediction:
         missing = [key for key in ("id", "gold", "predicted", "raw") if key not in row]
         if missing:
             raise ValueError(f"missing {', '.join(missing)}")
-        for key, optional in (("id", False), ("gold", False), ("predicted", True), ("raw", True)):
-            if not (isinstance(row[key], str) or (optional and row[key] is None)):
-                raise ValueError(f"{key} must be a string{' or null' if optional else ''}, got {row[key]!r}")
+        for key, optional in (("id", False), ("gold", False), ("predicted", True), ("raw", True), ("dialogue_id", True)):
+            value = row.get(key)
+            if not (isinstance(value, str) or (optional and value is None)):
+                raise ValueError(f"{key} must be a string{' or null' if optional else ''}, got {value!r}")
         fallback = row.get("fallback", False)
         if not isinstance(fallback, bool):
             raise ValueError(f"fallback must be true or false, got {fallback!r}")
@@ -161,6 +166,7 @@ class Prediction:
         return cls(
             example_id=row["id"], gold=row["gold"], predicted=row["predicted"], raw=row["raw"],
             fallback=fallback, logprobs=_logprobs(row.get("logprobs")), truncated_tokens=truncated,
+            dialogue_id=row.get("dialogue_id"),
             extra=frozen_mapping({k: v for k, v in row.items() if k not in _PREDICTION_KEYS}),
         )
 
@@ -258,13 +264,7 @@ class RunResult:
         flat = {**data.get("extra", {}), **{k: v for k, v in data.items() if k != "extra"}}
         if "n_truncated" not in flat:  # older runs counted truncation in the hf model's info only
             flat["n_truncated"] = (flat.get("model_info") or {}).get("n_truncated", 0)
-        missing = [f.name for f in fields(cls) if f.name not in flat and f.name in _RUN_REQUIRED]
-        if missing:
-            raise DataError(path, f"not a finished run: missing {', '.join(missing)}")
-        for name in _RUN_COUNTS:
-            value = flat.get(name, 0)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise DataError(path, f"{name} must be a whole number >= 0, got {value!r}")
+        _check_run(flat, path)
         try:
             spec = RunSpec.from_dict(flat["spec"])
         except (TypeError, AttributeError) as exc:
@@ -278,6 +278,25 @@ class RunResult:
 
 _RUN_REQUIRED = ("run_id", "spec", "scores", "n", "n_unparsed", "started")
 _RUN_COUNTS = ("n", "n_unparsed", "n_fallback", "n_truncated", "n_with_description", "resumed_from")
+_RUN_MAPPINGS = ("spec", "scores", "plugins", "task_info", "prompt_info", "model_info")
+
+
+def _check_run(flat: Mapping[str, Any], path: str | Path) -> None:
+    """DataError unless run.json has what a leaderboard reads, with the types it expects."""
+    missing = [name for name in _RUN_REQUIRED if name not in flat]
+    if missing:
+        raise DataError(path, f"not a finished run: missing {', '.join(missing)}")
+    for name in _RUN_COUNTS:
+        value = flat.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise DataError(path, f"{name} must be a whole number >= 0, got {value!r}")
+    for name in _RUN_MAPPINGS:
+        if not isinstance(flat.get(name) or {}, Mapping):
+            raise DataError(path, f"{name} must be a JSON object, got {flat[name]!r}")
+    for name in ("accuracy", "weighted_f1"):
+        value = flat["scores"].get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DataError(path, f"scores.{name} must be a number, got {value!r}")
 
 
 def _plain(value: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.discovery import default_registry
-from harness.errors import ConfigError, ErcbenchError
+from harness.errors import ConfigError, DataError, ErcbenchError
 from harness.interfaces import Model, PromptStrategy, Task, Trainer
 from harness.sdk.testing import TinyTask
 
@@ -40,9 +40,12 @@ def test_model_constructs_or_refuses_clearly(name):
     cls = REGISTRY.get("models", name).cls
     assert cls.answer_mode in {"generate", "score"}
     try:
-        cls()
-    except ConfigError:
-        pass  # models that need a target (weights) must say so as a ConfigError
+        model = cls()
+    except ConfigError as exc:
+        # A model that needs a target (weights) refuses in one line showing how to give it.
+        assert "\n" not in str(exc) and f"-m {name}:" in str(exc)
+    else:
+        assert isinstance(model, Model) and isinstance(model.info(), dict)
 
 
 @pytest.mark.parametrize("name", REGISTRY.names("tasks"))
@@ -50,7 +53,13 @@ def test_task_lists_splits_and_fails_cleanly_without_data(name, tmp_path):
     try:
         task = REGISTRY.get("tasks", name).cls(tmp_path)
         splits = task.splits()
-        assert splits
-        task.examples(splits[-1])
-    except ErcbenchError:
-        pass  # no data under an empty root: our own error, never another exception
+        examples = task.examples(splits[-1])
+    except DataError as exc:
+        # No data under an empty root: our own one-line error, naming where it looked.
+        assert "\n" not in str(exc) and exc.path.startswith(str(tmp_path))
+    except ErcbenchError as exc:
+        # A task that needs an option to find its data (jsonl: path=FILE) names that option.
+        assert isinstance(exc, ConfigError) and "\n" not in str(exc) and "--task-opt" in str(exc)
+    else:
+        # Only a task with embedded data can load from an empty root; its examples are whole.
+        assert splits and examples and all(example.gold in example.labels for example in examples)

@@ -25,6 +25,7 @@ def recompute(folder):
     )
 
 
+@pytest.mark.slow
 def test_compare_on_real_meld_matches_sklearn(data_root, results_dir):
     runner = CliRunner()
     args = ["compare", "-t", "meld", "-m", "majority", "-m", "tfidf-lr",

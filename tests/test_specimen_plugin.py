@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.results.store import RUN_FILE, load_result, read_predictions
 
 pytest.importorskip("ercbench_specimen", reason="installed only in the tox env 'specimen'")
 
@@ -21,7 +22,11 @@ def test_specimen_runs_through_the_pipeline(tmp_path):
     args = ["run", "-t", "specimen-task", "-m", "first-choice", "--results-dir", str(tmp_path)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "n=7" in result.output
+    [folder] = [path for path in tmp_path.iterdir() if (path / RUN_FILE).is_file()]
+    run, predictions = load_result(folder), read_predictions(folder)
+    assert run.n == len(predictions) == 7 and run.plugins["model"]["distribution"] == "ercbench-specimen"
+    [answer] = {prediction.predicted for prediction in predictions}  # always the first choice's label
+    assert run.scores["accuracy"] == sum(prediction.gold == answer for prediction in predictions) / 7
 
 
 def test_the_specimens_command_prompt_and_trainer_are_installed_too():

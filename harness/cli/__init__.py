@@ -18,7 +18,8 @@ def run_options(func):
     decorators = [
         click.option("--split", default="test", show_default=True, help="Split to evaluate."),
         click.option("--limit", type=int, callback=positive_limit, help="Only the first N examples."),
-        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--seed", type=int, default=0, show_default=True,
+                     help="Seeds demonstration choice, fallback guesses and fitted baselines."),
         click.option("--parser", default="strict", show_default=True, help="How generated text is read."),
         click.option("--task-opt", "task_opts", multiple=True, metavar="K=V", help="Task option."),
         click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V", help="Prompt option."),
@@ -31,6 +32,9 @@ def run_options(func):
         click.option("--resume", is_flag=True, help="Continue an interrupted run of the same spec."),
         click.option("--force", is_flag=True, help="Recompute even when a finished run of the same spec and inputs exists."),
         click.option("--no-wait", is_flag=True, help="Refuse, instead of waiting, when another process runs the same spec."),
+        click.option("--no-cache", "no_cache", is_flag=True,
+                     help="Refit classical baselines instead of reusing a cached fit ($ERCBENCH_CACHE or "
+                          "<results dir>/.cache)."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -113,7 +117,7 @@ def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt
     )
 
 
-def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False):
+def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_cache=False):
     """One run with a rich progress bar; Ctrl-C keeps only the hidden partial folder."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -128,6 +132,7 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False):
         try:
             result, folder = pipeline.run(
                 spec, data_dir=data_dir, results_dir=results_dir, resume=resume, force=force, wait=not no_wait,
+                use_cache=not no_cache,
                 say=lambda line: progress.console.print(line, markup=False, highlight=False),
                 progress=lambda done, total: progress.update(bar, completed=done, total=total),
             )
@@ -144,18 +149,18 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False):
 
 
 @main.command()
-@click.option("-t", "--task", required=True)
+@click.option("-t", "--task", required=True, help="Task name (`ercbench list tasks`).")
 @click.option("-p", "--prompt", help="Prompt strategy (default: the one marked default, see `ercbench list prompts`).")
-@click.option("-m", "--model", required=True)
+@click.option("-m", "--model", required=True, help="Model name, or name:target such as hf:/path/to/model.")
 @run_options
 def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
-        data_dir, results_dir, resume, force, no_wait):
+        data_dir, results_dir, resume, force, no_wait, no_cache):
     """Run one task x prompt x model and write results/<run_id>/ (or reuse a finished identical run)."""
     from harness.discovery import default_names
 
     prompt = prompt or default_names("prompts", "-p")[0]
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
-    execute(spec, data_dir, results_dir, resume, force, no_wait)
+    execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache)
 
 
 @main.command()
@@ -165,7 +170,7 @@ def run(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts,
 @click.option("--shots", help="Few-shot sweep, e.g. 0,1,3,5: each prompt shows k demonstrations; pivots by k.")
 @run_options
 def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
-            data_dir, results_dir, resume, force, no_wait):
+            data_dir, results_dir, resume, force, no_wait, no_cache):
     """Run the cartesian product of -t/-p/-m, then show the leaderboard of those runs.
 
     Finished runs are reused, so a restarted sweep computes only what is missing; specs another
@@ -181,11 +186,11 @@ def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts
     run_ids, busy = {}, []
     for index, spec in enumerate(expand_shots(specs, shots)):
         try:
-            run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait=True).run_id
+            run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait=True, no_cache=no_cache).run_id
         except RunBusy:
             busy.append((index, spec))
     for index, spec in busy:
-        run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait).run_id
+        run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache).run_id
     run_ids = [run_ids[index] for index in sorted(run_ids)]
     pivot_by = "shots" if shots else "task"
     show_leaderboard(results_dir, run_ids=run_ids, sort_by=None, output_format="table", pivot_by=pivot_by)

@@ -103,7 +103,8 @@ def stats_table(stats: dict) -> "Table":
 @click.argument("task")
 @click.option("--data-dir", type=click.Path(file_okay=False), help=f"data root (default ${DATA_ENV})")
 @click.option("--task-opt", "task_opts", multiple=True, metavar="K=V", help="task option, repeatable")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="output format")
 def stats(task: str, data_dir: str | None, task_opts: tuple[str, ...], fmt: str) -> None:
     """Per-split utterances, dialogues and label distribution of TASK."""
     from rich.console import Console

@@ -18,13 +18,14 @@ def export():
 @click.argument("task")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), callback=writable_folder,
               help="Folder to write.")
-@click.option("-p", "--prompt", help="Prompt strategy (default: the one marked default).")
-@click.option("--split", default="test", show_default=True)
+@click.option("-p", "--prompt", help="Prompt strategy (as in `run`; default: the one marked default).")
+@click.option("--split", default="test", show_default=True, help="Split to export.")
 @click.option("--limit", type=int, help="Only the first N examples.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seeds k-shot demonstration choice.")
-@click.option("--task-opt", "task_opts", multiple=True, metavar="K=V")
-@click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V")
-@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA")
+@click.option("--task-opt", "task_opts", multiple=True, metavar="K=V", help="Task option (repeatable).")
+@click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V", help="Prompt option (repeatable).")
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
+              help="Data root (default: $ERCBENCH_DATA).")
 def lm_eval_command(task, out_dir, prompt, split, limit, seed, task_opts, prompt_opts, data_dir):
     """TASK's prompts as YAML + JSONL + utils.py; run with `lm_eval --include_path DIR --tasks NAME`."""
     from harness.discovery import default_names

@@ -49,7 +49,8 @@ def trainer_options(
 )
 @click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V", help="Prompt option.")
 @click.option("--task-opt", "task_opts", multiple=True, metavar="K=V", help="Task option (every task).")
-@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA")
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
+              help="Data root (default: $ERCBENCH_DATA).")
 def train(
     tasks,
     base,

@@ -14,6 +14,7 @@ from harness.errors import DataError
 from harness.results.lock import LOCK_SUFFIX, holder_text, is_held
 from harness.results.store import INPUTS_FILE, PARTIAL_SUFFIX, PREDICTIONS_FILE, RUN_FILE, read_run
 from harness.run import metrics
+from harness.types import Prediction
 
 QUARANTINE = ".quarantine"  # hidden, so the leaderboard never reads it; nothing in it is deleted
 SCORES = ("accuracy", "weighted_f1", "macro_f1")
@@ -34,31 +35,30 @@ def run_folders(root: Path) -> list[Path]:
                   and ((p / RUN_FILE).exists() or (p / PREDICTIONS_FILE).exists()))
 
 
-def read_rows(path: Path) -> tuple[list[dict[str, Any]], bool, str | None]:
-    """Complete prediction rows, whether a torn last line follows them, and the first malformed line."""
+def read_rows(path: Path) -> tuple[list[Prediction], bool, str | None]:
+    """Complete predictions, whether a torn last line follows them, and the first malformed line."""
     data = path.read_bytes()
     torn = bool(data) and not data.endswith(b"\n")
     rows = []
     for number, line in enumerate(data.split(b"\n")[:-1], 1):
         try:
-            row = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            rows.append(Prediction.from_line(line.decode("utf-8"), path, number))
+        except UnicodeDecodeError:
             return rows, torn, f"{path}:{number}: not valid JSON"
-        if not isinstance(row, dict) or not {"id", "gold", "predicted"} <= set(row):
-            return rows, torn, f"{path}:{number}: not a prediction (needs id, gold, predicted)"
-        rows.append(row)
+        except DataError as exc:
+            return rows, torn, str(exc)
     return rows, torn, None
 
 
-def score_problem(run: dict[str, Any], rows: list[dict[str, Any]]) -> str | None:
+def score_problem(run: dict[str, Any], rows: list[Prediction]) -> str | None:
     """Recompute the scores from the predictions; name the first that disagrees with run.json."""
-    labels = (run["scores"].get("confusion") or {}).get("labels") or sorted({r["gold"] for r in rows})
-    recomputed = metrics.summarise([r["gold"] for r in rows], [r["predicted"] for r in rows], labels)
+    labels = (run["scores"].get("confusion") or {}).get("labels") or sorted({r.gold for r in rows})
+    recomputed = metrics.score_predictions(rows, labels)
     for name in SCORES:
         recorded = run["scores"].get(name)
         if isinstance(recorded, (int, float)) and not math.isclose(recorded, recomputed[name], abs_tol=1e-9):
             return f"{name} {recorded:.6f} in run.json but {recomputed[name]:.6f} from its predictions"
-    unparsed = sum(r["predicted"] is None for r in rows)
+    unparsed = sum(r.predicted is None for r in rows)
     if unparsed != run["n_unparsed"]:
         return f"n_unparsed {run['n_unparsed']} in run.json but {unparsed} in its predictions"
     return None
@@ -76,7 +76,7 @@ def check_run(folder: Path) -> Finding | None:
     rows, torn, bad = read_rows(path)
     if bad:
         return Finding(folder, bad)
-    ids = [row["id"] for row in rows]
+    ids = [row.example_id for row in rows]
     if len(set(ids)) != len(ids):
         return Finding(folder, f"{path}: {len(ids) - len(set(ids))} duplicated prediction id(s)")
     if len(rows) != run["n"]:

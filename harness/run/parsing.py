@@ -143,7 +143,6 @@ def to_prediction(
     """Read a completion: scores win over text (argmax cannot be unparseable)."""
     example = prompt.example
     extra = dict(completion.meta)
-    extra["dialogue_id"] = example.dialogue.dialogue_id  # the bootstrap resamples whole dialogues
     truncated = extra.pop("truncated_tokens", 0)
     logprobs, fallback = None, False
     if completion.choice_logprobs:
@@ -159,5 +158,5 @@ def to_prediction(
             fallback, predicted = True, str(predicted)
     return Prediction(
         example.example_id, example.gold, predicted, raw, fallback=fallback, logprobs=logprobs,
-        truncated_tokens=int(truncated), extra=frozen_mapping(extra),
+        truncated_tokens=int(truncated), dialogue_id=example.dialogue.dialogue_id, extra=frozen_mapping(extra),
     )

@@ -19,6 +19,7 @@ from harness.results.keys import input_key, run_inputs
 from harness.results.names import safe_name
 from harness.results.store import PartialRun, find_finished, load_result, results_root, spec_key
 from harness.run import metrics
+from harness.run.cache import cache_root
 from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import get_parser, to_prediction
 from harness.sdk.fingerprint import hash_cache
@@ -221,6 +222,7 @@ def run(
     force: bool = False,
     wait: bool = True,
     say: Callable[[str], None] = lambda line: None,
+    use_cache: bool = True,
 ) -> tuple[RunResult, Path]:
     """Run one spec end to end; returns the result and the folder it was written to.
 
@@ -233,6 +235,7 @@ def run(
     clock = time.perf_counter()
     root = results_root(results_dir)
     parts = instantiate(spec, registry, data_dir)
+    parts.model.cache_dir = cache_root(results_dir) if use_cache else None
     examples = select_examples(parts.task, spec)
     inputs = read_run_inputs(parts, root)
     key = input_key(spec_key(spec), inputs)

@@ -98,13 +98,16 @@ class LmEvalModel(Model):
         if missing:
             raise ConfigError(f"lm-eval: no such model folder {missing}; pass -m lm-eval:PATH with an existing folder")
         extra = {"batch_size": self.batch_size}
+        if self.device.startswith("cuda") and available_device() != "cuda":
+            raise ConfigError(f"lm-eval: device={self.device} asked for, but torch sees no CUDA GPU here; "
+                              "drop the device option to run on what exists")
         if self.device:
             extra["device"] = self.device
         elif self.backend in TORCH_DEVICE_BACKENDS and "device=" not in self.model_args:
             extra["device"] = self.device_used = available_device()
         try:
             self.lm = model_class.create_from_arg_string(self.model_args, extra)
-        except (OSError, ValueError, TypeError) as exc:
+        except (OSError, ValueError, TypeError, RuntimeError, AssertionError) as exc:
             if "Repo id" in str(exc):  # huggingface_hub's wording for a local path that does not exist
                 raise ConfigError(f"lm-eval: no such model folder ({self.model_args}); give an existing folder or a "
                                   "hub id") from None

@@ -27,6 +27,7 @@ predictions = st.builds(
     logprobs=st.none() | st.dictionaries(texts, st.floats(allow_nan=False, allow_infinity=False), max_size=3)
     .map(frozen_mapping),
     truncated_tokens=st.integers(0, 10_000),
+    dialogue_id=st.none() | texts,
     extra=st.dictionaries(st.sampled_from(["note", "tokens", "x"]), st.integers() | texts, max_size=2)
     .map(frozen_mapping),
 )
@@ -57,6 +58,7 @@ def test_optional_fields_are_written_only_when_set():
         ('{"id": "a", "gold": "joy", "predicted": null, "raw": null, "fallback": "yes"}', "fallback must be true"),
         ('{"id": "a", "gold": "joy", "predicted": null, "raw": null, "logprobs": {"joy": "x"}}', "logprobs must map"),
         ('{"id": "a", "gold": "joy", "predicted": null, "raw": null, "truncated_tokens": -1}', "truncated_tokens"),
+        ('{"id": "a", "dialogue_id": 4, "gold": "joy", "predicted": null, "raw": null}', "dialogue_id must be a string or null"),
     ],
 )
 def test_a_bad_prediction_line_is_one_data_error_naming_file_and_line(line, problem):
@@ -136,6 +138,8 @@ def test_old_runs_take_the_truncation_count_from_the_model_info():
         (lambda d: d.update(n=-1), "n must be a whole number >= 0"),
         (lambda d: d.update(n_fallback="2"), "n_fallback must be a whole number"),
         (lambda d: d["spec"].update(colour="red"), "spec is not a run spec"),
+        (lambda d: d.update(scores=[0.5]), "scores must be a JSON object"),
+        (lambda d: d["scores"].pop("weighted_f1"), "scores.weighted_f1 must be a number, got None"),
     ],
 )
 def test_a_malformed_run_json_is_one_data_error(change, problem):

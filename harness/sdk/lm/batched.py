@@ -73,6 +73,41 @@ def forward(model: Any, ids: Any, positions: Any, allowed: Any, cache: Any, keep
     return output.logits, returned if returned is not None else output.past_key_values
 
 
+def plain_head(model: Any) -> bool:
+    """Logits are the output embedding of the decoder's last hidden state (LLaMA, Qwen, Mistral...),
+    with no scaling or soft-capping that only the model's own forward would apply."""
+    config = model.config
+    scaled = any(getattr(config, key, None) not in (None, 1, 1.0)
+                 for key in ("final_logit_softcapping", "logit_scale", "logits_scaling"))
+    return not scaled and hasattr(model, "get_decoder") and model.get_output_embeddings() is not None
+
+
+def causal_pass(model: Any, wave: Wave, keep_cache: bool, stats: ScoreStats | None) -> tuple[Any, Any, Any]:
+    """Stage 1 for fresh rows: right padded, no mask at all, so attention runs the fused causal
+    kernel (flash on a GPU), which computes each row's lower triangle only. Padding comes after
+    a row's tokens, where causal attention never looks; each row's last real hidden state is
+    read and put through the output embedding."""
+    import torch
+
+    device = next(model.parameters()).device
+    feeds = wave.feeds()
+    rows, width = len(feeds), max(len(f) for f in feeds)
+    ids = torch.zeros((rows, width), dtype=torch.long)
+    on_path = torch.zeros((rows, width), dtype=torch.bool)
+    for row, feed in enumerate(feeds):
+        ids[row, : len(feed)] = torch.tensor(feed)
+        on_path[row, : len(feed)] = True
+    lengths = torch.tensor([len(f) for f in feeds], device=device)
+    with torch.inference_mode():
+        output = model.get_decoder()(input_ids=ids.to(device), use_cache=keep_cache)
+        last = output.last_hidden_state[torch.arange(rows, device=device), lengths - 1]
+        logits = model.get_output_embeddings()(last)
+    if stats is not None:
+        tree = sum(path_scores(0, len(f)) for f in feeds)
+        stats.add_pass(rows * width, sum(map(len, feeds)), rows * width * (width + 1) // 2, tree)
+    return torch.log_softmax(logits.float(), dim=-1), output.past_key_values if keep_cache else None, on_path
+
+
 def context_pass(model: Any, wave: Wave, stats: ScoreStats | None) -> tuple[Any, Any, Any]:
     """Stage 1: new context tokens, left padded. Returns last-column log-probs, the cache and the
     row-path key mask (rows x all keys) that stage 2 and the next wave start from."""
@@ -175,10 +210,16 @@ def read_scores(first: Any, later: Any, wave: Wave) -> list[dict[str, float]]:
     return [{choice: next(flat) for choice in request.choices} for request in wave.requests]
 
 
-def run_wave(model: Any, wave: Wave, stats: ScoreStats | None) -> tuple[list[dict[str, float]], Any, Any]:
-    """Both stages of one wave; returns the scores, the cache (contexts only) and the row paths."""
-    first, cache, on_path = context_pass(model, wave, stats)
+def run_wave(model: Any, wave: Wave, stats: ScoreStats | None,
+             keep_cache: bool = False) -> tuple[list[dict[str, float]], Any, Any]:
+    """Both stages of one wave; returns the scores, the cache (contexts only; with keep_cache, for
+    the next wave) and the row paths. Fresh rows with no cache to keep take the causal kernel."""
+    two_stages = any(len(ids) > 1 for request in wave.requests for ids in request.continuations)
+    if wave.cache is None and not keep_cache and plain_head(model):
+        first, cache, on_path = causal_pass(model, wave, two_stages, stats)
+    else:
+        first, cache, on_path = context_pass(model, wave, stats)
     later = None
-    if any(len(ids) > 1 for request in wave.requests for ids in request.continuations):
+    if two_stages:
         later = choice_pass(model, wave, cache, on_path, stats)
     return read_scores(first, later, wave), cache, on_path

@@ -78,8 +78,14 @@ def check_weight_files(folder: str, allow_pickle: bool, who: str = "hf") -> None
 
 
 def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    """The message's first sentence on one line (a line ending in ':' continues on the next)."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    taken = [lines[0]]
+    while taken[-1].endswith(":") and len(taken) < len(lines):
+        taken.append(lines[len(taken)])
+    return " ".join(taken).rstrip(":")
 
 
 def load_failure(who: str, what: str, target: str, exc: BaseException) -> ConfigError:
@@ -89,10 +95,18 @@ def load_failure(who: str, what: str, target: str, exc: BaseException) -> Config
     return ConfigError(f"{who}: cannot load {what} from {target!r}: {type(exc).__name__}: {detail}{hint}")
 
 
+# Any one of these makes a folder loadable by AutoTokenizer.
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
+
+
 def load_tokenizer(target: str, trust_remote_code: bool = False, who: str = "hf") -> tuple[Any, str | None]:
     """The tokenizer, and a note when its missing pad token was replaced by EOS."""
     from transformers import AutoTokenizer
 
+    folder = Path(target).expanduser()
+    if folder.is_dir() and not any((folder / name).is_file() for name in TOKENIZER_FILES):
+        raise ConfigError(f"{who}: cannot load a tokenizer from {target!r}: the folder has none "
+                          f"({', '.join(TOKENIZER_FILES)}); copy the tokenizer files of its base model into it")
     try:
         tokenizer = AutoTokenizer.from_pretrained(target, trust_remote_code=trust_remote_code)
     except Exception as exc:  # any parse or download failure is the user's file, not our bug

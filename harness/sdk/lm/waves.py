@@ -98,7 +98,7 @@ def score_streams(model: Any, encoded: Sequence[EncodedRequest], shared: Sequenc
     for step in range(max(map(len, streams))):
         members = [streams[s][step] for s in live]
         wave = Wave([encoded[i] for i in members], cached, cache, width)
-        scores, cache, on_path = run_wave(model, wave, stats)
+        scores, cache, on_path = run_wave(model, wave, stats, keep_cache=True)
         for index, score in zip(members, scores):
             results[index] = score
         keep = [row for row, s in enumerate(live) if step + 1 < len(streams[s])]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
@@ -21,6 +22,7 @@ def test_named_options_become_prompt_options():
     assert options["r"] == "4" and options["loss_on_prompt"] == "on" and options["resume"] == "off"
 
 
+@pytest.mark.slow
 def test_train_writes_a_checkpoint(tmp_path_factory):
     root = tmp_path_factory.getbasetemp()
     out = root / "cli-trained"
@@ -66,6 +68,7 @@ def test_bad_base_is_one_line(tmp_path):
     assert result.exit_code == 1 and "does not exist" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_ablate_prints_one_table_of_four_variants(tmp_path_factory, tmp_path):
     checkpoint = trained_checkpoint(tmp_path_factory.getbasetemp())
     result = CliRunner().invoke(

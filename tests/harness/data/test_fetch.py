@@ -64,7 +64,7 @@ def test_bad_downloads_leave_no_file(server, tmp_path, route, problem):
 def test_a_bad_download_never_replaces_a_file_already_there(server, tmp_path):
     target = tmp_path / "data.txt"
     target.write_bytes(b"old")
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match="sha256 mismatch"):
         fetch_one("data.txt", f"{server}/corrupt", SHA, tmp_path)
     assert target.read_bytes() == b"old" and leftovers(tmp_path) == ["data.txt"]
 

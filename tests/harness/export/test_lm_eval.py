@@ -40,6 +40,7 @@ def run_lm_eval(folder, task_name, model_path):
     return output["results"][task_name]
 
 
+@pytest.mark.slow
 def test_exported_task_under_lm_eval_scores_like_our_run(tiny_model, data_root, tmp_path):
     exported = export_lm_eval("meld", "zero-shot", tmp_path / "lm_eval_task", limit=LIMIT, data_dir=data_root)
     assert exported.n == LIMIT and (exported.yaml_path.parent / "utils.py").is_file()

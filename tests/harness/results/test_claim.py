@@ -97,6 +97,7 @@ def test_a_lock_left_by_a_killed_process_is_taken_over(results_dir, tmp_path):
     assert is_held(lock_file)
     holder.send_signal(signal.SIGKILL)
     holder.wait()
+    holder.stdout.close()
     assert lock_file.exists() and not is_held(lock_file)
     proc = start(["run", "-t", "sample", "-m", "majority", "--no-wait"], results_dir)
     out, err = proc.communicate(timeout=120)

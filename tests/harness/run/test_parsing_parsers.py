@@ -80,7 +80,7 @@ def test_fallback_is_recorded_in_the_prediction_and_reproducible():
     parser = get_parser("dialoguellm")
     first = to_prediction(example_prompt(), Completion("test/d/0", text="no idea"), parser, random.Random("0:test/d/0"))
     again = to_prediction(example_prompt(), Completion("test/d/0", text="no idea"), parser, random.Random("0:test/d/0"))
-    assert first.fallback is True and first.predicted in MELD
+    assert first.fallback is True and first.predicted in MELD and first.dialogue_id == "d"
     assert type(first.predicted) is str and first == again
     parsed = to_prediction(example_prompt(), Completion("test/d/0", text="fear"), parser, random.Random(0))
     assert parsed.predicted == "fear" and parsed.fallback is False

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from harness.errors import ConfigError
-from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun
+from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun, read_predictions
 from harness.run import pipeline
-from harness.sdk.testing import registry_with
+from harness.sdk.testing import TinyTask, registry_with
 from harness.types import RunSpec, frozen_mapping
 
 
@@ -40,13 +40,14 @@ def test_unparseable_answers_are_counted_not_dropped(registry, results_dir):
         registry=registry, results_dir=results_dir,
     )
     assert result.n == 7 and result.n_unparsed == 7 and result.scores["accuracy"] == 0.0
-    rows = [json.loads(line) for line in (folder / PREDICTIONS_FILE).read_text().splitlines()]
-    assert all(row["predicted"] is None and row["raw"] == "banana" for row in rows)
+    rows = read_predictions(folder)
+    assert len(rows) == 7 and all(row.predicted is None and row.raw == "banana" for row in rows)
 
 
 def test_limit_takes_the_first_examples(registry, results_dir):
-    result, _ = pipeline.run(spec(limit=2), registry=registry, results_dir=results_dir)
-    assert result.n == 2
+    result, folder = pipeline.run(spec(limit=2), registry=registry, results_dir=results_dir)
+    first_two = [example.example_id for example in TinyTask().examples(result.spec.split)[:2]]
+    assert result.n == 2 and [p.example_id for p in read_predictions(folder)] == first_two
 
 
 @pytest.mark.parametrize("limit", [0, -3])

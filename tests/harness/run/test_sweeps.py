@@ -17,9 +17,11 @@ from harness.types import RunSpec, frozen_mapping
 
 def test_parse_shots():
     assert parse_shots("0, 1,3,5") == [0, 1, 3, 5]
-    for bad in ("", "1,,2", "-1", "a", "1,1"):
-        with pytest.raises(ConfigError):
+    for bad in ("", "1,,2", "-1", "a"):
+        with pytest.raises(ConfigError, match=f"--shots takes comma-separated whole numbers.*got '{bad}'"):
             parse_shots(bad)
+    with pytest.raises(ConfigError, match="--shots lists 1 twice"):
+        parse_shots("1,1")
 
 
 def test_shot_specs_use_zero_shot_for_k0_and_keep_options():

@@ -1,4 +1,4 @@
-"""Every task and variant on the real data gives exactly the published counts (the issue's table)."""
+"""Every task and variant on the real data gives exactly the published counts (the table in docs/datasets.md)."""
 
 from __future__ import annotations
 

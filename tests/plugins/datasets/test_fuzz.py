@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from harness.data.descriptions import load_descriptions
 from harness.errors import DataError
+from harness.types import Example
 from plugins.datasets.emorynlp import EmoryNLP, EmoryNLPMultimodal
 from plugins.datasets.iemocap import Iemocap
 from plugins.datasets.jsonl_task import JsonlTask
@@ -56,13 +57,31 @@ def inputs(sample: bytes):
     return st.one_of(st.binary(max_size=400), st.text(max_size=200).map(str.encode), mutated(sample))
 
 
+def check_loaded(loaded: object) -> None:
+    """What a loader returns is whole: each example's target is in its dialogue, its gold a task label."""
+    for item in loaded if isinstance(loaded, (list, tuple)) else [loaded]:
+        if isinstance(item, (list, tuple)):
+            check_loaded(item)
+        elif isinstance(item, Example):
+            assert 0 <= item.target_index < len(item.dialogue.utterances)
+            assert item.gold in item.labels and item.target.text is not None
+
+
+def check_refusal(error: DataError, folder: Path) -> None:
+    """A refusal is one line that starts with the file (under the data root) it is about."""
+    assert "\n" not in str(error) and str(error).startswith(error.path)
+    assert Path(error.path).is_relative_to(folder)
+
+
 def loads_or_data_error(write: Callable[[Path, bytes], Callable[[], object]], data: bytes) -> None:
     with tempfile.TemporaryDirectory() as folder:
         load = write(Path(folder), data)
         try:
-            load()
-        except DataError:
-            pass
+            loaded = load()
+        except DataError as error:
+            check_refusal(error, Path(folder))
+        else:
+            check_loaded(loaded)
 
 
 def put(root: Path, relative: str, data: bytes) -> Path:
@@ -124,9 +143,11 @@ def release(tmp_path_factory):
 def release_loads_or_data_error(release: Path, which: str, data: bytes) -> None:
     put(release, f"Session1/dialog/{which}/Ses01F_impro01.txt", data)
     try:
-        Iemocap(release.parent, release=str(release)).examples("train")
-    except DataError:
-        pass
+        loaded = Iemocap(release.parent, release=str(release)).examples("train")
+    except DataError as error:
+        check_refusal(error, release.parent)
+    else:
+        check_loaded(loaded)
 
 
 @FUZZ

@@ -41,7 +41,7 @@ def test_dialoguellm_variant_keeps_its_own_label_set(tmp_path):
     assert [u.emotion for u in task.dialogues("dev")[0].utterances] == ["ang", "sur", "sad"]
     assert [u.emotion for u in task.dialogues("test")[0].utterances] == ["fea", "neu"]
     assert task.info()["variant"] == "dialoguellm-8-class"
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="format.*'tsv'"):
         IemocapDialogueLLM(tmp_path, format="tsv")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from harness.errors import ConfigError
@@ -40,5 +42,6 @@ def test_context_option_prepends_earlier_turns():
 
 @pytest.mark.parametrize("options", [{"context": "x"}, {"context": "-1"}, {"C": "big"}, {"C": "0"}])
 def test_bad_options_are_config_errors(options):
-    with pytest.raises(ConfigError):
+    [(key, value)] = options.items()
+    with pytest.raises(ConfigError, match=rf"\b{key}\b.*{re.escape(value)}"):
         TfidfLogReg(**options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
@@ -31,6 +32,7 @@ def test_generate_mode_reads_the_trained_answer(joy_llama, data_dir, tmp_path):
     assert runs["k-shot"]["n"] == 200
 
 
+@pytest.mark.slow
 def test_score_mode_keeps_per_label_log_probs(tiny_llama, data_dir, tmp_path):
     runs = compare(tiny_llama, "score", data_dir, tmp_path / "results")
     for run in runs.values():

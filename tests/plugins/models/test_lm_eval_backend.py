@@ -80,3 +80,11 @@ def test_a_missing_model_folder_is_named_as_such(target):
     with pytest.raises(ConfigError, match="no such model folder") as caught:
         prepared(LmEvalModel(target=target))
     assert "Repo id" not in str(caught.value) and target in str(caught.value)
+
+
+def test_asking_for_cuda_without_one_is_one_line(tiny_llama, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match="device=cuda asked for, but torch sees no CUDA GPU here"):
+        prepared(LmEvalModel(target=str(tiny_llama), device="cuda"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from harness.discovery import default_registry
 from harness.interfaces import Model
 from harness.registry import Origin, Registry
+from harness.results.store import read_predictions
 from harness.run.pipeline import run
 from harness.types import Completion, RunSpec
 
@@ -42,12 +42,12 @@ def test_k_shot_dialoguellm_parser_run_records_fallbacks(tmp_path, template):
         prompt_args={"k": "2", "selection": "balanced", "template": template},
     )
     result, folder = run(spec, results_dir=tmp_path, registry=registry_with_echo(), batch_size=4)
-    rows = [json.loads(line) for line in (Path(folder) / "predictions.jsonl").read_text().splitlines()]
-    fallbacks = [row for row in rows if row.get("fallback")]
+    rows = read_predictions(Path(folder))
+    fallbacks = [row for row in rows if row.fallback]
     assert result.n == len(rows) > 0 and result.n_unparsed == 0
-    assert {row["raw"] for row in fallbacks} == {"no idea"}
+    assert {row.raw for row in fallbacks} == {"no idea"}
     assert result.n_fallback == len(fallbacks) > 0
-    assert all(row["predicted"] == row["gold"] for row in rows if not row.get("fallback"))
+    assert all(row.predicted == row.gold for row in rows if not row.fallback)
     assert result.prompt_info["demonstrations"][0].startswith("train/")
     again, _ = run(spec, results_dir=tmp_path / "again", registry=registry_with_echo(), batch_size=4)
     assert again.scores["accuracy"] == result.scores["accuracy"]
@@ -55,5 +55,8 @@ def test_k_shot_dialoguellm_parser_run_records_fallbacks(tmp_path, template):
 
 def test_classical_baseline_reads_k_shot_prompts(tmp_path):
     spec = RunSpec(task="sample", prompt="k-shot", model="majority", split="test", prompt_args={"k": "3"}, parser="lenient")
-    result, _ = run(spec, results_dir=tmp_path)
-    assert result.n_unparsed == 0
+    result, folder = run(spec, results_dir=tmp_path)
+    predictions = read_predictions(folder)
+    # majority answers sample's most frequent train label in every k-shot prompt, and it is read back.
+    assert result.n == len(predictions) > 0 and result.n_unparsed == 0
+    assert {p.predicted for p in predictions} == {result.model_info["label"]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from harness.errors import ConfigError
@@ -36,7 +38,8 @@ def test_labels_are_listed_and_speakers_can_be_hidden():
 
 @pytest.mark.parametrize("options", [{"window": "-1"}, {"window": "many"}, {"speakers": "maybe"}])
 def test_bad_options_are_config_errors(options):
-    with pytest.raises(ConfigError):
+    [(key, value)] = options.items()
+    with pytest.raises(ConfigError, match=rf"\b{key}\b.*{re.escape(value)}"):
         ZeroShot(**options)
 
 

@@ -54,5 +54,5 @@ def test_bad_options_raise_config_errors(options, message):
 
 
 def test_settings_are_frozen():
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="cannot assign to field 'r'"):
         LoraSettings().r = 4  # type: ignore[misc]
