@@ -11,6 +11,7 @@ from harness.errors import ConfigError
 # Portable file-name characters; everything else (/, \, NUL, spaces, Unicode) becomes '_'.
 UNSAFE = re.compile(r"[^A-Za-z0-9._+=~-]+")
 MAX_PART = 40  # six parts of a run id stay well under the 255-byte file-name limit
+HASH_SUFFIX = re.compile(r"~[0-9a-f]{6}")
 
 
 def safe_name(text: str, limit: int = MAX_PART) -> str:
@@ -20,10 +21,15 @@ def safe_name(text: str, limit: int = MAX_PART) -> str:
     names never map to the same component ('a/b' and 'a_b' stay apart).
     """
     cleaned = UNSAFE.sub("_", text).lstrip(".") or "_"
-    if cleaned == text and len(text) <= limit:
+    if cleaned == text and (len(text) <= limit or _already_shortened(text, limit)):
         return text
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:6]
     return f"{cleaned[:limit]}~{digest}"
+
+
+def _already_shortened(text: str, limit: int) -> bool:
+    """A name this function produced (at most `limit` characters, then ~ and 6 hex digits) stays as it is."""
+    return len(text) <= limit + 7 and HASH_SUFFIX.fullmatch(text[-7:]) is not None
 
 
 def child(root: Path, name: str) -> Path:
