@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from importlib.metadata import EntryPoint, entry_points
-from typing import Iterable
+from typing import Any, Iterable
 
 import pluggy
 
@@ -78,3 +78,35 @@ def build_registry(manager: pluggy.PluginManager, origins: dict[str, Origin]) ->
 def default_registry() -> Registry:
     """The registry of everything installed; built once per process."""
     return build_registry(*make_plugin_manager())
+
+
+def build_commands(manager: pluggy.PluginManager, origins: dict[str, Origin]) -> dict[str, tuple[Any, Origin]]:
+    """Call every command hook, one plugin at a time: command name -> (click command, origin)."""
+    commands: dict[str, tuple[Any, Origin]] = {}
+    for impl in manager.hook.ercbench_register_commands.get_hookimpls():
+        origin = origins.get(impl.plugin_name, Origin(impl.plugin_name, "unknown", "unknown"))
+        impl.function(register=functools.partial(_add_command, commands, origin=origin))
+    return commands
+
+
+def _add_command(commands: dict[str, tuple[Any, Origin]], command: Any, origin: Origin) -> None:
+    name = getattr(command, "name", None)
+    if not isinstance(name, str) or not name:
+        raise PluginError(f"plugin {origin.plugin!r} registered a command without a name: {command!r}")
+    if name in commands:
+        raise PluginError(f"two plugins register command {name!r}: {commands[name][1].plugin!r} and {origin.plugin!r}")
+    commands[name] = (command, origin)
+
+
+@functools.lru_cache(maxsize=1)
+def default_commands() -> dict[str, tuple[Any, Origin]]:
+    """The commands every installed plugin contributes; collected once per process."""
+    return build_commands(*make_plugin_manager())
+
+
+def default_names(kind: str, option: str, registry: Registry | None = None) -> list[str]:
+    """What the command line uses when no plugin of a kind is named: those marked `default = True`."""
+    names = (registry or default_registry()).defaults(kind)
+    if not names:
+        raise PluginError(f"no installed {kind[:-1]} is marked as the default; name one with {option}")
+    return names

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import pluggy
 
@@ -10,6 +10,7 @@ hookspec = pluggy.HookspecMarker("ercbench")
 hookimpl = pluggy.HookimplMarker("ercbench")
 
 Register = Callable[[type], None]
+RegisterCommand = Callable[[Any], None]
 
 
 @hookspec
@@ -36,3 +37,16 @@ def ercbench_register_models(register: Register) -> None:
 @hookspec
 def ercbench_register_trainers(register: Register) -> None:
     """Register Trainer subclasses: call `register(TrainerClass)` once per class."""
+
+
+@hookspec
+def ercbench_register_commands(register: RegisterCommand) -> None:
+    """Add commands to the `ercbench` command line: call `register(command)` once per click command.
+
+    `command` is a `click.Command` (or `click.Group`); it appears under its own name beside the
+    built-in commands, e.g. the dialoguellm plugin's `ercbench ablate`. A name that is already a
+    built-in command, or another plugin's command, stops the program with one line naming both.
+    Define the command at import like any click command, but import heavy libraries inside its
+    callback: `ercbench --help` loads every plugin's commands. An ErcbenchError raised inside the
+    callback is shown as one line, like the built-in commands' errors.
+    """

@@ -103,6 +103,15 @@ class Task(Configurable, ABC):
         return {"descriptions": self.description_source.info()}
 
 
+@dataclass(frozen=True)
+class Shots:
+    """Where a run sits in a few-shot sweep: k demonstrations, its column label, the options shared across k."""
+
+    k: int
+    column: str
+    shared: Mapping[str, str]
+
+
 class PromptStrategy(Configurable, ABC):
     """Turns examples into prompts; records how answers map back to labels.
 
@@ -125,7 +134,18 @@ class PromptStrategy(Configurable, ABC):
 
     def info(self) -> dict[str, Any]:
         """Settings that shaped the prompts (every option, defaults included), for run.json."""
-        return {**self.options, **self.config.to_strings()}
+        return self.config.to_strings()
+
+    @classmethod
+    def with_shots(cls, k: int, options: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:
+        """For `compare --shots`: the prompt name and options that show k demonstrations, keeping
+        these options' other settings; None when this strategy takes no part in few-shot sweeps."""
+        return None
+
+    @classmethod
+    def shots(cls, options: Mapping[str, str]) -> Shots | None:
+        """For the leaderboard's shots pivot: where a run with these options sits, or None."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -178,7 +198,7 @@ class Model(Configurable, ABC):
 
     def info(self) -> dict[str, Any]:
         """Identity of the weights and settings (every option, defaults included), for run.json."""
-        return {**self.options, **self.config.to_strings()}
+        return self.config.to_strings()
 
     def fingerprint(self) -> dict[str, str]:
         """Content hashes of what the model loads (weights, adapter), before loading it.

@@ -56,6 +56,10 @@ class Registry:
     def names(self, kind: str) -> list[str]:
         return sorted(self.entries[kind])
 
+    def defaults(self, kind: str) -> list[str]:
+        """Names of the plugins of a kind whose class itself sets `default = True`."""
+        return [name for name in self.names(kind) if vars(self.entries[kind][name].cls).get("default") is True]
+
     def all(self) -> list[Entry]:
         return [entry for kind in KINDS for _, entry in sorted(self.entries[kind].items())]
 

@@ -75,6 +75,8 @@ class Options:
         given: dict[str, Any] = {}
         for key, value in values.items():
             spec = specs.get(key)
+            if spec is not None and value is None and not _base_type(_hints(cls)[key])[1]:
+                continue  # None for an option that cannot be None: not given, so its default
             if spec is not None and spec.metadata["prefix"] is None:
                 given[key] = _convert(spec, _hints(cls)[key], value, owner)
                 continue
@@ -124,7 +126,7 @@ class Options:
 def unknown_message(owner: str, key: str, known: list[str]) -> str:
     close = difflib.get_close_matches(key, known, n=2, cutoff=0.6)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    return f"{owner} has no option {key!r}{hint} (options: {', '.join(known) or 'none'})"
+    return f"{owner}: unknown option {key!r}{hint} (options: {', '.join(known) or 'none'})"
 
 
 def render(spec: dataclasses.Field, value: Any) -> str:
@@ -134,7 +136,8 @@ def render(spec: dataclasses.Field, value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
-        return format(value, "g")
+        text = repr(value)  # the shortest text that reads back as the same float
+        return text[:-2] if text.endswith(".0") else text
     if isinstance(value, tuple):
         return ",".join(str(item) for item in value)
     if isinstance(value, Mapping):
@@ -203,7 +206,7 @@ def _type_name(meta: Mapping[str, Any], hint: Any) -> str:
         return "|".join(meta["choices"])
     base, optional = _base_type(hint)
     name = SCALARS.get(base) or ("list" if typing.get_origin(base) is tuple else
-                                 "KEY=VALUE" if meta["prefix"] else getattr(base, "__name__", str(base)))
+                                 "text" if meta["prefix"] else getattr(base, "__name__", str(base)))
     return f"{name} or {meta['none']}" if optional and meta["none"] else name
 
 
@@ -218,7 +221,9 @@ def _convert(spec: dataclasses.Field, hint: Any, value: Any, owner: str) -> Any:
     except ValueError as exc:
         raise ConfigError(f"{owner}: option {spec.name} {exc}, got {value!r}") from None
     if meta["minimum"] is not None and converted < meta["minimum"]:
-        raise ConfigError(f"{owner}: option {spec.name} must be >= {meta['minimum']}, got {value!r}")
+        # For whole numbers, a minimum of 1 reads better as "positive".
+        bound = "positive" if base is int and meta["minimum"] == 1 else f">= {meta['minimum']}"
+        raise ConfigError(f"{owner}: option {spec.name} must be {bound}, got {value!r}")
     return converted
 
 
@@ -257,6 +262,9 @@ class Configurable:
     Options: ClassVar[type[Options]] = Options
     kind: ClassVar[str] = "plugin"
     name: ClassVar[str]
+    #: True: the command line uses this plugin when none is named (`run -p`, `compare`'s grid,
+    #: `train --trainer`). Read from the class that sets it: subclasses do not inherit it.
+    default: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)
@@ -266,16 +274,8 @@ class Configurable:
 
     def _configure(self, options: Mapping[str, Any]) -> None:
         owner = f"{self.kind} {getattr(self, 'name', type(self).__name__)!r}"
-        if not _declares(type(self)):  # not yet converted: check the declared keys only
-            declared = set(_fields(self.Options))
-            self.config = self.Options.parse({k: v for k, v in options.items() if k in declared}, owner)
-            self.options = dict(options)
-            return
         self.config = self.Options.parse(options, owner)
         specs = _fields(self.Options)
         self.options = {key: (render(specs[key], getattr(self.config, key)) if key in specs else str(value))
                         for key, value in options.items()}
 
-
-def _declares(cls: type) -> bool:
-    return any("Options" in vars(c) for c in cls.__mro__ if c.__module__ not in ("harness.interfaces", __name__))

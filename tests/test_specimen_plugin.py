@@ -27,3 +27,11 @@ def test_specimen_runs_through_the_pipeline(tmp_path):
     assert run.n == len(predictions) == 7 and run.plugins["model"]["distribution"] == "ercbench-specimen"
     [answer] = {prediction.predicted for prediction in predictions}  # always the first choice's label
     assert run.scores["accuracy"] == sum(prediction.gold == answer for prediction in predictions) / 7
+
+
+def test_the_specimens_command_prompt_and_trainer_are_installed_too():
+    runner = CliRunner()
+    listed = runner.invoke(main, ["plugins"], terminal_width=200).output
+    assert all(name in listed for name in ("specimen-hello", "specimen-bare", "specimen-count"))
+    result = runner.invoke(main, ["specimen-hello", "--name", "tox"])
+    assert result.exit_code == 0 and result.output == "hello tox from the specimen plugin\n"

@@ -8,11 +8,9 @@ from pathlib import Path
 import click
 
 from harness.cli.common import ErcbenchGroup, parse_options, positive_limit, writable_folder
-from harness.errors import ConfigError
+from harness.errors import ConfigError, ErcbenchError
 
-DEFAULT_TASKS = ("sample",)
-DEFAULT_PROMPTS = ("zero-shot",)
-DEFAULT_MODELS = ("majority", "tfidf-lr")
+EMPTY = "''"
 
 
 def run_options(func):
@@ -43,7 +41,29 @@ def run_options(func):
     return func
 
 
-@click.group(cls=ErcbenchGroup)
+class MainGroup(ErcbenchGroup):
+    """The built-in commands, then those plugins contribute (collected only when a name is not built in)."""
+
+    def plugin_commands(self) -> dict[str, click.Command]:
+        from harness.discovery import default_commands
+
+        try:
+            commands = default_commands()
+        except ErcbenchError as exc:
+            raise click.ClickException(str(exc)) from None
+        for name, (_, origin) in commands.items():
+            if name in self.commands:
+                raise click.ClickException(f"plugin {origin.plugin!r} registers command {name!r}, a built-in command")
+        return {name: command for name, (command, _) in commands.items()}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.plugin_commands()))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self.plugin_commands().get(name)
+
+
+@click.group(cls=MainGroup)
 @click.version_option(package_name="ercbench")
 def main():
     """Benchmark emotion recognition in conversations: tasks x prompts x models."""
@@ -55,7 +75,7 @@ def plugins():
     from rich.console import Console
     from rich.table import Table
 
-    from harness.discovery import default_registry
+    from harness.discovery import default_commands, default_registry
 
     table = Table(title="ercbench plugins")
     for column in ("kind", "name", "plugin", "distribution", "version"):
@@ -63,18 +83,27 @@ def plugins():
     for entry in default_registry().all():
         origin = entry.origin
         table.add_row(entry.kind[:-1], entry.name, origin.plugin, origin.distribution, origin.version)
+    for name, (_, origin) in sorted(default_commands().items()):
+        table.add_row("command", name, origin.plugin, origin.distribution, origin.version)
     Console().print(table)
 
 
 @main.command("list")
 @click.argument("kind", type=click.Choice(["tasks", "prompts", "models", "trainers"]))
-def list_plugins(kind):
+@click.option("--options", "show_options", is_flag=True, help="Also each plugin's options: type, default, help.")
+def list_plugins(kind, show_options):
     """Names and one-line descriptions of the installed tasks, prompts, models or trainers."""
     from harness.discovery import default_registry
 
     registry = default_registry()
     for name in registry.names(kind):
-        click.echo(f"{name:<24} {registry.get(kind, name).cls.description}")
+        cls = registry.get(kind, name).cls
+        marker = " (default)" if name in registry.defaults(kind) else ""
+        click.echo(f"{name:<24} {cls.description}{marker}")
+        if show_options:
+            for row in cls.Options.describe():
+                default = "required" if row.default is None else f"default {row.default or EMPTY}"
+                click.echo(f"    {row.name:<18} {row.type:<28} {default:<18} {row.help}")
 
 
 def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts):
@@ -132,7 +161,7 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
 
 @main.command()
 @click.option("-t", "--task", required=True, help="Task name (`ercbench list tasks`).")
-@click.option("-p", "--prompt", default="zero-shot", show_default=True, help="Prompt strategy (`ercbench list prompts`).")
+@click.option("-p", "--prompt", help="Prompt strategy (default: the one marked default, see `ercbench list prompts`).")
 @click.option("-m", "--model", required=True, help="Model name, or name:target such as hf:/path/to/model.")
 @run_options
 @click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
@@ -142,17 +171,19 @@ def run(ctx, task, prompt, model, split, limit, seed, parser, task_opts, prompt_
         data_dir, results_dir, resume, force, no_wait, no_cache, processes):
     """Run one task x prompt x model and write results/<run_id>/ (or reuse a finished identical run)."""
     from harness.cli.launch import relaunch
+    from harness.discovery import default_names
 
+    prompt = prompt or default_names("prompts", "-p")[0]
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
     relaunch(ctx, processes, check=lambda: check_spec(spec, data_dir))
     execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache)
 
 
 @main.command()
-@click.option("-t", "--task", "tasks", multiple=True, help=f"Repeatable (default: {', '.join(DEFAULT_TASKS)}).")
-@click.option("-p", "--prompt", "prompts", multiple=True, help=f"Repeatable (default: {', '.join(DEFAULT_PROMPTS)}).")
-@click.option("-m", "--model", "models", multiple=True, help=f"Repeatable (default: {', '.join(DEFAULT_MODELS)}).")
-@click.option("--shots", help="Few-shot sweep, e.g. 0,1,3,5: k-shot per k (k=0 is zero-shot); pivots by k.")
+@click.option("-t", "--task", "tasks", multiple=True, help="Repeatable (default: the tasks marked default).")
+@click.option("-p", "--prompt", "prompts", multiple=True, help="Repeatable (default: the prompts marked default).")
+@click.option("-m", "--model", "models", multiple=True, help="Repeatable (default: the models marked default).")
+@click.option("--shots", help="Few-shot sweep, e.g. 0,1,3,5: each prompt shows k demonstrations; pivots by k.")
 @run_options
 def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
             data_dir, results_dir, resume, force, no_wait, no_cache):
@@ -161,10 +192,12 @@ def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts
     Finished runs are reused, so a restarted sweep computes only what is missing; specs another
     process is running are left to the end and then waited for (or, with --no-wait, refused).
     """
+    from harness.discovery import default_names
     from harness.results.lock import RunBusy
     from harness.run.sweeps import expand_shots
 
-    combos = list(itertools.product(tasks or DEFAULT_TASKS, prompts or DEFAULT_PROMPTS, models or DEFAULT_MODELS))
+    combos = list(itertools.product(tasks or default_names("tasks", "-t"), prompts or default_names("prompts", "-p"),
+                                    models or default_names("models", "-m")))
     specs = [make_spec(t, p, m, split, limit, seed, parser, task_opts, prompt_opts, model_opts) for t, p, m in combos]
     run_ids, busy = {}, []
     for index, spec in enumerate(expand_shots(specs, shots)):
@@ -232,7 +265,7 @@ from harness.cli.data import data  # noqa: E402
 from harness.cli.export import export  # noqa: E402
 from harness.cli.report import plot, report, significance  # noqa: E402
 from harness.cli.results import results  # noqa: E402
-from harness.cli.train import ablate, train  # noqa: E402
+from harness.cli.train import train  # noqa: E402
 
-for command in (data, export, train, ablate, results, significance, plot, report):
+for command in (data, export, train, results, significance, plot, report):
     main.add_command(command)

@@ -18,7 +18,7 @@ def export():
 @click.argument("task")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), callback=writable_folder,
               help="Folder to write.")
-@click.option("-p", "--prompt", default="zero-shot", show_default=True, help="Prompt strategy (as in `run`).")
+@click.option("-p", "--prompt", help="Prompt strategy (as in `run`; default: the one marked default).")
 @click.option("--split", default="test", show_default=True, help="Split to export.")
 @click.option("--limit", type=int, help="Only the first N examples.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seeds k-shot demonstration choice.")
@@ -28,8 +28,10 @@ def export():
               help="Data root (default: $ERCBENCH_DATA).")
 def lm_eval_command(task, out_dir, prompt, split, limit, seed, task_opts, prompt_opts, data_dir):
     """TASK's prompts as YAML + JSONL + utils.py; run with `lm_eval --include_path DIR --tasks NAME`."""
+    from harness.discovery import default_names
     from harness.export.lm_eval import export_lm_eval
 
+    prompt = prompt or default_names("prompts", "-p")[0]
     exported = export_lm_eval(
         task, prompt, out_dir, split=split, limit=limit, seed=seed, data_dir=data_dir,
         task_args=parse_options(task_opts, "--task-opt"), prompt_args=parse_options(prompt_opts, "--prompt-opt"),

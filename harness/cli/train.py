@@ -1,4 +1,4 @@
-"""`ercbench train` and `ercbench ablate`: thin click commands over harness.run.training."""
+"""`ercbench train`: a thin click command over harness.run.training."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from harness.cli.common import parse_options, writable_folder
-from harness.errors import ConfigError
 
 
 def trainer_options(
@@ -33,14 +32,14 @@ def trainer_options(
 @click.option("--base", required=True, help="Base model folder (or hub id when online).")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), callback=writable_folder,
               help="Checkpoint folder.")
-@click.option("-p", "--prompt", default="zero-shot", show_default=True, help="Prompt strategy (as in `run`).")
+@click.option("-p", "--prompt", help="Prompt strategy (as in `run`; default: the one marked default).")
 @click.option("--template", help="Prompt template, e.g. dialoguellm.")
 @click.option("--context", help="Context window: a number of earlier turns, or 'all'.")
 @click.option("--descriptions", type=click.Choice(["on", "off"]), help="Show utterance descriptions.")
 @click.option("--loss-on-prompt", is_flag=True, help="Whole-sequence loss (the paper's), not answer-only.")
 @click.option("--resume", is_flag=True, help="Continue from the last good checkpoint in --out.")
 @click.option("--overwrite", is_flag=True, help="Replace a different run already in --out.")
-@click.option("--trainer", default="lora", show_default=True, help="Trainer (`ercbench list trainers`).")
+@click.option("--trainer", help="Trainer (default: the one marked default, see `ercbench list trainers`).")
 @click.option(
     "--train-opt",
     "train_opts",
@@ -71,7 +70,11 @@ def train(
 ):
     """Train a LoRA checkpoint (DialogueLLM) on the train splits of the given tasks."""
     from harness.cli.launch import is_main_process
+    from harness.discovery import default_names
     from harness.run import training
+
+    prompt = prompt or default_names("prompts", "-p")[0]
+    trainer = trainer or default_names("trainers", "--trainer")[0]
 
     options = trainer_options(
         base, prompt, template, context, descriptions, loss_on_prompt, resume, overwrite, prompt_opts, train_opts
@@ -86,54 +89,3 @@ def train(
         f"trained {record.get('n_train')} examples, {record.get('global_steps')} steps; "
         f"best {best.get('metric')} {best.get('best_value')} -> {out_dir}"
     )
-
-
-@click.command()
-@click.option("--checkpoint", required=True, type=click.Path(path_type=Path), help="Folder from `ercbench train`.")
-@click.option("-t", "--task", "tasks", multiple=True, help="Tasks (default: those the checkpoint was trained on).")
-@click.option(
-    "--variant-checkpoint",
-    "retrained",
-    multiple=True,
-    metavar="NAME=DIR",
-    help="Use a checkpoint trained without the part (no-context=DIR, no-descriptions=DIR).",
-)
-@click.option("--split", default="test", show_default=True, help="Split to evaluate.")
-@click.option("--limit", type=int, help="Only the first N examples.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every run.")
-@click.option("--model-opt", "model_opts", multiple=True, metavar="K=V", help="dialoguellm option, e.g. mode=generate.")
-@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
-              help="Data root (default: $ERCBENCH_DATA).")
-@click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS", default=Path("results"),
-              show_default=True, callback=writable_folder, help="Folder to write the runs into (or $ERCBENCH_RESULTS).")
-def ablate(checkpoint, tasks, retrained, split, limit, seed, model_opts, data_dir, results_dir):
-    """The paper's ablations: full, without context, without descriptions, without LoRA; one table."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from harness.run import pipeline, training
-
-    if limit is not None and limit <= 0:
-        raise ConfigError(f"--limit must be positive, got {limit}")
-    tasks = tasks or [entry["name"] for entry in training.read_checkpoint(checkpoint)["tasks"]]
-    variants = training.ablation_variants(checkpoint, parse_options(retrained, "--variant-checkpoint"))
-
-    def run(spec):
-        result, folder = pipeline.run(spec, data_dir=data_dir, results_dir=results_dir)
-        click.echo(
-            f"{spec.model} {dict(spec.model_args)} on {spec.task}: weighted F1 "
-            f"{100 * result.scores['weighted_f1']:.2f} -> {folder}"
-        )
-        return result
-
-    rows = training.ablate(
-        variants, tasks, run, split=split, limit=limit, seed=seed, model_args=parse_options(model_opts, "--model-opt")
-    )
-    frame = training.ablation_table(rows)
-    table = Table(title=f"DialogueLLM ablations: weighted F1 (%), {split}")
-    table.add_column("variant")
-    for column in frame.columns:
-        table.add_column(str(column), justify="right")
-    for variant, values in frame.iterrows():
-        table.add_row(str(variant), *(f"{value:.2f}" for value in values))
-    Console().print(table)

@@ -1,4 +1,4 @@
-"""Few-shot sweeps: one run per k (k=0 is the zero-shot prompt) and a table of scores pivoted by k."""
+"""Few-shot sweeps: one run per k, as each prompt strategy declares, and a table of scores pivoted by k."""
 
 from __future__ import annotations
 
@@ -7,16 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from harness.discovery import default_registry
 from harness.errors import ConfigError
+from harness.interfaces import PromptStrategy, Shots
+from harness.registry import Registry
 from harness.report.rows import LeaderboardRow
 from harness.report.rows import frame as rows_frame
 from harness.results.store import iter_runs
 from harness.types import RunResult, RunSpec, frozen_mapping
-
-ZERO_SHOT = "zero-shot"
-K_SHOT = "k-shot"
-# Options only k-shot understands; zero-shot must not receive them.
-K_SHOT_OPTIONS = ("k", "selection", "encoder")
 
 
 def parse_shots(text: str) -> list[int]:
@@ -32,52 +30,52 @@ def parse_shots(text: str) -> list[int]:
     return values
 
 
-def shot_specs(spec: RunSpec, shots: Sequence[int]) -> list[RunSpec]:
-    """The spec once per k: zero-shot for k=0, k-shot with option k otherwise; other options kept."""
-    if spec.prompt not in (ZERO_SHOT, K_SHOT):
-        raise ConfigError(f"--shots sweeps the zero-shot/k-shot prompts, not {spec.prompt!r}")
-    shared = {key: value for key, value in spec.prompt_args.items() if key not in K_SHOT_OPTIONS}
-    extra = {key: value for key, value in spec.prompt_args.items() if key in K_SHOT_OPTIONS and key != "k"}
+def strategy(name: str, registry: Registry | None = None) -> type[PromptStrategy] | None:
+    """The installed prompt strategy of that name, or None (a run recorded with a plugin not installed)."""
+    registry = registry or default_registry()
+    return registry.get("prompts", name).cls if name in registry.names("prompts") else None
+
+
+def shot_specs(spec: RunSpec, shots: Sequence[int], registry: Registry | None = None) -> list[RunSpec]:
+    """The spec once per k, as the prompt strategy says it shows k demonstrations; other options kept."""
+    registry = registry or default_registry()
+    cls = registry.get("prompts", spec.prompt).cls
     specs = []
     for k in shots:
-        if k == 0:
-            specs.append(replace(spec, prompt=ZERO_SHOT, prompt_args=frozen_mapping(shared)))
-        else:
-            specs.append(replace(spec, prompt=K_SHOT, prompt_args=frozen_mapping({**shared, **extra, "k": str(k)})))
+        variant = cls.with_shots(k, dict(spec.prompt_args))
+        if variant is None:
+            able = [name for name in registry.names("prompts") if strategy(name, registry).with_shots(0, {})]
+            raise ConfigError(f"--shots sweeps prompts that show demonstrations ({', '.join(able)}), "
+                              f"not {spec.prompt!r}")
+        prompt, options = variant
+        specs.append(replace(spec, prompt=prompt, prompt_args=frozen_mapping(options)))
     return specs
 
 
-def shots_of(spec: Mapping[str, Any]) -> int | None:
-    """k of a run (from run.json's spec dict): 0 for zero-shot, the k option for k-shot, else None."""
-    if spec.get("prompt") == ZERO_SHOT:
-        return 0
-    if spec.get("prompt") == K_SHOT:
-        k = (spec.get("prompt_args") or {}).get("k", "3")  # k-shot's default k
-        return int(k) if str(k).isdigit() else None
-    return None
+def shots_setting(spec: Mapping[str, Any], registry: Registry | None = None) -> Shots | None:
+    """Where a run (run.json's spec dict) sits in a few-shot sweep, as its prompt strategy says; else None."""
+    cls = strategy(str(spec.get("prompt")), registry)
+    return cls.shots(dict(spec.get("prompt_args") or {})) if cls is not None else None
 
 
-def shot_column(spec: Mapping[str, Any]) -> str | None:
-    """'k=3' (plus the selection when it is not random), or None for a run that is not a shot run."""
-    k = shots_of(spec)
-    if k is None:
-        return None
-    selection = (spec.get("prompt_args") or {}).get("selection", "random")
-    return f"k={k}" if k == 0 or selection == "random" else f"k={k} {selection}"
+def shots_of(spec: Mapping[str, Any], registry: Registry | None = None) -> int | None:
+    """k of a run (from run.json's spec dict), or None for a run that is not part of a sweep."""
+    setting = shots_setting(spec, registry)
+    return setting.k if setting is not None else None
 
 
-def shot_rows(root: Path, run_ids: Iterable[str] | None = None) -> list[LeaderboardRow]:
-    """Finished zero-/k-shot runs as rows keyed by everything except k (and k-shot's own options)."""
+def shot_rows(root: Path, run_ids: Iterable[str] | None = None, registry: Registry | None = None) -> list[LeaderboardRow]:
+    """Finished few-shot runs as rows keyed by everything except what chose the demonstrations."""
+    registry = registry or default_registry()
     wanted = set(run_ids) if run_ids is not None else None
     rows = []
     for run in iter_runs(root):
-        spec = run["spec"]
-        column = shot_column(spec)
-        if column is None or (wanted is not None and run["run_id"] not in wanted):
+        setting = shots_setting(run["spec"], registry)
+        if setting is None or (wanted is not None and run["run_id"] not in wanted):
             continue
-        shared = {k: v for k, v in (spec.get("prompt_args") or {}).items() if k not in K_SHOT_OPTIONS}
         result = RunResult.from_json(run, Path(run["folder"]) / "run.json")
-        rows.append(LeaderboardRow.from_run(result, prompt=labelled("shots", shared), k=column, shots=shots_of(spec)))
+        rows.append(LeaderboardRow.from_run(result, prompt=labelled("shots", setting.shared), k=setting.column,
+                                            shots=setting.k))
     return rows
 
 

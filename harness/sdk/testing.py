@@ -6,6 +6,7 @@ from typing import Iterable, Sequence
 
 from harness.interfaces import Model, Task
 from harness.registry import Origin, Registry
+from harness.schema import option
 from harness.types import Completion, Dialogue, Prompt, Utterance
 
 TINY_LABELS = ("neutral", "joy", "anger")
@@ -62,8 +63,11 @@ class FixedTextModel(Model):
     name = "fixed-text"
     description = "answers option text=..."
 
+    class Options(Model.Options):
+        text: str = option("", "the answer given to every prompt")
+
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
-        text = self.options.get("text", "")
+        text = self.config.text
         return [Completion(p.example.example_id, text=text) for p in prompts]
 
 

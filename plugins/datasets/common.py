@@ -1,4 +1,4 @@
-"""What file-backed dataset tasks share: option checking, the data folder, a cache, provenance."""
+"""What file-backed dataset tasks share: the data folder, a cache, provenance."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from harness.data.files import FileLedger, data_root
 from harness.errors import DataError
 from harness.interfaces import Task
 from harness.types import Dialogue
-from plugins.datasets.options import check_known
 
 SPLITS = ("train", "dev", "test")
 
@@ -30,12 +29,10 @@ class FileTask(Task):
 
     variant: ClassVar[str]
     folder_name: ClassVar[str]
-    option_names: ClassVar[tuple[str, ...]] = ()
     remote_files: ClassVar[Mapping[str, tuple[str, str]]] = {}
     fetch_notice: ClassVar[str] = ""
 
     def __init__(self, data_dir: Path | None = None, **options: str):
-        check_known(type(self), options, self.option_names)
         super().__init__(data_dir, **options)
         self.ledger = FileLedger()
         self.formats: dict[str, str] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.hookspecs import hookimpl
-from harness.sdk.options import choice
+from harness.sdk.options import option
 from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.emorynlp_formats import parse_official_json, parse_subset_csv
@@ -63,7 +63,6 @@ class EmoryNLP(FileTask):
     labels = EMOTIONS
     variant = "full"
     folder_name = "emorynlp"
-    option_names = ("format",)
     remote_files = {**FULL_FILES, **SUBSET_FILES}
     fetch_notice = (
         "EmoryNLP official JSON: Apache-2.0 (emorynlp/emotion-detection). Its train JSON is not fetched "
@@ -71,9 +70,13 @@ class EmoryNLP(FileTask):
         "The multimodal subset is from declare-lab/MELD (GPL-3.0)."
     )
 
+    class Options(FileTask.Options):
+        format: str = option("auto", "input files (auto: the official JSON where present)",
+                             choices=("auto", "json", "tsv"))
+
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)
-        self.format = choice("format", options.get("format", "auto"), ("auto", "json", "tsv"))
+        self.format = self.config.format
 
     def official_path(self, split: str) -> Path:
         return self.folder() / "official" / f"emotion-detection-{OFFICIAL[split]}.json"

@@ -9,7 +9,7 @@ from pathlib import Path
 from harness.data.files import data_root
 from harness.errors import DataError
 from harness.hookspecs import hookimpl
-from harness.sdk.options import choice
+from harness.sdk.options import option
 from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.iemocap_release import release_dialogues
@@ -54,15 +54,20 @@ class Iemocap(FileTask):
     labels = SIX_CLASSES  # per instance: the words with label_names=words
     variant = "6-class"
     folder_name = "iemocap"
-    option_names = ("format", "markers", "release", "label_names")
-    formats_offered = ("auto", "official", "jsonl", "tsv")
     fetch_notice = LICENSE_STEPS
+
+    class Options(FileTask.Options):
+        format: str = option("auto", "input files (auto: the first of official, jsonl, tsv present)",
+                             choices=("auto", "official", "jsonl", "tsv"))
+        markers: str = option("keep", "transcription markers like [LAUGHTER]", choices=("keep", "strip"))
+        release: str | None = option(None, "the IEMOCAP_full_release folder (default: found under the data root)")
+        label_names: str = option("codes", "labels as codes (hap, sad, ...) or words", choices=("codes", "words"))
 
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)
-        self.format = choice("format", options.get("format", "auto"), self.formats_offered)
-        self.strip = choice("markers", options.get("markers", "keep"), ("keep", "strip")) == "strip"
-        self.words = choice("label_names", options.get("label_names", "codes"), ("codes", "words")) == "words"
+        self.format = self.config.format
+        self.strip = self.config.markers == "strip"
+        self.words = self.config.label_names == "words"
         self.labels = tuple(WORDS[code] for code in self.codes) if self.words else self.codes
         self._release: list[Dialogue] | None = None
         self._jsonl_rows = None
@@ -71,8 +76,8 @@ class Iemocap(FileTask):
         return strip_markers(text) if self.strip else text
 
     def release_folder(self) -> Path | None:
-        if "release" in self.options:
-            return Path(self.options["release"]).expanduser()
+        if self.config.release:
+            return Path(self.config.release).expanduser()
         root = data_root(self.data_dir)
         for folder in (root / "iemocap" / "IEMOCAP_full_release", root / "iemocap", root / "IEMOCAP_full_release", root):
             if (folder / "Session1").is_dir():
@@ -162,7 +167,9 @@ class IemocapDialogueLLM(Iemocap):
     codes = DIALOGUELLM_CLASSES
     labels = DIALOGUELLM_CLASSES
     variant = "dialoguellm-8-class"
-    formats_offered = ("auto", "official")
+
+    class Options(Iemocap.Options):
+        format: str = option("auto", "input files: the official release only", choices=("auto", "official"))
 
     def chosen_format(self) -> str:
         return "official"

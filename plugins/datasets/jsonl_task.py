@@ -8,7 +8,7 @@ from pathlib import Path
 from harness.data.files import data_root
 from harness.errors import ConfigError, DataError
 from harness.hookspecs import hookimpl
-from harness.sdk.options import label_list
+from harness.sdk.options import option, word_list
 from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.jsonl_format import Scan, build_dialogues, iter_rows, scan
@@ -26,18 +26,22 @@ class JsonlTask(FileTask):
     description = "your own dataset in the normalized JSONL format (options path=FILE, labels=a,b,c)"
     variant = "user-jsonl"
     folder_name = "."
-    option_names = ("path", "labels")
+
+    class Options(FileTask.Options):
+        path: str = option("", "the JSON Lines file (required)")
+        labels: tuple[str, ...] | None = option(None, "the label set, a,b,c (default: sorted train labels)",
+                                                parse=word_list)
 
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)
-        if not options.get("path"):
+        if not self.config.path:
             raise ConfigError("task 'jsonl' needs --task-opt path=FILE (a JSON Lines file)")
-        self.given_labels = label_list("labels", options["labels"]) if "labels" in options else None
+        self.given_labels = self.config.labels
         self._scan: Scan | None = None
         self._labels: tuple[str, ...] | None = None
 
     def path(self) -> Path:
-        path = Path(self.options["path"]).expanduser()
+        path = Path(self.config.path).expanduser()
         if path.is_absolute() or path.exists():
             return path
         return data_root(self.data_dir) / path

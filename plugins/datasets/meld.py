@@ -7,7 +7,7 @@ from typing import Callable
 
 from harness.errors import DataError
 from harness.hookspecs import hookimpl
-from harness.sdk.options import flag
+from harness.sdk.options import option
 from harness.types import Dialogue, Utterance
 from plugins.datasets.common import FileTask
 from plugins.datasets.csv_format import csv_int, read_csv_rows
@@ -66,14 +66,16 @@ class Meld(FileTask):
     label_column = "Emotion"
     variant = "meld"
     folder_name = "meld"
-    option_names = ("fix_mojibake",)
     remote_files = REMOTE_FILES
     fetch_notice = "MELD: declare-lab/MELD (GPL-3.0 repository licence); text from the Friends TV series."
 
+    class Options(FileTask.Options):
+        # Off by default: the official 2020 files are clean UTF-8 and must be read byte-faithfully.
+        fix_mojibake: bool = option(False, "repair cp1252 mojibake in pre-2020 copies of the CSVs")
+
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)
-        # Off by default: the official 2020 files are clean UTF-8 and must be read byte-faithfully.
-        self.fix_mojibake = flag("fix_mojibake", options.get("fix_mojibake", "off"))
+        self.fix_mojibake = self.config.fix_mojibake
 
     def load(self, split: str) -> list[Dialogue]:
         path = self.folder() / SPLIT_FILES[split]

@@ -22,6 +22,7 @@ class Sample(Task):
 
     name = "sample"
     description = "embedded sample (28 dialogues, MELD labels); not a benchmark"
+    default = True  # `compare` with no -t runs on it: a fresh install needs no data
     labels = EMOTIONS
 
     def __init__(self, data_dir: Path | None = None, **options: str):

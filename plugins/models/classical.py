@@ -8,7 +8,7 @@ from typing import Any, Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
-from harness.sdk.options import count
+from harness.sdk.options import option
 from harness.types import Completion, Example, Prompt
 from plugins.models import classical_cache
 
@@ -42,6 +42,7 @@ class Majority(Model):
 
     name = "majority"
     description = "the most frequent label of the train split"
+    default = True  # the CPU baselines are `compare`'s default models
 
     def prepare(self, task: Task, seed: int) -> None:
         counts = Counter(example.gold for example in train_examples(task))
@@ -59,16 +60,20 @@ class TfidfLogReg(Model):
 
     name = "tfidf-lr"
     description = "TF-IDF + logistic regression on train (option context=N adds N earlier turns)"
+    default = True
 
-    def __init__(self, context: str = "0", C: str = "10", **options: str):
-        super().__init__(context=context, C=C, **options)
-        self.context = count("context", context)
-        try:
-            self.C = float(C)
-        except ValueError:
-            raise ConfigError(f"tfidf-lr: C must be a number, got {C!r}") from None
-        if not self.C > 0:
-            raise ConfigError(f"tfidf-lr: C must be > 0, got {C!r}")
+    class Options(Model.Options):
+        context: int = option(0, "earlier turns added to the target's text", minimum=0)
+        C: float = option(10.0, "inverse regularisation strength of the logistic regression")
+
+        def check(self) -> None:
+            if not self.C > 0:
+                raise ValueError(f"option C must be > 0, got {self.C:g}")
+
+    def __init__(self, **options: str):
+        super().__init__(**options)
+        self.context = self.config.context
+        self.C = self.config.C
 
     def prepare(self, task: Task, seed: int) -> None:
         """Fit on the train split, or reuse the fit cached for exactly these inputs, options and code."""
@@ -107,7 +112,7 @@ class TfidfLogReg(Model):
         return [Completion(p.example.example_id, text=answer_for(p, str(label))) for p, label in zip(prompts, labels)]
 
     def info(self) -> dict[str, Any]:
-        return {**self.options, "cache": getattr(self, "cache", None)}
+        return {**super().info(), "cache": getattr(self, "cache", None)}
 
 
 @hookimpl

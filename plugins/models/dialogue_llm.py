@@ -9,6 +9,7 @@ from typing import Any, Mapping, Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, RequiredPrompt, Task
+from harness.sdk.options import option
 from harness.types import Completion, Prompt
 from plugins.models.hf_causal import HFCausal
 
@@ -18,13 +19,6 @@ MODES = ("score", "generate")
 #: options of the former own backend; named in the refusal so old scripts get a clear line
 REMOVED = {"backend": "scoring always runs through the hf model", "merge": "the adapter is always merged"}
 OVERRIDE_HINT = "evaluate the checkpoint off its recipe with --model-opt prompt.K=V (or prompt=NAME)"
-
-
-def on_off(name: str, value: str) -> bool:
-    lowered = str(value).strip().lower()
-    if lowered not in {"on", "off"}:
-        raise ConfigError(f"dialoguellm: option {name} must be on or off, got {value!r}")
-    return lowered == "on"
 
 
 def read_record(folder: str | None) -> tuple[Path, dict[str, Any]]:
@@ -57,28 +51,31 @@ class DialogueLLM(Model):
         " mode=score|generate, adapter=on|off, base=PATH, prompt.K=V, and any hf option"
     )
 
-    def __init__(
-        self,
-        target: str | None = None,
-        mode: str = "score",
-        adapter: str = "on",
-        base: str = "",
-        prompt: str = "",
-        **options: str,
-    ):
-        super().__init__(target=target or "", mode=mode, adapter=adapter, base=base, prompt=prompt, **options)
+    class Options(HFCausal.Options):  # every hf option too, handed on to the hf model
+        target: str = option("", "the checkpoint folder from `ercbench train` (given as -m dialoguellm:DIR)")
+        mode: str = option("score", "score every label, or generate text to parse", choices=MODES)
+        adapter: bool = option(True, "apply the LoRA adapter (off: the base model, same prompts)")
+        base: str = option("", "the base model folder (default: the one recorded at training)")
+        prompt: str = option("", "evaluate with another prompt strategy than the recorded one")
+        prompt_options: Mapping[str, str] = option(help="override a recorded prompt option", prefix=PROMPT_PREFIX)
+
+    def __init__(self, **options: str):
         removed = sorted(key for key in options if key in REMOVED)
         if removed:
             reasons = "; ".join(f"{key}: {REMOVED[key]}" for key in removed)
             raise ConfigError(f"dialoguellm: option(s) {', '.join(removed)} no longer exist ({reasons}); drop them")
-        self.folder, self.record = read_record(target)
-        self.use_adapter = on_off("adapter", adapter)
-        self.base = base or self.record["base"]
-        hf_options = {key: value for key, value in options.items() if not key.startswith(PROMPT_PREFIX)}
+        super().__init__(**options)
+        self.folder, self.record = read_record(self.config.target or None)
+        self.use_adapter = self.config.adapter
+        self.base = self.config.base or self.record["base"]
+        own = {"target", "mode", "adapter", "base", "prompt"}
+        hf_options = {key: value for key, value in self.options.items()
+                      if key not in own and not key.startswith(PROMPT_PREFIX)}
         # Training cut sequences at its max_length; evaluation, like the paper's inference code, does not,
         # unless the user asks (max_length=N: the hf model's left cut, which never loses the target).
         self.hf = HFCausal(
-            target=self.base, adapter=str(self.folder) if self.use_adapter else "", mode=mode, **hf_options
+            target=self.base, adapter=str(self.folder) if self.use_adapter else "", mode=self.config.mode,
+            **hf_options,
         )
         self.answer_mode = self.hf.answer_mode
 
@@ -134,3 +131,7 @@ class DialogueLLM(Model):
 @hookimpl
 def ercbench_register_models(register):
     register(DialogueLLM)
+
+
+# `ercbench ablate` lives in its own module; importing its hook here makes it part of this plugin.
+from plugins.models.dialogue_llm_ablation import ercbench_register_commands  # noqa: E402,F401

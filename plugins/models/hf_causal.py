@@ -10,6 +10,7 @@ from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
 from harness.sdk.lm import chat, loading
 from harness.sdk.lm.stats import ScoreStats
+from harness.sdk.options import option
 from harness.types import Completion, Prompt, frozen_mapping
 
 MODES = ("generate", "score")
@@ -17,27 +18,6 @@ MODES = ("generate", "score")
 SCORER_NAMES = ("auto", "packed", "batched", "padded")
 #: Examples per predict call on a GPU: whole splits in one go, so no pass waits for the next batch.
 GPU_EXAMPLES_PER_CALL = 4096
-
-
-def positive_int(name: str, value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(f"hf: option {name} must be a whole number, got {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"hf: option {name} must be positive, got {number}")
-    return number
-
-
-def choice_of(name: str, value: str, allowed: Sequence[str]) -> str:
-    if value not in allowed:
-        raise ConfigError(f"hf: option {name} must be one of {', '.join(allowed)}, got {value!r}")
-    return value
-
-
-def batch_size_of(value: str) -> int | None:
-    """auto (None): as many as fit on a GPU for scoring, 8 prompts per generate batch on a CPU."""
-    return None if value == "auto" else positive_int("batch_size", value)
 
 
 def parse_stops(value: str) -> tuple[str, ...]:
@@ -53,32 +33,42 @@ class HFCausal(Model):
     description = "transformers causal LM (-m hf:PATH_OR_HUB_ID); mode=generate|score, adapter=PEFT folder"
     preferred_batch_size: int | None = None
 
-    def __init__(self, target: str | None = None, mode: str = "generate", dtype: str = "auto",
-                 device: str = "auto", batch_size: str = "auto", trust_remote_code: str = "off",
-                 adapter: str = "", num_beams: str = "1", max_new_tokens: str = "10",
-                 stop: str = r"\n", max_length: str = "", bos: str = "auto", scorer: str = "auto",
-                 allow_pickle: str = "off", device_map: str = "", **options: str):
-        super().__init__(target=target or "", mode=mode, dtype=dtype, device=device, batch_size=batch_size,
-                         trust_remote_code=trust_remote_code, adapter=adapter, num_beams=num_beams,
-                         max_new_tokens=max_new_tokens, stop=stop, max_length=max_length, bos=bos, scorer=scorer,
-                         allow_pickle=allow_pickle, device_map=device_map, **options)
-        if options:
-            raise ConfigError(f"hf: unknown option(s) {', '.join(sorted(options))}")
-        self.target = target
-        self.answer_mode = choice_of("mode", mode, MODES)
-        self.dtype_name = choice_of("dtype", dtype, loading.DTYPES)
-        self.device_name = device
-        self.batch_size = batch_size_of(batch_size)
-        self.trust_remote_code = choice_of("trust_remote_code", trust_remote_code, ("on", "off")) == "on"
-        self.adapter = adapter or None
-        self.num_beams = positive_int("num_beams", num_beams)
-        self.max_new_tokens = positive_int("max_new_tokens", max_new_tokens)
-        self.stop = parse_stops(stop)
-        self.max_length = positive_int("max_length", max_length) if max_length else None
-        self.bos = choice_of("bos", bos, ("auto", "on", "off"))
-        self.scorer = choice_of("scorer", scorer, SCORER_NAMES).replace("padded", "batched")
-        self.allow_pickle = choice_of("allow_pickle", allow_pickle, ("on", "off")) == "on"
-        self.device_map = device_map or None
+    class Options(Model.Options):
+        target: str = option("", "a local model folder or hub id (given as -m hf:TARGET)")
+        mode: str = option("generate", "generate text to parse, or score every label", choices=MODES)
+        dtype: str = option("auto", "weights' dtype", choices=loading.DTYPES)
+        device: str = option("auto", "cpu, cuda, cuda:N or auto")
+        batch_size: int | None = option(None, "prompts per pass (auto: as many as fit on a GPU, 8 on a CPU)",
+                                        minimum=1, none="auto")
+        trust_remote_code: bool = option(False, "run the model repository's own code")
+        adapter: str = option("", "a PEFT adapter folder applied to the weights")
+        num_beams: int = option(1, "beam search width (generate)", minimum=1)
+        max_new_tokens: int = option(10, "longest generated answer (generate)", minimum=1)
+        stop: str = option(r"\n", r"'|'-separated stop strings with backslash escapes (generate), e.g. \n|###")
+        max_length: int | None = option(None, "context limit in tokens (default: the model's)", minimum=1)
+        bos: str = option("auto", "add a beginning-of-sequence token", choices=("auto", "on", "off"))
+        scorer: str = option("auto", "how labels are scored (score)", choices=SCORER_NAMES)
+        allow_pickle: bool = option(False, "allow pickle (.bin) weights, which can run code; safetensors otherwise")
+        device_map: str = option("", "an accelerate device_map, e.g. auto, to spread a model over devices")
+
+    def __init__(self, **options: str):
+        super().__init__(**options)
+        config = self.config
+        self.target = config.target or None
+        self.answer_mode = config.mode
+        self.dtype_name = config.dtype
+        self.device_name = config.device
+        self.batch_size = config.batch_size
+        self.trust_remote_code = config.trust_remote_code
+        self.adapter = config.adapter or None
+        self.num_beams = config.num_beams
+        self.max_new_tokens = config.max_new_tokens
+        self.stop = parse_stops(config.stop)
+        self.max_length = config.max_length
+        self.bos = config.bos
+        self.scorer = config.scorer.replace("padded", "batched")
+        self.allow_pickle = config.allow_pickle
+        self.device_map = config.device_map or None
         self.stats = ScoreStats()
         self.notes: list[str] = []
         self.n_truncated = 0
@@ -204,7 +194,7 @@ class HFCausal(Model):
         return {**path_fingerprint("model", self.target), **path_fingerprint("adapter", self.adapter)}
 
     def info(self) -> dict[str, Any]:
-        info = dict(self.options)
+        info = super().info()
         info.update(getattr(self, "resolved", {}))
         info.update({"context_limit": getattr(self, "limit", None), "n_truncated": self.n_truncated,
                      "renderings": sorted(self.renderings), "compute": self.stats.as_dict(),

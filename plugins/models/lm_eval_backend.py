@@ -8,8 +8,9 @@ from typing import Any, Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
+from harness.sdk.options import option
 from harness.types import Completion, Prompt, frozen_mapping
-from plugins.models.hf_causal import choice_of, parse_stops, positive_int
+from plugins.models.hf_causal import parse_stops
 
 # Backends whose model_args name the weights `pretrained=`; API backends use `model=`.
 PRETRAINED_BACKENDS = ("hf", "hf-auto", "huggingface", "vllm", "sglang", "hf-multimodal", "vllm-vlm")
@@ -58,23 +59,29 @@ class LmEvalModel(Model):
     name = "lm-eval"
     description = "any lm-evaluation-harness backend: backend=hf|vllm|local-completions, model_args=k=v,..."
 
-    def __init__(self, target: str | None = None, backend: str = "hf", model_args: str = "",
-                 mode: str = "generate", batch_size: str = "8", device: str = "",
-                 max_new_tokens: str = "10", stop: str = r"\n", **options: str):
-        super().__init__(target=target or "", backend=backend, model_args=model_args, mode=mode,
-                         batch_size=batch_size, device=device, max_new_tokens=max_new_tokens, stop=stop, **options)
-        if options:
-            raise ConfigError(f"lm-eval: unknown option(s) {', '.join(sorted(options))}")
-        self.backend = backend
-        self.model_args = merged_model_args(backend, model_args, target)
+    class Options(Model.Options):
+        target: str = option("", "the model, given as -m lm-eval:TARGET (pretrained= or model= in model_args)")
+        backend: str = option("hf", "the lm-eval model type: hf, vllm, local-completions, ...")
+        model_args: str = option("", "lm-eval's model_args string, k=v,k=v")
+        mode: str = option("generate", "generate text to parse, or score every label", choices=("generate", "score"))
+        batch_size: int = option(8, "requests per lm-eval batch", minimum=1)
+        device: str = option("", "the device lm-eval loads onto (default: cuda when present, else cpu)")
+        max_new_tokens: int = option(10, "longest generated answer (generate)", minimum=1)
+        stop: str = option(r"\n", "'|'-separated stop strings with backslash escapes (generate)")
+
+    def __init__(self, **options: str):
+        super().__init__(**options)
+        config = self.config
+        self.backend = config.backend
+        self.model_args = merged_model_args(config.backend, config.model_args, config.target or None)
         if not self.model_args:
             raise ConfigError("lm-eval: no model given; use -m lm-eval:PATH or model_args=pretrained=PATH")
-        self.answer_mode = choice_of("mode", mode, ("generate", "score"))
-        self.batch_size = positive_int("batch_size", batch_size)
-        self.device = device
-        self.max_new_tokens = positive_int("max_new_tokens", max_new_tokens)
-        self.stop = parse_stops(stop)
-        self.device_used = device
+        self.answer_mode = config.mode
+        self.batch_size = config.batch_size
+        self.device = config.device
+        self.max_new_tokens = config.max_new_tokens
+        self.stop = parse_stops(config.stop)
+        self.device_used = config.device
         self.lm: Any = None
         self.renderings: set[str] = set()
 
@@ -145,7 +152,7 @@ class LmEvalModel(Model):
         return completions
 
     def info(self) -> dict[str, Any]:
-        info = dict(self.options)
+        info = super().info()
         info.update({"model_args": self.model_args, "device_used": self.device_used, "renderings": sorted(self.renderings)})
         return info
 

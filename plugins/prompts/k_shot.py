@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
-from harness.interfaces import Task
-from harness.sdk.options import count
+from harness.interfaces import Shots, Task
+from harness.sdk.options import option
 from harness.types import Example
+from plugins.prompts import shots as sweep
 from plugins.prompts.zero_shot import ZeroShot
 
 SELECTIONS = ("random", "balanced", "retrieved")
@@ -99,19 +100,28 @@ class KShot(ZeroShot):
 
     name = "k-shot"
     description = "k train demonstrations (selection=random|balanced|retrieved, encoder=NAME for retrieval)"
+    default = False
 
-    def __init__(self, k: str = "3", selection: str = "random", encoder: str = "", **options: str):
+    class Options(ZeroShot.Options):
+        k: int = option(3, "demonstrations shown before the target", minimum=0)
+        selection: str = option("random", "how demonstrations are chosen", choices=SELECTIONS)
+        encoder: str = option("", "sentence-transformers model for selection=retrieved (default: TF-IDF)")
+
+        def check(self) -> None:
+            if self.encoder and self.selection != "retrieved":
+                raise ValueError("encoder=... only applies to selection=retrieved")
+
+    def __init__(self, **options: str):
         super().__init__(**options)
-        self.options.update(k=k, selection=selection, encoder=encoder)
-        self.k = count("k", k)
-        if selection not in SELECTIONS:
-            raise ConfigError(f"selection must be one of {', '.join(SELECTIONS)}, got {selection!r}")
-        if encoder and selection != "retrieved":
-            raise ConfigError("encoder=... only applies to selection=retrieved")
-        self.selection = selection
-        self.encoder = encoder or None
+        self.k = self.config.k
+        self.selection = self.config.selection
+        self.encoder = self.config.encoder or None
         self.fixed: tuple[Example, ...] | None = None
         self.retriever: Retriever | None = None
+
+    @classmethod
+    def shots(cls, options: Mapping[str, str]) -> Shots | None:
+        return sweep.k_shot_setting(cls.Options, options)
 
     def prepare(self, task: Task, seed: int) -> None:
         if "train" not in task.splits():
@@ -137,7 +147,7 @@ class KShot(ZeroShot):
         return [self.fixed for _ in examples]
 
     def info(self) -> dict:
-        info = dict(self.options)
+        info = super().info()
         if self.fixed is not None:
             info["demonstrations"] = [e.example_id for e in self.fixed]
         return info

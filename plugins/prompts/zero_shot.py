@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from harness.hookspecs import hookimpl
-from harness.interfaces import PromptStrategy
-from harness.sdk.options import count, flag
+from harness.interfaces import PromptStrategy, Shots
+from harness.sdk.options import option
 from harness.types import Example, Prompt
-from plugins.prompts.templates import Style, get_template, render_turn
+from plugins.prompts import shots as sweep
+from plugins.prompts.templates import TEMPLATES, Style, get_template, render_turn
 
-__all__ = ["ZeroShot", "parse_window", "render_turn"]
-
-
-def parse_window(value: str | int | None) -> int | None:
-    """'all' or None -> whole history; otherwise a non-negative count."""
-    if value is None or value == "all":
-        return None
-    return count("window (a number or 'all')", value)
-
-
+__all__ = ["ZeroShot", "render_turn"]
 
 
 class ZeroShot(PromptStrategy):
@@ -27,22 +19,28 @@ class ZeroShot(PromptStrategy):
 
     name = "zero-shot"
     description = "last N context turns and the target, in a template (plain, dialoguellm, instructerc, chat)"
+    default = True
 
-    def __init__(
-        self,
-        window: str = "5",
-        speakers: str = "on",
-        descriptions: str = "off",
-        template: str = "plain",
-        **options: str,
-    ):
-        super().__init__(window=window, speakers=speakers, descriptions=descriptions, template=template, **options)
-        self.style = Style(
-            window=parse_window(window),
-            speakers=flag("speakers", speakers),
-            descriptions=flag("descriptions", descriptions),
-        )
-        self.template = get_template(template)
+    class Options(PromptStrategy.Options):
+        window: int | None = option(5, "earlier turns shown before the target ('all': the whole history)",
+                                    minimum=0, none="all")
+        speakers: bool = option(True, "prefix each turn with its speaker")
+        descriptions: bool = option(False, "append each utterance's description, when the task attaches them")
+        template: str = option("plain", "the prompt wording", choices=tuple(TEMPLATES))
+
+    def __init__(self, **options: str):
+        super().__init__(**options)
+        self.style = Style(window=self.config.window, speakers=self.config.speakers,
+                           descriptions=self.config.descriptions)
+        self.template = get_template(self.config.template)
+
+    @classmethod
+    def with_shots(cls, k: int, options: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        return sweep.variant(k, options)
+
+    @classmethod
+    def shots(cls, options: Mapping[str, str]) -> Shots | None:
+        return Shots(0, "k=0", sweep.shared_options(options))
 
     def demonstrations(self, examples: Sequence[Example]) -> list[tuple[Example, ...]]:
         """The demonstrations shown before each example; none in zero-shot."""

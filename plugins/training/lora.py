@@ -10,10 +10,9 @@ from typing import Any, Mapping, Sequence
 from harness.errors import ConfigError, ErcbenchError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Task, Trainer
+from harness.sdk.options import option
 from plugins.training import lora_data, lora_model, lora_output, lora_run, lora_world
-from plugins.training.lora_settings import parse_flag, parse_settings
-
-RUN_FLAGS = ("resume", "overwrite")  # how to run, not what is trained: kept out of the run's identity
+from plugins.training.lora_settings import LoraSettings, settings_of
 
 
 class TrainingError(ErcbenchError):
@@ -25,13 +24,18 @@ class LoraTrainer(Trainer):
 
     name = "lora"
     description = "LoRA instruction tuning (DialogueLLM defaults: r=8, alpha=64, q_proj/v_proj, lr 3e-4, 3 epochs)"
+    default = True
+
+    class Options(LoraSettings):
+        # How to run, not what is trained: kept out of the run's identity (self.settings).
+        resume: bool = option(False, "continue from the last good checkpoint in the output folder")
+        overwrite: bool = option(False, "replace a different run already in the output folder")
 
     def __init__(self, **options: Any):
         super().__init__(**options)
-        flags = {key: parse_flag(key, options.pop(key)) for key in RUN_FLAGS if key in options}
-        self.resume = flags.get("resume", False)
-        self.overwrite = flags.get("overwrite", False)
-        self.settings = parse_settings(options)
+        self.resume = self.config.resume
+        self.overwrite = self.config.overwrite
+        self.settings = settings_of(self.config)
         #: extra transformers TrainerCallbacks (tests use one to interrupt a run)
         self.callbacks: list[Any] = []
         self.console: Any = None

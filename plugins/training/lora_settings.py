@@ -1,12 +1,12 @@
-"""LoRA training settings: DialogueLLM's defaults, parsed from string options with clear errors."""
+"""LoRA training settings: DialogueLLM's defaults, declared as the lora trainer's options."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, fields
 from typing import Any, Mapping
 
-from harness.errors import ConfigError
-from harness.sdk.options import flag
+from harness.interfaces import Trainer
+from harness.sdk.options import option
 
 PROMPT_PREFIX = "prompt."
 SELECTIONS = ("loss", "f1")
@@ -14,34 +14,53 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 QUANTIZATIONS = ("none", "8bit", "4bit")
 
 
-@dataclass(frozen=True)
-class LoraSettings:
+def module_list(value: str) -> tuple[str, ...]:
+    modules = tuple(part.strip() for part in str(value).split(",") if part.strip())
+    if not modules:
+        raise ValueError("needs at least one module name")
+    return modules
+
+
+class LoraSettings(Trainer.Options):
     """Every hyperparameter of a run; defaults follow the public DialogueLLM code."""
 
-    base: str = ""
-    revision: str = ""
-    prompt: str = "zero-shot"
-    prompt_options: Mapping[str, str] = field(default_factory=dict)
-    r: int = 8
-    alpha: int = 64
-    dropout: float = 0.05
-    target_modules: tuple[str, ...] = ("q_proj", "v_proj")
-    lr: float = 3e-4
-    warmup_steps: int = 100
-    max_length: int = 256
-    epochs: float = 3.0
-    batch_size: int = 60
-    micro_batch_size: int = 4
-    loss_on_prompt: bool = False
-    selection: str = "loss"
-    dev_limit: int = 0
-    train_limit: int = 0
-    precision: str = "auto"
-    quantization: str = "none"
-    seed: int = 42
-    logging_steps: int = 10
-    save_steps: int = 0
-    device: str = "auto"
+    base: str = option("", "the base model folder (or hub id when online)")
+    revision: str = option("", "the base model's hub revision")
+    prompt: str = option("zero-shot", "the prompt strategy that builds the training text")
+    prompt_options: Mapping[str, str] = option(help="options of that prompt strategy", prefix=PROMPT_PREFIX)
+    r: int = option(8, "LoRA rank", minimum=1)
+    alpha: int = option(64, "LoRA alpha", minimum=0)
+    dropout: float = option(0.05, "LoRA dropout", minimum=0)
+    target_modules: tuple[str, ...] = option(("q_proj", "v_proj"), "linear modules given adapters, a,b",
+                                             parse=module_list)
+    lr: float = option(3e-4, "peak learning rate", minimum=0)
+    warmup_steps: int = option(100, "linear warm-up steps", minimum=0)
+    max_length: int = option(256, "longest training sequence in tokens", minimum=1)
+    epochs: float = option(3.0, "passes over the train split", minimum=0)
+    batch_size: int = option(60, "effective batch size (micro batches x gradient accumulation)", minimum=0)
+    micro_batch_size: int = option(4, "examples per forward pass", minimum=1)
+    loss_on_prompt: bool = option(False, "whole-sequence loss (the paper's), not answer-only")
+    selection: str = option("loss", "which checkpoint is kept: lowest dev loss or best dev weighted F1",
+                            choices=SELECTIONS)
+    dev_limit: int = option(0, "dev examples used for selection (0: all)", minimum=0)
+    train_limit: int = option(0, "train examples used (0: all)", minimum=0)
+    precision: str = option("auto", "training precision", choices=PRECISIONS)
+    quantization: str = option("none", "load the base quantized (needs bitsandbytes)", choices=QUANTIZATIONS)
+    seed: int = option(42, "seed for data order and initialisation", minimum=0)
+    logging_steps: int = option(10, "steps between log lines", minimum=0)
+    save_steps: int = option(0, "steps between checkpoints (0: once per epoch)", minimum=0)
+    device: str = option("auto", "cpu, cuda, cuda:N or auto")
+
+    def check(self) -> None:
+        if self.batch_size % self.micro_batch_size:
+            raise ValueError(
+                f"batch_size {self.batch_size} must be a multiple of micro_batch_size "
+                f"{self.micro_batch_size} (the effective batch is reached by gradient accumulation)"
+            )
+        if self.epochs <= 0 or self.lr <= 0:
+            raise ValueError("epochs and lr must be positive")
+        if self.dropout >= 1:
+            raise ValueError(f"dropout must be below 1, got {self.dropout}")
 
     @property
     def accumulation(self) -> int:
@@ -55,64 +74,11 @@ class LoraSettings:
         return data
 
 
-def _convert(name: str, kind: type, value: Any) -> Any:
-    if kind is bool:
-        return parse_flag(name, value)
-    try:
-        converted = kind(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"lora: option {name} must be {kind.__name__}, got {value!r}") from None
-    if kind in (int, float) and converted < 0:
-        raise ConfigError(f"lora: option {name} must be >= 0, got {value!r}")
-    return converted
-
-
-def parse_flag(name: str, value: Any) -> bool:
-    return flag(name, value)
-
-
-def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ConfigError(f"lora: option {name} must be one of {', '.join(allowed)}, got {value!r}")
-    return value
-
-
 def parse_settings(options: Mapping[str, Any]) -> LoraSettings:
     """String options -> LoraSettings; `prompt.K=V` options go to the prompt strategy."""
-    types = {f.name: f.type for f in fields(LoraSettings)}
-    kinds = {"int": int, "float": float, "bool": bool, "str": str}
-    values: dict[str, Any] = {}
-    prompt_options: dict[str, str] = {}
-    for key, value in options.items():
-        if key.startswith(PROMPT_PREFIX):
-            prompt_options[key[len(PROMPT_PREFIX) :]] = str(value)
-        elif key == "target_modules":
-            modules = tuple(part.strip() for part in str(value).split(",") if part.strip())
-            if not modules:
-                raise ConfigError("lora: target_modules needs at least one module name")
-            values[key] = modules
-        elif key in types and types[key] in kinds:
-            values[key] = _convert(key, kinds[types[key]], value)
-        else:
-            known = sorted(k for k in types if k != "prompt_options") + ["prompt.<option>"]
-            raise ConfigError(f"lora: unknown option {key!r} (options: {', '.join(known)})")
-    settings = LoraSettings(**values, prompt_options=prompt_options)
-    return _checked(settings)
+    return LoraSettings.parse(options, "trainer 'lora'")  # type: ignore[return-value]
 
 
-def _checked(settings: LoraSettings) -> LoraSettings:
-    _one_of("selection", settings.selection, SELECTIONS)
-    _one_of("precision", settings.precision, PRECISIONS)
-    _one_of("quantization", settings.quantization, QUANTIZATIONS)
-    if settings.r == 0 or settings.micro_batch_size == 0 or settings.max_length == 0:
-        raise ConfigError("lora: r, micro_batch_size and max_length must be positive")
-    if settings.batch_size % settings.micro_batch_size:
-        raise ConfigError(
-            f"lora: batch_size {settings.batch_size} must be a multiple of micro_batch_size "
-            f"{settings.micro_batch_size} (the effective batch is reached by gradient accumulation)"
-        )
-    if settings.epochs <= 0 or settings.lr <= 0:
-        raise ConfigError("lora: epochs and lr must be positive")
-    if settings.dropout >= 1:
-        raise ConfigError(f"lora: dropout must be below 1, got {settings.dropout}")
-    return settings
+def settings_of(options: LoraSettings) -> LoraSettings:
+    """Just the settings (what decides the weights) of a richer options object."""
+    return LoraSettings(**{spec.name: getattr(options, spec.name) for spec in fields(LoraSettings)})

@@ -25,9 +25,10 @@ def documented_commands() -> list[tuple[str, ...]]:
             continue
         words, command, path = cell.group(1).split(), main, []
         for word in words:  # walk the click tree as far as the words name sub-commands
-            if not isinstance(command, click.Group) or word not in command.commands:
+            # get_command, not .commands: plugins' commands (ablate) are looked up, not stored
+            if not isinstance(command, click.Group) or command.get_command(None, word) is None:
                 break
-            command = command.commands[word]
+            command = command.get_command(None, word)
             path.append(word)
         paths.append(tuple(path))
     return paths
@@ -36,7 +37,7 @@ def documented_commands() -> list[tuple[str, ...]]:
 def command_at(path: tuple[str, ...]) -> click.Command:
     command = main
     for word in path:
-        command = command.commands[word]
+        command = command.get_command(None, word)
     return command
 
 

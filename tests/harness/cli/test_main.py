@@ -57,6 +57,8 @@ def test_leaderboard_csv_and_sort(runner, results_dir):
         (["run", "-t", "sample", "-m", "majority", "--limit", "-1"], "must be a positive number"),
         (["run", "-t", "meld", "-m", "majority", "--data-dir", "/nonexistent"], "/nonexistent: data root does not exist"),
         (["run", "-t", "sample", "-m", "majority", "--task-opt", "novalue"], "expected KEY=VALUE"),
+        (["run", "-t", "sample", "-m", "majority", "--prompt-opt", "windw=3"], "did you mean window?"),
+        (["run", "-t", "sample", "-m", "tfidf-lr", "--model-opt", "C=0"], "option C must be > 0"),
     ],
 )
 def test_bad_input_is_one_line_and_non_zero(runner, results_dir, args, message):
@@ -72,7 +74,7 @@ def test_missing_data_root_says_how_to_set_it(runner, results_dir, monkeypatch):
     assert result.exit_code == 1 and "ERCBENCH_DATA" in result.output
 
 
-@pytest.mark.parametrize("args", [["--help"], ["list", "models"], ["list", "tasks"]])
+@pytest.mark.parametrize("args", [["--help"], ["list", "models"], ["list", "tasks"], ["list", "models", "--options"]])
 def test_help_and_list_do_not_import_torch(args):
     code = (
         "import sys; from harness.cli import main\n"
@@ -98,3 +100,21 @@ def test_a_missing_optional_library_names_the_extra(runner, results_dir, monkeyp
     result = runner.invoke(main, ["run", "-t", "sample", "-m", "hf:/tmp", "--results-dir", str(results_dir)])
     assert result.exit_code == 1
     assert "pip install 'ercbench[hf]'" in result.output and "Traceback" not in result.output
+
+
+def test_list_options_shows_each_declared_option_with_type_default_and_help(runner):
+    result = runner.invoke(main, ["list", "prompts", "--options"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    zero = lines.index(next(line for line in lines if line.startswith("zero-shot ")))
+    window = next(line for line in lines[zero + 1:] if line.split()[0] == "window")
+    assert "whole number or all" in window and "default 5" in window and "earlier turns" in window
+    models = runner.invoke(main, ["list", "models", "--options"]).output
+    assert any(line.split()[:2] == ["C", "number"] and "default 10" in line for line in models.splitlines())
+    assert "text" not in runner.invoke(main, ["list", "models"]).output.split()  # no rows without --options
+
+
+def test_plugins_lists_contributed_commands(runner):
+    result = runner.invoke(main, ["plugins"], terminal_width=200)
+    line = next(line for line in result.output.splitlines() if " ablate " in line)
+    assert "command" in line and "dialoguellm" in line and "ercbench" in line

@@ -13,6 +13,7 @@ from harness.registry import Registry
 from harness.results.store import RUN_FILE
 from harness.run import pipeline
 from harness.run.model_prompt import apply_model_prompt
+from harness.schema import option
 from harness.sdk.testing import TinyTask, registry_with
 from harness.types import Completion, Prompt, RunSpec, frozen_mapping
 
@@ -24,9 +25,13 @@ class RecordedPrompt(PromptStrategy):
 
     name = "recorded"
 
-    def __init__(self, window: str = "1", **options: str):
-        super().__init__(window=window, **options)
-        self.window = int(window)
+    class Options(PromptStrategy.Options):
+        window: int = option(1, "turns before the target")
+        speakers: bool = option(True, "not shown; an option the checkpoint does not record")
+
+    def __init__(self, **options: str):
+        super().__init__(**options)
+        self.window = self.config.window
 
     def build(self, examples) -> list[Prompt]:
         prompts = []
@@ -47,6 +52,10 @@ class TrainedModel(Model):
     name = "trained"
     answer_mode = "generate"
     seen: list[str] = []
+
+    class Options(Model.Options):
+        target: str = option("", "the checkpoint")
+        prompt_options: dict = option(help="prompt overrides", prefix="prompt.")
 
     @classmethod
     def prompt_for(cls, target: str | None, options: Mapping[str, str]) -> RequiredPrompt:

@@ -14,6 +14,7 @@ from harness.results import store
 from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun
 from harness.run import pipeline
 from harness.sdk.fingerprint import path_fingerprint
+from harness.sdk.options import option
 from harness.sdk.testing import TESTING_ORIGIN, registry_with
 from harness.types import Completion, Prompt, RunSpec, frozen_mapping
 
@@ -23,9 +24,12 @@ class WeightsModel(Model):
 
     name = "weights"
 
-    def __init__(self, target: str = "", **options: str):
-        super().__init__(target=target, **options)
-        self.target, self.loaded, self.n_truncated = target, None, 0
+    class Options(Model.Options):
+        target: str = option("", "the weights file")
+
+    def __init__(self, **options: str):
+        super().__init__(**options)
+        self.target, self.loaded, self.n_truncated = self.config.target, None, 0
 
     def fingerprint(self) -> dict[str, str]:
         return path_fingerprint("model", self.target)

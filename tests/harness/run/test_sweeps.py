@@ -7,8 +7,11 @@ import math
 import pytest
 
 from harness.errors import ConfigError
+from harness.interfaces import PromptStrategy, Shots
 from harness.run.pipeline import run
 from harness.run.sweeps import parse_shots, pivot_shots, shot_rows, shot_specs, shots_of
+from harness.schema import option
+from harness.sdk.testing import registry_with
 from harness.types import RunSpec, frozen_mapping
 
 
@@ -28,8 +31,43 @@ def test_shot_specs_use_zero_shot_for_k0_and_keep_options():
     assert (zero.prompt, dict(zero.prompt_args)) == ("zero-shot", {"template": "dialoguellm"})
     assert (three.prompt, dict(three.prompt_args)) == ("k-shot", {"template": "dialoguellm", "selection": "retrieved", "k": "3"})
     assert [shots_of(s.to_dict()) for s in (zero, three)] == [0, 3]
-    with pytest.raises(ConfigError, match="sweeps"):
-        shot_specs(RunSpec(task="meld", prompt="other", model="m"), [1])
+    registry = registry_with([("prompts", Fixed), ("prompts", Numbered)])
+    with pytest.raises(ConfigError, match=r"--shots sweeps prompts that show demonstrations \(k-shot, numbered, zero-shot\), not 'fixed'"):
+        shot_specs(RunSpec(task="meld", prompt="fixed", model="m"), [1], registry)
+
+
+class Fixed(PromptStrategy):
+    """A prompt that takes no part in sweeps."""
+
+    name = "fixed"
+
+    def build(self, examples):
+        return []
+
+
+class Numbered(Fixed):
+    """A third-party prompt declaring its own sweep: option n is the number of demonstrations."""
+
+    name = "numbered"
+
+    class Options(PromptStrategy.Options):
+        n: int = option(1, "demonstrations")
+
+    @classmethod
+    def with_shots(cls, k, options):
+        return cls.name, {**options, "n": str(k)}
+
+    @classmethod
+    def shots(cls, options):
+        return Shots(int(options.get("n", 1)), f"n={options.get('n', 1)}", {})
+
+
+def test_any_prompt_can_declare_its_sweep():
+    registry = registry_with([("prompts", Numbered)])
+    specs = shot_specs(RunSpec(task="meld", prompt="numbered", model="m"), [0, 2], registry)
+    assert [dict(s.prompt_args) for s in specs] == [{"n": "0"}, {"n": "2"}]
+    assert [shots_of(s.to_dict(), registry) for s in specs] == [0, 2]
+    assert shots_of({"prompt": "not-installed", "prompt_args": {}}, registry) is None
 
 
 def test_sweep_runs_and_pivots(tmp_path):

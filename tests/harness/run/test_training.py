@@ -1,71 +1,14 @@
-"""harness.run.training: the ablation variants and their run specs, the table, and training through the registry."""
+"""harness.run.training: training through the registry's trainer, with clear errors."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import pytest
 
 from harness.errors import ConfigError, PluginError
 from harness.run import training
-from harness.types import RunResult, frozen_mapping
 
 
-def fake_checkpoint(folder: Path, window: str = "5", descriptions: str = "on") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    record = {
-        "prompt": {"name": "zero-shot", "options": {"window": window, "descriptions": descriptions}},
-        "tasks": [{"name": "meld", "options": {}}],
-    }
-    (folder / "dialoguellm.json").write_text(json.dumps(record))
-    return folder
-
-
-def test_variants_remove_one_part_each(tmp_path):
-    checkpoint = fake_checkpoint(tmp_path / "full")
-    variants = {v.name: v for v in training.ablation_variants(checkpoint)}
-    assert list(variants) == ["full", "no-context", "no-descriptions", "no-lora"]
-    full = training.variant_spec(variants["full"], "meld", "test", None, 0, {})
-    assert full.model == f"dialoguellm:{checkpoint}" and dict(full.prompt_args) == {"window": "5", "descriptions": "on"}
-    no_context = training.variant_spec(variants["no-context"], "meld", "test", 10, 0, {"mode": "generate"})
-    assert dict(no_context.prompt_args)["window"] == "0"
-    assert dict(no_context.model_args) == {"mode": "generate", "prompt.window": "0"}
-    no_lora = training.variant_spec(variants["no-lora"], "meld", "test", None, 0, {})
-    assert dict(no_lora.model_args) == {"adapter": "off"} and no_lora.prompt_args == full.prompt_args
-
-
-def test_a_retrained_variant_uses_its_own_checkpoint_and_prompts(tmp_path):
-    checkpoint = fake_checkpoint(tmp_path / "full")
-    own = fake_checkpoint(tmp_path / "ctx0", window="0")
-    variants = {v.name: v for v in training.ablation_variants(checkpoint, {"no-context": own})}
-    spec = training.variant_spec(variants["no-context"], "meld", "test", None, 0, {})
-    assert spec.model == f"dialoguellm:{own}" and dict(spec.model_args) == {}
-    with pytest.raises(ConfigError, match="only no-context and no-descriptions"):
-        training.ablation_variants(checkpoint, {"no-lora": own})
-
-
-def test_ablate_runs_every_variant_on_every_task_and_tabulates(tmp_path):
-    checkpoint = fake_checkpoint(tmp_path / "full")
-    seen = []
-
-    def fake_run(spec):
-        seen.append(spec)
-        f1 = {"": 0.6, "0": 0.5}.get(dict(spec.model_args).get("prompt.window", ""), 0.4)
-        return RunResult("id", spec, frozen_mapping({"accuracy": f1, "weighted_f1": f1}), 3, 0, {}, {}, "", 0.0)
-
-    rows = training.ablate(training.ablation_variants(checkpoint), ["meld", "iemocap"], fake_run, limit=3)
-    assert len(seen) == 8 and all(spec.limit == 3 for spec in seen)
-    table = training.ablation_table(rows)
-    assert list(table.index) == ["full", "no-context", "no-descriptions", "no-lora"]
-    assert table.loc["full", "meld"] == pytest.approx(60.0) and table.loc["no-context", "iemocap"] == pytest.approx(
-        50.0
-    )
-
-
-def test_missing_checkpoint_record_and_unknown_trainer_are_clear(tmp_path):
-    with pytest.raises(ConfigError, match="dialoguellm.json not found"):
-        training.read_checkpoint(tmp_path)
+def test_unknown_trainer_and_no_task_are_clear(tmp_path):
     with pytest.raises(PluginError, match="unknown trainer"):
         training.train("qlora-magic", ["sample"], tmp_path)
     with pytest.raises(ConfigError, match="at least one task"):

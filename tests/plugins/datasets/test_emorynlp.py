@@ -117,7 +117,7 @@ def test_tsv_scenes_split_on_blank_lines(tmp_path):
 def test_bad_options_are_refused(tmp_path):
     with pytest.raises(ConfigError, match="format must be one of"):
         EmoryNLP(tmp_path, format="xml")
-    with pytest.raises(ConfigError, match="no option"):
+    with pytest.raises(ConfigError, match="unknown option"):
         EmoryNLP(tmp_path, fromat="json")
 
 

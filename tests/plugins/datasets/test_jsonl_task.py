@@ -47,7 +47,7 @@ def test_given_labels_are_enforced(tmp_path):
 def test_options_are_required_and_checked(tmp_path):
     with pytest.raises(ConfigError, match="needs --task-opt path=FILE"):
         JsonlTask(tmp_path)
-    with pytest.raises(ConfigError, match="repeats a label"):
+    with pytest.raises(ConfigError, match="option labels repeats an entry"):
         JsonlTask(tmp_path, path="x", labels="a,a")
     no_train = write_rows(tmp_path / "t.jsonl", [row("test", "d", 0, "x")])
     with pytest.raises(ConfigError, match="no labelled train rows"):

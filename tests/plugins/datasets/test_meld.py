@@ -74,5 +74,5 @@ def test_bad_rows_name_file_and_line(tmp_path, row, problem):
 def test_options_are_checked(tmp_path):
     with pytest.raises(ConfigError, match="fix_mojibake must be on or off"):
         Meld(tmp_path, fix_mojibake="maybe")
-    with pytest.raises(ConfigError, match="has no option"):
+    with pytest.raises(ConfigError, match="unknown option .mojibake.; did you mean fix_mojibake"):
         Meld(tmp_path, mojibake="on")

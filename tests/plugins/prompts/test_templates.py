@@ -86,7 +86,7 @@ def test_render_answer_completes_a_training_text(name):
 
 
 def test_unknown_template_is_a_config_error():
-    with pytest.raises(ConfigError, match="unknown template 'alpaca'"):
+    with pytest.raises(ConfigError, match="option template must be one of plain, dialoguellm, .*got 'alpaca'"):
         ZeroShot(template="alpaca")
 
 

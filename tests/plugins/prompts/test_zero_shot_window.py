@@ -41,3 +41,8 @@ def test_bad_options_are_config_errors(options):
     [(key, value)] = options.items()
     with pytest.raises(ConfigError, match=rf"\b{key}\b.*{re.escape(value)}"):
         ZeroShot(**options)
+
+
+def test_a_misspelt_option_is_refused_naming_the_right_one():
+    with pytest.raises(ConfigError, match="prompt 'zero-shot': unknown option 'windw'; did you mean window"):
+        ZeroShot(windw="3")

@@ -38,7 +38,7 @@ def test_string_options_are_converted_and_prompt_options_routed():
     "options, message",
     [
         ({"rank": "8"}, "unknown option 'rank'"),
-        ({"r": "eight"}, "option r must be int"),
+        ({"r": "eight"}, "option r must be a whole number"),
         ({"lr": "-1"}, ">= 0"),
         ({"batch_size": "10", "micro_batch_size": "4"}, "multiple of micro_batch_size"),
         ({"selection": "accuracy"}, "selection must be one of loss, f1"),

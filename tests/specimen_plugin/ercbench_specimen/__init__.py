@@ -1,13 +1,16 @@
-"""A third-party plugin in the shape any package would use: a task and a model via entry points."""
+"""A third-party plugin in the shape any package would use: one of everything, through every hook."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Sequence
 
-from harness.hookspecs import hookimpl
-from harness.interfaces import Model
+import click
+
+from harness.sdk import Completion, Model, Prompt, PromptStrategy, Trainer, hookimpl, option
 from harness.sdk.testing import TinyTask
-from harness.types import Completion, Prompt
+from harness.types import frozen_mapping
 
 
 class SpecimenTask(TinyTask):
@@ -23,11 +26,67 @@ class FirstChoiceModel(Model):
         return [Completion(p.example.example_id, text=p.choices[0]) for p in prompts]
 
 
+class BarePrompt(PromptStrategy):
+    name = "specimen-bare"
+    description = "the target utterance and the labels, nothing else"
+
+    class Options(PromptStrategy.Options):
+        separator: str = option(" | ", "between the labels")
+
+    def build(self, examples):
+        return [
+            Prompt(
+                example=e,
+                text=f"{e.target.text}\n{self.config.separator.join(e.labels)}\n",
+                choices=tuple(e.labels),
+                answer_map=frozen_mapping({label: label for label in e.labels}),
+            )
+            for e in examples
+        ]
+
+
+class CountingTrainer(Trainer):
+    name = "specimen-count"
+    description = "writes how many train examples it saw (a trainer needing no libraries)"
+
+    class Options(Trainer.Options):
+        label: str = option("specimen", "a name written into the checkpoint")
+
+    def train(self, tasks, out_dir: Path):
+        record = {"label": self.config.label, "n_train": sum(len(t.examples("train")) for t in tasks)}
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "specimen.json").write_text(json.dumps(record), encoding="utf-8")
+        return record
+
+
+@click.command("specimen-hello")
+@click.option("--name", default="world", show_default=True)
+def hello(name):
+    """Greets: a command contributed by the specimen plugin."""
+    click.echo(f"hello {name} from the specimen plugin")
+
+
 @hookimpl
 def ercbench_register_tasks(register):
     register(SpecimenTask)
 
 
 @hookimpl
+def ercbench_register_prompts(register):
+    register(BarePrompt)
+
+
+@hookimpl
 def ercbench_register_models(register):
     register(FirstChoiceModel)
+
+
+@hookimpl
+def ercbench_register_trainers(register):
+    register(CountingTrainer)
+
+
+@hookimpl
+def ercbench_register_commands(register):
+    register(hello)
+

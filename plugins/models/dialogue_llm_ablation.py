@@ -1,0 +1,168 @@
+"""`ercbench ablate`: DialogueLLM's ablations (full, no context, no descriptions, no LoRA) as ordinary runs, one table."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import click
+
+from harness.cli.common import parse_options, writable_folder
+from harness.errors import ConfigError
+from harness.hookspecs import hookimpl
+from harness.types import RunResult, RunSpec, frozen_mapping
+
+RECORD_FILE = "dialoguellm.json"  # written by the lora trainer, read by the dialoguellm model
+MODEL_NAME = "dialoguellm"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One row of the ablation table: a checkpoint evaluated with some model/prompt overrides."""
+
+    name: str
+    checkpoint: Path
+    model_args: Mapping[str, str] = field(default_factory=dict)
+    prompt_overrides: Mapping[str, str] = field(default_factory=dict)
+
+
+def read_checkpoint(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / RECORD_FILE
+    if not path.is_file():
+        raise ConfigError(f"ablate: {path} not found (train a checkpoint with `ercbench train` first)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def ablation_variants(checkpoint: Path, retrained: Mapping[str, Path] | None = None) -> list[Variant]:
+    """Full model, without context, without descriptions, without LoRA (the base, same prompts).
+
+    By default the ablations reuse the full checkpoint with the part removed at test time;
+    `retrained` maps a variant name to a checkpoint trained without that part (the paper's way).
+    """
+    retrained = dict(retrained or {})
+    unknown = sorted(set(retrained) - {"no-context", "no-descriptions"})
+    if unknown:
+        raise ConfigError(f"ablate: only no-context and no-descriptions can use their own checkpoint, not {unknown}")
+    overrides = {"no-context": {"window": "0"}, "no-descriptions": {"descriptions": "off"}}
+    variants = [Variant("full", checkpoint)]
+    for name, override in overrides.items():
+        own = retrained.get(name)
+        variants.append(Variant(name, Path(own)) if own else Variant(name, checkpoint, prompt_overrides=override))
+    variants.append(Variant("no-lora", checkpoint, model_args={"adapter": "off"}))
+    return variants
+
+
+def variant_spec(
+    variant: Variant, task: str, split: str, limit: int | None, seed: int, model_args: Mapping[str, str]
+) -> RunSpec:
+    """The run for one variant: the prompt exactly as recorded at training, plus the variant's overrides."""
+    record = read_checkpoint(variant.checkpoint)
+    prompt_args = {**record["prompt"]["options"], **variant.prompt_overrides}
+    args = {**model_args, **variant.model_args, **{f"prompt.{k}": v for k, v in variant.prompt_overrides.items()}}
+    return RunSpec(
+        task=task,
+        prompt=record["prompt"]["name"],
+        model=f"{MODEL_NAME}:{variant.checkpoint}",
+        split=split,
+        seed=seed,
+        limit=limit,
+        prompt_args=frozen_mapping(prompt_args),
+        model_args=frozen_mapping(args),
+    )
+
+
+def ablate(
+    variants: Sequence[Variant],
+    tasks: Sequence[str],
+    run: Callable[[RunSpec], RunResult],
+    *,
+    split: str = "test",
+    limit: int | None = None,
+    seed: int = 0,
+    model_args: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every variant on every task with `run` (e.g. pipeline.run); one row per variant x task."""
+    rows = []
+    for variant in variants:
+        for task in tasks:
+            result = run(variant_spec(variant, task, split, limit, seed, model_args or {}))
+            rows.append(
+                {
+                    "variant": variant.name,
+                    "task": task,
+                    "n": result.n,
+                    "run_id": result.run_id,
+                    "accuracy": result.scores["accuracy"],
+                    "weighted_f1": result.scores["weighted_f1"],
+                }
+            )
+    return rows
+
+
+def ablation_table(rows: Sequence[Mapping[str, Any]]):
+    """variant x task weighted F1 (percent), variants in the order they ran."""
+    import pandas as pd
+
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        raise ConfigError("ablate: no runs to show")
+    table = frame.pivot(index="variant", columns="task", values="weighted_f1") * 100
+    return table.reindex(list(dict.fromkeys(frame["variant"])))
+
+
+@click.command("ablate")
+@click.option("--checkpoint", required=True, type=click.Path(path_type=Path), help="Folder from `ercbench train`.")
+@click.option("-t", "--task", "tasks", multiple=True, help="Tasks (default: those the checkpoint was trained on).")
+@click.option(
+    "--variant-checkpoint",
+    "retrained",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="Use a checkpoint trained without the part (no-context=DIR, no-descriptions=DIR).",
+)
+@click.option("--split", default="test", show_default=True, help="Split to evaluate.")
+@click.option("--limit", type=int, help="Only the first N examples.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every run.")
+@click.option("--model-opt", "model_opts", multiple=True, metavar="K=V", help="dialoguellm option, e.g. mode=generate.")
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
+              help="Data root (default: $ERCBENCH_DATA).")
+@click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS", default=Path("results"),
+              show_default=True, callback=writable_folder, help="Folder to write the runs into (or $ERCBENCH_RESULTS).")
+def ablate_command(checkpoint, tasks, retrained, split, limit, seed, model_opts, data_dir, results_dir):
+    """The paper's ablations: full, without context, without descriptions, without LoRA; one table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from harness.run import pipeline
+
+    if limit is not None and limit <= 0:
+        raise ConfigError(f"--limit must be positive, got {limit}")
+    tasks = tasks or [entry["name"] for entry in read_checkpoint(checkpoint)["tasks"]]
+    variants = ablation_variants(checkpoint, parse_options(retrained, "--variant-checkpoint"))
+
+    def run(spec):
+        result, folder = pipeline.run(spec, data_dir=data_dir, results_dir=results_dir)
+        click.echo(
+            f"{spec.model} {dict(spec.model_args)} on {spec.task}: weighted F1 "
+            f"{100 * result.scores['weighted_f1']:.2f} -> {folder}"
+        )
+        return result
+
+    rows = ablate(
+        variants, tasks, run, split=split, limit=limit, seed=seed, model_args=parse_options(model_opts, "--model-opt")
+    )
+    frame = ablation_table(rows)
+    table = Table(title=f"DialogueLLM ablations: weighted F1 (%), {split}")
+    table.add_column("variant")
+    for column in frame.columns:
+        table.add_column(str(column), justify="right")
+    for variant, values in frame.iterrows():
+        table.add_row(str(variant), *(f"{value:.2f}" for value in values))
+    Console().print(table)
+
+
+@hookimpl
+def ercbench_register_commands(register):
+    register(ablate_command)
