@@ -72,6 +72,15 @@ def test_missing_data_root_says_how_to_set_it(runner, results_dir, monkeypatch):
     monkeypatch.delenv("ERCBENCH_DATA", raising=False)
     result = runner.invoke(main, ["run", "-t", "meld", "-m", "majority", "--results-dir", str(results_dir)])
     assert result.exit_code == 1 and "ERCBENCH_DATA" in result.output
+    assert result.output.strip().splitlines()[-1].startswith("Error: no data root: pass --data-dir DIR")
+
+
+def test_a_data_root_that_is_not_there_says_how_to_fix_it(runner, results_dir, tmp_path):
+    result = runner.invoke(main, ["run", "-t", "meld", "-m", "majority", "--data-dir", str(tmp_path / "nope"),
+                                  "--results-dir", str(results_dir)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"Error: {tmp_path / 'nope'}: data root does not exist or is not a folder; "
+                                     "pass an existing --data-dir DIR or set ERCBENCH_DATA")
 
 
 @pytest.mark.parametrize("args", [["--help"], ["list", "models"], ["list", "tasks"], ["list", "models", "--options"]])
