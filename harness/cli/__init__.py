@@ -135,8 +135,10 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
 
     label = f"{spec.task}/{spec.prompt}/{spec.model}"
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    # The bar goes to stderr so that stdout holds only results (pipe-friendly).
-    with Progress(*columns, transient=True, console=Console(stderr=True, quiet=not is_main_process())) as progress:
+    # The bar goes to stderr so that stdout holds only results (pipe-friendly); off a terminal it is
+    # disabled, as a transient bar would leave a blank line in logs.
+    console = Console(stderr=True, quiet=not is_main_process())
+    with Progress(*columns, transient=True, console=console, disable=not console.is_terminal) as progress:
         bar = progress.add_task(label, total=None)
         try:
             result, folder = pipeline.run(

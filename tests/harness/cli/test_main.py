@@ -37,6 +37,15 @@ def test_compare_defaults_run_on_the_embedded_sample(runner, results_dir):
     assert len(runs) == 2
 
 
+def test_a_run_off_a_terminal_prints_its_result_line_and_nothing_else(runner, results_dir):
+    result = runner.invoke(main, ["run", "-t", "sample", "-m", "majority", "--results-dir", str(results_dir)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.output.startswith("sample/zero-shot/majority: accuracy 20.00") and result.output.count("\n") == 1
+    bad = runner.invoke(main, ["run", "-t", "sample", "-m", "majorty", "--results-dir", str(results_dir)])
+    assert bad.exit_code == 1 and bad.output.startswith("Error: unknown model 'majorty'")
+
+
 def test_leaderboard_csv_and_sort(runner, results_dir):
     runner.invoke(main, ["compare", "--results-dir", str(results_dir)])
     result = runner.invoke(
