@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.common import ErcbenchGroup, parse_options, positive_limit, writable_folder
+from harness.cli.common import ErcbenchGroup, no_runs_line, parse_options, positive_limit, writable_folder
 from harness.errors import ConfigError, ErcbenchError
 
 EMPTY = "''"
@@ -233,7 +233,7 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
         with progress_bar("confidence intervals") as progress:
             table = leaderboard.task_table(results_dir, run_ids, sort_by, with_reported, ci, per_label, progress)
     if table.empty:
-        raise ConfigError(f"no finished runs under {results_dir}")
+        raise ConfigError(no_runs_line(results_dir))
     board = formats.board(table, ci=ci)
     if output_format == "table":
         console.render(board, Console())

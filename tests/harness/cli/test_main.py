@@ -46,6 +46,20 @@ def test_a_run_off_a_terminal_prints_its_result_line_and_nothing_else(runner, re
     assert bad.exit_code == 1 and bad.output.startswith("Error: unknown model 'majorty'")
 
 
+@pytest.mark.parametrize("command", [["leaderboard"], ["report", "--out", "{tmp}/page"]])
+def test_nothing_to_show_tells_a_mistyped_folder_from_an_empty_one(runner, tmp_path, command):
+    command = [part.format(tmp=tmp_path) for part in command]
+    missing = runner.invoke(main, command + ["--results-dir", str(tmp_path / "reslts")])
+    assert missing.exit_code == 1
+    assert missing.output == f"Error: {tmp_path / 'reslts'}: no such folder; pass the --results-dir " \
+                             "(or $ERCBENCH_RESULTS) your runs were written to\n"
+    (tmp_path / "empty").mkdir()
+    empty = runner.invoke(main, command + ["--results-dir", str(tmp_path / "empty")])
+    assert empty.exit_code == 1
+    assert empty.output == f"Error: no finished runs under {tmp_path / 'empty'}; " \
+                           "`ercbench run` or `ercbench compare` writes them\n"
+
+
 def test_leaderboard_csv_and_sort(runner, results_dir):
     runner.invoke(main, ["compare", "--results-dir", str(results_dir)])
     result = runner.invoke(
