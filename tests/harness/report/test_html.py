@@ -84,7 +84,7 @@ def test_page_is_self_contained(report):
 @pytest.mark.slow
 def test_page_holds_leaderboard_runs_and_wrong_predictions(report):
     text = report.read_text(encoding="utf-8")
-    folders = sorted((report.parents[1] / "results").iterdir())
+    folders = sorted(p for p in (report.parents[1] / "results").iterdir() if not p.name.startswith("."))
     assert {s["id"] for s in parse(text).of("section")} == {folder.name for folder in folders}
     for folder in folders:
         run = json.loads((folder / "run.json").read_text())
