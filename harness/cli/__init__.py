@@ -144,7 +144,7 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
             result, folder = pipeline.run(
                 spec, data_dir=data_dir, results_dir=results_dir, resume=resume, force=force, wait=not no_wait,
                 use_cache=not no_cache,
-                say=lambda line: progress.console.print(line, markup=False, highlight=False),
+                say=lambda line: progress.console.print(line, markup=False, highlight=False, soft_wrap=True),
                 progress=lambda done, total: progress.update(bar, completed=done, total=total),
             )
         except KeyboardInterrupt:

@@ -60,6 +60,16 @@ def test_nothing_to_show_tells_a_mistyped_folder_from_an_empty_one(runner, tmp_p
                            "`ercbench run` or `ercbench compare` writes them\n"
 
 
+def test_the_reuse_notice_is_one_unwrapped_line_naming_the_run(runner, tmp_path):
+    results = tmp_path / ("a-results-folder-with-a-long-name-" * 3)
+    args = ["run", "-t", "sample", "-m", "majority", "--results-dir", str(results)]
+    assert runner.invoke(main, args).exit_code == 0
+    again = runner.invoke(main, args)
+    (run,) = [path for path in results.iterdir() if not path.name.startswith(".")]
+    (notice,) = again.stderr.splitlines()
+    assert notice == f"reusing the finished run {run} (same spec and inputs; --force recomputes)"
+
+
 def test_leaderboard_csv_and_sort(runner, results_dir):
     runner.invoke(main, ["compare", "--results-dir", str(results_dir)])
     result = runner.invoke(
