@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.common import ErcbenchGroup, parse_options, positive_limit, writable_folder
+from harness.cli.common import ErcbenchGroup, no_runs_line, parse_options, positive_limit, writable_folder
 from harness.errors import ConfigError, ErcbenchError
 
 EMPTY = "''"
@@ -135,14 +135,16 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
 
     label = f"{spec.task}/{spec.prompt}/{spec.model}"
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    # The bar goes to stderr so that stdout holds only results (pipe-friendly).
-    with Progress(*columns, transient=True, console=Console(stderr=True, quiet=not is_main_process())) as progress:
+    # The bar goes to stderr so that stdout holds only results (pipe-friendly); off a terminal it is
+    # disabled, as a transient bar would leave a blank line in logs.
+    console = Console(stderr=True, quiet=not is_main_process())
+    with Progress(*columns, transient=True, console=console, disable=not console.is_terminal) as progress:
         bar = progress.add_task(label, total=None)
         try:
             result, folder = pipeline.run(
                 spec, data_dir=data_dir, results_dir=results_dir, resume=resume, force=force, wait=not no_wait,
                 use_cache=not no_cache,
-                say=lambda line: progress.console.print(line, markup=False, highlight=False),
+                say=lambda line: progress.console.print(line, markup=False, highlight=False, soft_wrap=True),
                 progress=lambda done, total: progress.update(bar, completed=done, total=total),
             )
         except KeyboardInterrupt:
@@ -231,7 +233,7 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
         with progress_bar("confidence intervals") as progress:
             table = leaderboard.task_table(results_dir, run_ids, sort_by, with_reported, ci, per_label, progress)
     if table.empty:
-        raise ConfigError(f"no finished runs under {results_dir}")
+        raise ConfigError(no_runs_line(results_dir))
     board = formats.board(table, ci=ci)
     if output_format == "table":
         console.render(board, Console())

@@ -56,6 +56,13 @@ class ErcbenchGroup(click.Group):
             ) from None
 
 
+def no_runs_line(results_dir: Path) -> str:
+    """Why a leaderboard or report has nothing to show: a mistyped folder, or no run finished there yet."""
+    if not Path(results_dir).is_dir():
+        return f"{results_dir}: no such folder; pass the --results-dir (or $ERCBENCH_RESULTS) your runs were written to"
+    return f"no finished runs under {results_dir}; `ercbench run` or `ercbench compare` writes them"
+
+
 def parse_options(pairs: Sequence[str], flag: str) -> dict[str, str]:
     options = {}
     for pair in pairs:

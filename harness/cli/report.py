@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 import click
 
-from harness.cli.common import one_line_errors, writable_folder
+from harness.cli.common import no_runs_line, one_line_errors, writable_folder
 
 results_dir_option = click.option(
     "--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS", default=Path("results"),
@@ -151,7 +151,7 @@ def report(runs, results_dir, out, data_dir, sample, checkpoints):
     with one_line_errors(), progress_bar("report") as progress:
         loaded = load_folders(runs, results_dir)
         if not loaded:
-            raise click.ClickException(f"no finished runs under {results_dir}")
+            raise click.ClickException(no_runs_line(results_dir))
         text = html.build(loaded, data_dir=data_dir, sample=sample, progress=progress, checkpoints=checkpoints)
     path = out / "report.html"
     try:

@@ -8,7 +8,9 @@ import click
 
 from harness.cli.common import one_line_errors
 
-RESULTS_DIR = click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS",
+# Must exist: a mistyped folder would otherwise pass as a clean, empty one.
+RESULTS_DIR = click.option("--results-dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+                           envvar="ERCBENCH_RESULTS",
                            default=Path("results"), show_default=True, help="The results folder to examine.")
 
 

@@ -56,7 +56,7 @@ def _open_source(url: str | None, mirror: Path | None, relative: str) -> tuple[B
     try:
         response = urllib.request.urlopen(url, timeout=TIMEOUT_S)  # noqa: S310 (pinned https URLs or a test server)
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise DataError(url or relative, f"download failed: {exc}") from None
+        raise DataError(url or relative, f"download failed: {exc}; without network access, copy the files from a mirror with --from DIR") from None
     length = response.headers.get("Content-Length")
     return response, int(length) if length and length.isdigit() else None
 

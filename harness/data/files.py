@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any, Sequence
 
-from harness.errors import DataError
+from harness.errors import ConfigError, DataError
 
 DATA_ENV = "ERCBENCH_DATA"
 
@@ -17,13 +17,10 @@ def data_root(explicit: str | Path | None) -> Path:
     """The data root: `--data-dir` if given, else $ERCBENCH_DATA; it must exist."""
     chosen = explicit if explicit is not None else os.environ.get(DATA_ENV)
     if not chosen:
-        raise DataError(
-            "<data root>",
-            f"no data root: pass --data-dir DIR or set {DATA_ENV} (see README, 'Real data')",
-        )
+        raise ConfigError(f"no data root: pass --data-dir DIR or set {DATA_ENV} (see README, 'Real data')")
     root = Path(chosen).expanduser()
     if not root.is_dir():
-        raise DataError(root, "data root does not exist or is not a directory")
+        raise DataError(root, f"data root does not exist or is not a folder; pass an existing --data-dir DIR or set {DATA_ENV}")
     return root
 
 

@@ -74,6 +74,8 @@ def scan(path: Path) -> Scan:
         splits.setdefault(row["split"])
         if row["split"] == "train" and row["label"] is not None:
             labels.add(row["label"])
+    if not splits:
+        raise DataError(path, f"the file is empty; expected one JSON object per line with keys {', '.join(REQUIRED_KEYS)}")
     return Scan(tuple(splits), tuple(sorted(labels)), digest.hexdigest())
 
 

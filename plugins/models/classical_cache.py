@@ -45,6 +45,9 @@ def _sha256_file(path: Path) -> str:
 def _write_atomic(path: Path, write) -> None:
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; a shared results folder's cache must be readable by the group
         with os.fdopen(handle, "wb") as out:
             write(out)
             out.flush()

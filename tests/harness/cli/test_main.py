@@ -37,6 +37,39 @@ def test_compare_defaults_run_on_the_embedded_sample(runner, results_dir):
     assert len(runs) == 2
 
 
+def test_a_run_off_a_terminal_prints_its_result_line_and_nothing_else(runner, results_dir):
+    result = runner.invoke(main, ["run", "-t", "sample", "-m", "majority", "--results-dir", str(results_dir)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.output.startswith("sample/zero-shot/majority: accuracy 20.00") and result.output.count("\n") == 1
+    bad = runner.invoke(main, ["run", "-t", "sample", "-m", "majorty", "--results-dir", str(results_dir)])
+    assert bad.exit_code == 1 and bad.output.startswith("Error: unknown model 'majorty'")
+
+
+@pytest.mark.parametrize("command", [["leaderboard"], ["report", "--out", "{tmp}/page"]])
+def test_nothing_to_show_tells_a_mistyped_folder_from_an_empty_one(runner, tmp_path, command):
+    command = [part.format(tmp=tmp_path) for part in command]
+    missing = runner.invoke(main, command + ["--results-dir", str(tmp_path / "reslts")])
+    assert missing.exit_code == 1
+    assert missing.output == f"Error: {tmp_path / 'reslts'}: no such folder; pass the --results-dir " \
+                             "(or $ERCBENCH_RESULTS) your runs were written to\n"
+    (tmp_path / "empty").mkdir()
+    empty = runner.invoke(main, command + ["--results-dir", str(tmp_path / "empty")])
+    assert empty.exit_code == 1
+    assert empty.output == f"Error: no finished runs under {tmp_path / 'empty'}; " \
+                           "`ercbench run` or `ercbench compare` writes them\n"
+
+
+def test_the_reuse_notice_is_one_unwrapped_line_naming_the_run(runner, tmp_path):
+    results = tmp_path / ("a-results-folder-with-a-long-name-" * 3)
+    args = ["run", "-t", "sample", "-m", "majority", "--results-dir", str(results)]
+    assert runner.invoke(main, args).exit_code == 0
+    again = runner.invoke(main, args)
+    (run,) = [path for path in results.iterdir() if not path.name.startswith(".")]
+    (notice,) = again.stderr.splitlines()
+    assert notice == f"reusing the finished run {run} (same spec and inputs; --force recomputes)"
+
+
 def test_leaderboard_csv_and_sort(runner, results_dir):
     runner.invoke(main, ["compare", "--results-dir", str(results_dir)])
     result = runner.invoke(
@@ -72,6 +105,15 @@ def test_missing_data_root_says_how_to_set_it(runner, results_dir, monkeypatch):
     monkeypatch.delenv("ERCBENCH_DATA", raising=False)
     result = runner.invoke(main, ["run", "-t", "meld", "-m", "majority", "--results-dir", str(results_dir)])
     assert result.exit_code == 1 and "ERCBENCH_DATA" in result.output
+    assert result.output.strip().splitlines()[-1].startswith("Error: no data root: pass --data-dir DIR")
+
+
+def test_a_data_root_that_is_not_there_says_how_to_fix_it(runner, results_dir, tmp_path):
+    result = runner.invoke(main, ["run", "-t", "meld", "-m", "majority", "--data-dir", str(tmp_path / "nope"),
+                                  "--results-dir", str(results_dir)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"Error: {tmp_path / 'nope'}: data root does not exist or is not a folder; "
+                                     "pass an existing --data-dir DIR or set ERCBENCH_DATA")
 
 
 @pytest.mark.parametrize("args", [["--help"], ["list", "models"], ["list", "tasks"], ["list", "models", "--options"]])

@@ -109,6 +109,14 @@ def test_cli_check_exits_non_zero_until_repaired(two_runs, results_dir):
     assert again.exit_code == 0 and "1 of 1 runs sound" in again.output
 
 
+@pytest.mark.parametrize("command", ["check", "clean"])
+def test_a_mistyped_results_folder_is_refused_not_reported_clean(tmp_path, command):
+    result = CliRunner().invoke(main, ["results", command, "--results-dir", str(tmp_path / "reslts")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: Invalid value for '--results-dir': Directory '{tmp_path / 'reslts'}' does not exist.")
+
+
 def test_clean_lists_and_removes_orphaned_partials_but_not_finished_runs(two_runs, results_dir):
     orphan = PartialRun(results_dir, RunSpec(task="tiny", prompt="zero-shot", model="echo-gold", seed=9))
     orphan.start(resume=False, inputs={"data": {}, "labels": [], "model": {}})

@@ -65,3 +65,11 @@ def test_missing_split_is_reported(tmp_path):
     task = JsonlTask(tmp_path, path=str(write_rows(tmp_path / "dd.jsonl", ROWS)))
     with pytest.raises(DataError, match="no split 'dev'"):
         task.dialogues("dev")
+
+
+@pytest.mark.parametrize("content", ["", "\n\n"])
+def test_an_empty_file_is_named_as_empty(tmp_path, content):
+    path = tmp_path / "empty.jsonl"
+    path.write_text(content)
+    with pytest.raises(DataError, match=r"empty\.jsonl: the file is empty; expected one JSON object per line"):
+        JsonlTask(tmp_path, path=str(path)).splits()

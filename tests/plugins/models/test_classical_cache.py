@@ -69,6 +69,19 @@ def test_an_unwritable_cache_costs_time_not_the_run(tmp_path):
     assert len(answers(model, ZeroShot().build(Sample().examples("test")))) > 0
 
 
+def test_cache_files_are_as_readable_as_the_umask_allows(tmp_path):
+    import os
+
+    previous = os.umask(0o002)
+    try:
+        prepared(tmp_path)
+    finally:
+        os.umask(previous)
+    files = sorted((tmp_path / "tfidf-lr").iterdir())
+    assert [path.suffix for path in files] == [".json", ".npz"]
+    assert {path.stat().st_mode & 0o777 for path in files} == {0o664}
+
+
 def model_infos(results):
     from harness.types import RunResult
 
