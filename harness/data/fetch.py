@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -14,6 +12,7 @@ from typing import BinaryIO, Callable, Mapping
 
 from harness.data.files import sha256_file
 from harness.errors import DataError
+from harness.sdk.atomic import atomic_file
 
 CHUNK = 1 << 16
 TIMEOUT_S = 60
@@ -69,24 +68,13 @@ def fetch_one(
     if target.is_file() and sha256_file(target) == sha256:
         return Fetched(relative, target, "present")
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; shared data folders need group-readable files
-        source, total = _open_source(url, mirror, relative)
-        with os.fdopen(handle, "wb") as out, source:
-            size, digest = _stream(source, out, relative, total, hook)
-            out.flush()
-            os.fsync(out.fileno())
+    source, total = _open_source(url, mirror, relative)
+    with atomic_file(target, "wb", suffix=".part") as out, source:
+        size, digest = _stream(source, out, relative, total, hook)
         if total is not None and size != total:
             raise DataError(relative, f"truncated: got {size} of {total} bytes")
         if digest != sha256:
             raise DataError(relative, f"sha256 mismatch: got {digest}, expected {sha256}")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return Fetched(relative, target, "copied" if mirror is not None else "downloaded")
 
 

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -16,6 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from harness.errors import ConfigError, DataError, ErcbenchError
 from harness.results.keys import describe_changes
 from harness.results.names import child
+from harness.sdk.atomic import atomic_file
 from harness.types import Prediction, RunResult, RunSpec
 
 RESULTS_ENV = "ERCBENCH_RESULTS"
@@ -44,13 +44,6 @@ WRITE_FIXES = {
 }
 
 
-def file_mode() -> int:
-    """0o666 less the umask: what open() would give, for files made by mkstemp (always 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def results_root(explicit: str | Path | None = None) -> Path:
     return Path(explicit or os.environ.get(RESULTS_ENV) or "results")
 
@@ -72,22 +65,11 @@ def write_json_atomic(path: Path, data: Any) -> None:
     """Write to a temp file in the same folder, fsync, then rename over the target."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise WriteError(path, exc) from None
-    try:
-        os.chmod(tmp, file_mode())  # group-readable where the umask allows: shared results folders
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        with atomic_file(path) as out:
             json.dump(data, out, indent=2, ensure_ascii=False, sort_keys=True)
             out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise WriteError(path, exc) from None
-        raise
+    except OSError as exc:
+        raise WriteError(path, exc) from None
 
 
 class PartialRun:

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +17,7 @@ from typing import Any, Callable, ContextManager, Iterator, Mapping, Sequence, T
 
 from harness.errors import ConfigError, DataError, ErcbenchError
 from harness.results.store import PREDICTIONS_FILE, PartialRun
+from harness.sdk.atomic import atomic_file
 from harness.types import Example, frozen_mapping
 
 T = TypeVar("T")
@@ -259,17 +259,8 @@ def order_predictions(folder: Path, examples: Sequence[Example]) -> None:
 
 def _write_lines(path: Path, lines: Sequence[str], like: Path) -> None:
     """Replace `path` atomically, with the permissions of `like` (the file it replaces, or a sibling)."""
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, like.stat().st_mode & 0o777)  # mkstemp's file is private; keep the usual mode
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.writelines(lines)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path, permissions=like.stat().st_mode & 0o777) as out:
+        out.writelines(lines)
 
 
 def open_partial(partial: PartialRun, resume: bool, inputs: Mapping[str, Any]) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+
+from harness.sdk.atomic import atomic_file
 
 # Bump when what is stored, or how a stored model is rebuilt, changes: old entries are then never read.
 CACHE_FORMAT = 1
@@ -43,19 +43,8 @@ def _sha256_file(path: Path) -> str:
 
 
 def _write_atomic(path: Path, write) -> None:
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; a shared results folder's cache must be readable by the group
-        with os.fdopen(handle, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path, "wb") as out:
+        write(out)
 
 
 def save(folder: Path, key: str, covers: Mapping[str, Any], vectorizer: Any, classifier: Any) -> Path:
