@@ -70,6 +70,16 @@ def test_the_reuse_notice_is_one_unwrapped_line_naming_the_run(runner, tmp_path)
     assert notice == f"reusing the finished run {run} (same spec and inputs; --force recomputes)"
 
 
+def test_a_reader_that_leaves_early_is_not_reported_as_an_error(tmp_path):
+    # as in `ercbench list tasks | head -1`: the pipe is closed before anything is written
+    with subprocess.Popen([sys.executable, "-m", "harness.cli", "list", "tasks"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+        child.stdout.close()
+        stderr = child.stderr.read().decode()
+        assert child.wait(timeout=60) != 0
+    assert "Error" not in stderr and "Broken pipe" not in stderr and "Traceback" not in stderr
+
+
 def test_leaderboard_csv_and_sort(runner, results_dir):
     runner.invoke(main, ["compare", "--results-dir", str(results_dir)])
     result = runner.invoke(
