@@ -80,6 +80,30 @@ def test_a_reader_that_leaves_early_is_not_reported_as_an_error(tmp_path):
     assert "Error" not in stderr and "Broken pipe" not in stderr and "Traceback" not in stderr
 
 
+def test_compare_gives_each_option_to_the_plugins_that_take_it(runner, results_dir):
+    args = ["compare", "-t", "sample", "-m", "majority", "-m", "tfidf-lr", "--model-opt", "C=3",
+            "-p", "zero-shot", "-p", "k-shot", "--prompt-opt", "k=1", "--results-dir", str(results_dir)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    specs = sorted((run["spec"]["model"], run["spec"]["prompt"], run["spec"]["model_args"], run["spec"]["prompt_args"])
+                   for run in (json.loads(path.read_text()) for path in results_dir.glob("*/run.json")))
+    assert [(model, prompt, dict(margs), pargs.get("k")) for model, prompt, margs, pargs in specs] == [
+        ("majority", "k-shot", {}, "1"), ("majority", "zero-shot", {}, None),
+        ("tfidf-lr", "k-shot", {"C": "3"}, "1"), ("tfidf-lr", "zero-shot", {"C": "3"}, None)]
+
+
+def test_compare_refuses_an_option_no_named_plugin_takes_before_running_any(runner, results_dir):
+    typo = runner.invoke(main, ["compare", "-t", "sample", "-m", "majority", "-m", "tfidf-lr", "--model-opt", "CC=3",
+                                "--results-dir", str(results_dir)])
+    assert typo.exit_code == 1
+    assert typo.output == ("Error: --model-opt CC: none of the models majority, tfidf-lr takes it; did you mean C? "
+                           "(options: C, context)\n")
+    late = runner.invoke(main, ["compare", "-t", "sample", "-m", "majority", "-m", "tfidf-lr:x",
+                                "--results-dir", str(results_dir)])
+    assert late.exit_code == 1 and "takes no target" in late.output
+    assert not results_dir.exists() or not any(results_dir.iterdir())  # nothing ran
+
+
 def test_leaderboard_csv_and_sort(runner, results_dir):
     runner.invoke(main, ["compare", "--results-dir", str(results_dir)])
     result = runner.invoke(
