@@ -102,9 +102,12 @@ def list_plugins(kind, show_options):
         marker = " (default)" if name in registry.defaults(kind) else ""
         click.echo(f"{name:<24} {cls.description}{marker}")
         if show_options:
-            for row in cls.Options.describe():
-                default = "required" if row.default is None else f"default {row.default or EMPTY}"
-                click.echo(f"    {row.name:<18} {row.type:<28} {default:<18} {row.help}")
+            rows = cls.Options.describe()
+            defaults = ["required" if row.default is None else f"default {row.default or EMPTY}" for row in rows]
+            widths = [max((len(text) for text in column), default=0) for column in
+                      ([row.name for row in rows], [row.type for row in rows], defaults)]  # long choices stay aligned
+            for row, default in zip(rows, defaults):
+                click.echo(f"    {row.name:<{widths[0]}}  {row.type:<{widths[1]}}  {default:<{widths[2]}}  {row.help}")
 
 
 def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts):

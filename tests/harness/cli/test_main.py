@@ -191,6 +191,14 @@ def test_list_options_shows_each_declared_option_with_type_default_and_help(runn
     assert "text" not in runner.invoke(main, ["list", "models"]).output.split()  # no rows without --options
 
 
+def test_list_options_columns_stay_aligned_with_long_choices(runner):
+    lines = runner.invoke(main, ["list", "models", "--options"]).output.splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("hf ")))
+    rows = [line for line in lines[start + 1:] if line.startswith("    ")][:10]
+    assert any("auto|float32|bfloat16|float16" in row for row in rows)
+    assert len({row.index(" default ") for row in rows}) == 1
+
+
 def test_plugins_lists_contributed_commands(runner):
     result = runner.invoke(main, ["plugins"], terminal_width=200)
     line = next(line for line in result.output.splitlines() if " ablate " in line)
