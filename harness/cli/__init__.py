@@ -280,7 +280,7 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
 
 @main.command("leaderboard")
 @click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS",
-              default=Path("results"), show_default=True, help="Where finished runs are.")
+              default=Path("results"), show_default=True, help="Where finished runs are (or $ERCBENCH_RESULTS).")
 @click.option("--sort", "sort_by", help="Column to sort by, e.g. 'meld:test wF1'.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table (terminal), markdown (GitHub), csv, json, latex (booktabs tabular) or html (a page).")
