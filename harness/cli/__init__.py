@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from pathlib import Path
 
@@ -101,9 +102,12 @@ def list_plugins(kind, show_options):
         marker = " (default)" if name in registry.defaults(kind) else ""
         click.echo(f"{name:<24} {cls.description}{marker}")
         if show_options:
-            for row in cls.Options.describe():
-                default = "required" if row.default is None else f"default {row.default or EMPTY}"
-                click.echo(f"    {row.name:<18} {row.type:<28} {default:<18} {row.help}")
+            rows = cls.Options.describe()
+            defaults = ["required" if row.default is None else f"default {row.default or EMPTY}" for row in rows]
+            widths = [max((len(text) for text in column), default=0) for column in
+                      ([row.name for row in rows], [row.type for row in rows], defaults)]  # long choices stay aligned
+            for row, default in zip(rows, defaults):
+                click.echo(f"    {row.name:<{widths[0]}}  {row.type:<{widths[1]}}  {default:<{widths[2]}}  {row.help}")
 
 
 def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts):
@@ -115,6 +119,30 @@ def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt
         prompt_args=frozen_mapping(parse_options(prompt_opts, "--prompt-opt")),
         model_args=frozen_mapping(parse_options(model_opts, "--model-opt")),
     )
+
+
+def options_per_plugin(kind, names, pairs, flag):
+    """compare's K=V pairs for each named plugin: a key goes to the plugins that declare it (so `-m majority
+    -m tfidf-lr --model-opt C=3` sets tfidf-lr's C); a key that none declares is refused in one line."""
+    from harness.discovery import default_registry
+    from harness.run.pipeline import split_ref
+
+    given = parse_options(pairs, flag)
+    declared = {name: default_registry().get(kind, split_ref(name)[0]).cls.Options.names() for name in names}
+
+    def takes(name, key):
+        prefixes = tuple(item[: -len("<key>")] for item in declared[name] if item.endswith("<key>"))
+        return key in declared[name] or bool(prefixes and key.startswith(prefixes))
+
+    unknown = [key for key in given if not any(takes(name, key) for name in names)]
+    if unknown and len(names) > 1:  # one plugin refuses it itself, naming itself
+        known = sorted(set().union(*declared.values()))
+        close = difflib.get_close_matches(unknown[0], known, n=2, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise ConfigError(f"{flag} {unknown[0]}: none of the {kind} {', '.join(names)} takes it{hint} "
+                          f"(options: {', '.join(known) or 'none'})")
+    return {name: tuple(f"{key}={value}" for key, value in given.items() if takes(name, key) or key in unknown)
+            for name in names}
 
 
 def check_spec(spec, data_dir):
@@ -198,11 +226,18 @@ def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts
     from harness.results.lock import RunBusy
     from harness.run.sweeps import expand_shots
 
-    combos = list(itertools.product(tasks or default_names("tasks", "-t"), prompts or default_names("prompts", "-p"),
-                                    models or default_names("models", "-m")))
-    specs = [make_spec(t, p, m, split, limit, seed, parser, task_opts, prompt_opts, model_opts) for t, p, m in combos]
+    tasks, prompts = tasks or default_names("tasks", "-t"), prompts or default_names("prompts", "-p")
+    models = models or default_names("models", "-m")
+    task_opts = options_per_plugin("tasks", tasks, task_opts, "--task-opt")
+    prompt_opts = options_per_plugin("prompts", prompts, prompt_opts, "--prompt-opt")
+    model_opts = options_per_plugin("models", models, model_opts, "--model-opt")
+    specs = [make_spec(t, p, m, split, limit, seed, parser, task_opts[t], prompt_opts[p], model_opts[m])
+             for t, p, m in itertools.product(tasks, prompts, models)]
+    specs = expand_shots(specs, shots)
+    for spec in specs:  # a bad name or option in the last spec fails before the first one runs
+        check_spec(spec, data_dir)
     run_ids, busy = {}, []
-    for index, spec in enumerate(expand_shots(specs, shots)):
+    for index, spec in enumerate(specs):
         try:
             run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait=True, no_cache=no_cache).run_id
         except RunBusy:
@@ -245,7 +280,7 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
 
 @main.command("leaderboard")
 @click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS",
-              default=Path("results"), show_default=True, help="Where finished runs are.")
+              default=Path("results"), show_default=True, help="Where finished runs are (or $ERCBENCH_RESULTS).")
 @click.option("--sort", "sort_by", help="Column to sort by, e.g. 'meld:test wF1'.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table (terminal), markdown (GitHub), csv, json, latex (booktabs tabular) or html (a page).")

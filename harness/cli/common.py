@@ -45,6 +45,8 @@ class ErcbenchGroup(click.Group):
             return super().invoke(ctx)
         except ErcbenchError as exc:
             raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:  # the reader left (`| head`): click then exits quietly, as Unix tools do
+            raise
         except OSError as exc:
             raise click.ClickException(os_error_line(exc)) from None
         except ModuleNotFoundError as exc:

@@ -12,7 +12,7 @@ from harness.cli.common import no_runs_line, one_line_errors, writable_folder
 
 results_dir_option = click.option(
     "--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS", default=Path("results"),
-    show_default=True, help="Where finished runs are (default: $ERCBENCH_RESULTS or results/).",
+    show_default=True, help="Where finished runs are (or $ERCBENCH_RESULTS).",
 )
 
 

@@ -11,7 +11,8 @@ from harness.cli.common import one_line_errors
 # Must exist: a mistyped folder would otherwise pass as a clean, empty one.
 RESULTS_DIR = click.option("--results-dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
                            envvar="ERCBENCH_RESULTS",
-                           default=Path("results"), show_default=True, help="The results folder to examine.")
+                           default=Path("results"), show_default=True,
+                           help="The results folder to examine (or $ERCBENCH_RESULTS).")
 
 
 @click.group("results")

@@ -38,6 +38,8 @@ class Comparison:
     mcnemar_p: float
     resamples: int
     seed: int
+    n_a: int | None = None  # each run's own example count: the shared n may be fewer
+    n_b: int | None = None
 
 
 def comparable(run_a: Mapping[str, Any], run_b: Mapping[str, Any]) -> list[str]:
@@ -92,6 +94,7 @@ def compare(
 ) -> Comparison:
     """Both runs resampled with the same dialogue draws, so the difference is paired."""
     labels = comparable(run_a, run_b)
+    n_a, n_b = len(rows_a), len(rows_b)
     rows_a, rows_b = shared_rows(rows_a, rows_b, (run_a["run_id"], run_b["run_id"]))
     dialogues, counts_a = stats.dialogue_counts(rows_a, labels)
     _, counts_b = stats.dialogue_counts(rows_b, labels)
@@ -108,7 +111,7 @@ def compare(
     only_a = sum(a and not b for a, b in zip(right_a, right_b))
     only_b = sum(b and not a for a, b in zip(right_a, right_b))
     return Comparison(len(rows_a), len(dialogues), tuple(diffs), only_a, only_b,
-                      mcnemar_exact(only_a, only_b), resamples, seed)
+                      mcnemar_exact(only_a, only_b), resamples, seed, n_a, n_b)
 
 
 NAMES = {"accuracy": "accuracy", "weighted_f1": "weighted F1", "macro_f1": "macro F1"}
@@ -124,6 +127,9 @@ def verdict(result: Comparison, alpha: float = 0.05) -> list[str]:
     """Plain words: which run is ahead on each metric and whether the gap is more than noise."""
     lines = [f"{result.n} shared examples in {result.n_dialogues} dialogues; "
              f"{result.resamples} paired resamples of whole dialogues (seed {result.seed})."]
+    if result.n_a is not None and {result.n_a, result.n_b} != {result.n}:
+        lines.append(f"A has {result.n_a} examples and B {result.n_b}: every score below is on the {result.n} "
+                     "shared ones, not the runs' own scores.")
     for diff in result.diffs:
         gap = f"{100 * abs(diff.delta):.2f} points ({100 * diff.a:.2f} vs {100 * diff.b:.2f})"
         ahead = "B" if diff.delta > 0 else "A"

@@ -50,6 +50,8 @@ def instantiate(spec: RunSpec, registry: Registry, data_dir: Path | None) -> Com
     model_cls = registry.get("models", model_name).cls
     model_args = dict(spec.model_args)
     if model_target is not None:
+        if "target" not in model_cls.Options.names():  # else the refusal would name an option nobody typed
+            raise ConfigError(f"model {model_name!r} takes no target: use -m {model_name}, not -m {spec.model}")
         model_args["target"] = model_target
     return Components(
         task=task_cls(data_dir, **spec.task_args),

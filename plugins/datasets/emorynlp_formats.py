@@ -20,7 +20,8 @@ _SEPARATORS = re.compile(r"[\s,]*")
 def _need(path: Path, text: str, value: Any, kind: type, what: str, near: str | None) -> Any:
     if not isinstance(value, kind) or isinstance(value, bool):
         line = line_of(text, f'"{near}"') if near else None
-        raise DataError(path, f"{what} must be a {kind.__name__}, got {type(value).__name__}", line)
+        got = "nothing (missing or null)" if value is None else type(value).__name__
+        raise DataError(path, f"{what} must be a {kind.__name__}, got {got}", line)
     return value
 
 
@@ -55,6 +56,8 @@ def _scene(path: Path, text: str, raw: Any, split: str, labels: Sequence[str], n
 
 def parse_official_json(path: Path, text: str, split: str, labels: Sequence[str]) -> list[Dialogue]:
     """seasons -> episodes -> scenes -> utterances; one dialogue per scene, utterances numbered from 0."""
+    if not text.strip():
+        raise DataError(path, "the file is empty; restore it, e.g. with `ercbench data fetch emorynlp`")
     try:
         season = json.loads(text)
     except json.JSONDecodeError as exc:

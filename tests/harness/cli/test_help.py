@@ -56,3 +56,18 @@ def test_help_works_and_every_option_is_explained(path):
     assert command.help, f"`ercbench {' '.join(path)}` has no description"
     silent = [param.opts[0] for param in command.params if isinstance(param, click.Option) and not param.help]
     assert silent == [], f"`ercbench {' '.join(path)}`: options without help text: {', '.join(silent)}"
+
+
+def every_command(command: click.Command = main, path: tuple[str, ...] = ()):
+    yield path, command
+    if isinstance(command, click.Group):
+        for name in command.list_commands(None):
+            yield from every_command(command.get_command(None, name), (*path, name))
+
+
+def test_every_results_dir_option_names_its_environment_variable_once():
+    helps = {path: param.help for path, command in every_command() for param in command.params
+             if "--results-dir" in getattr(param, "opts", ())}
+    assert len(helps) >= 8
+    for path, text in helps.items():
+        assert "$ERCBENCH_RESULTS" in text and "default:" not in text, (path, text)

@@ -70,6 +70,40 @@ def test_the_reuse_notice_is_one_unwrapped_line_naming_the_run(runner, tmp_path)
     assert notice == f"reusing the finished run {run} (same spec and inputs; --force recomputes)"
 
 
+def test_a_reader_that_leaves_early_is_not_reported_as_an_error(tmp_path):
+    # as in `ercbench list tasks | head -1`: the pipe is closed before anything is written
+    with subprocess.Popen([sys.executable, "-m", "harness.cli", "list", "tasks"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+        child.stdout.close()
+        stderr = child.stderr.read().decode()
+        assert child.wait(timeout=60) != 0
+    assert "Error" not in stderr and "Broken pipe" not in stderr and "Traceback" not in stderr
+
+
+def test_compare_gives_each_option_to_the_plugins_that_take_it(runner, results_dir):
+    args = ["compare", "-t", "sample", "-m", "majority", "-m", "tfidf-lr", "--model-opt", "C=3",
+            "-p", "zero-shot", "-p", "k-shot", "--prompt-opt", "k=1", "--results-dir", str(results_dir)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    specs = sorted((run["spec"]["model"], run["spec"]["prompt"], run["spec"]["model_args"], run["spec"]["prompt_args"])
+                   for run in (json.loads(path.read_text()) for path in results_dir.glob("*/run.json")))
+    assert [(model, prompt, dict(margs), pargs.get("k")) for model, prompt, margs, pargs in specs] == [
+        ("majority", "k-shot", {}, "1"), ("majority", "zero-shot", {}, None),
+        ("tfidf-lr", "k-shot", {"C": "3"}, "1"), ("tfidf-lr", "zero-shot", {"C": "3"}, None)]
+
+
+def test_compare_refuses_an_option_no_named_plugin_takes_before_running_any(runner, results_dir):
+    typo = runner.invoke(main, ["compare", "-t", "sample", "-m", "majority", "-m", "tfidf-lr", "--model-opt", "CC=3",
+                                "--results-dir", str(results_dir)])
+    assert typo.exit_code == 1
+    assert typo.output == ("Error: --model-opt CC: none of the models majority, tfidf-lr takes it; did you mean C? "
+                           "(options: C, context)\n")
+    late = runner.invoke(main, ["compare", "-t", "sample", "-m", "majority", "-m", "tfidf-lr:x",
+                                "--results-dir", str(results_dir)])
+    assert late.exit_code == 1 and "takes no target" in late.output
+    assert not results_dir.exists() or not any(results_dir.iterdir())  # nothing ran
+
+
 def test_leaderboard_csv_and_sort(runner, results_dir):
     runner.invoke(main, ["compare", "--results-dir", str(results_dir)])
     result = runner.invoke(
@@ -92,6 +126,7 @@ def test_leaderboard_csv_and_sort(runner, results_dir):
         (["run", "-t", "sample", "-m", "majority", "--task-opt", "novalue"], "expected KEY=VALUE"),
         (["run", "-t", "sample", "-m", "majority", "--prompt-opt", "windw=3"], "did you mean window?"),
         (["run", "-t", "sample", "-m", "tfidf-lr", "--model-opt", "C=0"], "option C must be > 0"),
+        (["run", "-t", "sample", "-m", "majority:xyz"], "model 'majority' takes no target: use -m majority, not -m majority:xyz"),
     ],
 )
 def test_bad_input_is_one_line_and_non_zero(runner, results_dir, args, message):
@@ -154,6 +189,14 @@ def test_list_options_shows_each_declared_option_with_type_default_and_help(runn
     models = runner.invoke(main, ["list", "models", "--options"]).output
     assert any(line.split()[:2] == ["C", "number"] and "default 10" in line for line in models.splitlines())
     assert "text" not in runner.invoke(main, ["list", "models"]).output.split()  # no rows without --options
+
+
+def test_list_options_columns_stay_aligned_with_long_choices(runner):
+    lines = runner.invoke(main, ["list", "models", "--options"]).output.splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("hf ")))
+    rows = [line for line in lines[start + 1:] if line.startswith("    ")][:10]
+    assert any("auto|float32|bfloat16|float16" in row for row in rows)
+    assert len({row.index(" default ") for row in rows}) == 1
 
 
 def test_plugins_lists_contributed_commands(runner):

@@ -66,6 +66,20 @@ def test_cli_verdict_in_plain_words(two_runs):
     assert "McNemar's exact test on accuracy: a significant difference" in result.output
 
 
+def test_runs_of_different_sizes_say_the_scores_are_on_the_shared_examples(tmp_path):
+    rows_a, rows_b = predictions(1, 0.45), predictions(2, 0.75)
+    write_run(tmp_path, "run-a-all", rows_a, model="weak")
+    write_run(tmp_path, "run-b-first", rows_b[:30], model="strong")
+    result = CliRunner().invoke(main, ["significance", "run-a-all", "run-b-first", "--results-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[2].startswith("30 shared examples in ")
+    assert lines[3] == (f"A has {len(rows_a)} examples and B 30: every score below is on the 30 shared ones, "
+                        "not the runs' own scores.")
+    same = CliRunner().invoke(main, ["significance", "run-a-all", "run-a-all", "--results-dir", str(tmp_path)])
+    assert "A has" not in same.output
+
+
 def test_a_small_gap_is_called_noise(tmp_path):
     write_run(tmp_path, "run-a", predictions(1, 0.60), model="x")
     write_run(tmp_path, "run-b", predictions(2, 0.61), model="y")

@@ -67,6 +67,16 @@ def test_truncated_json_names_file_and_line(tmp_path):
         EmoryNLP(tmp_path, format="json").dialogues("dev")
 
 
+@pytest.mark.parametrize("content, problem", [
+    ("", "emotion-detection-dev.json: the file is empty; restore it"),
+    ("{}", "emotion-detection-dev.json: episodes must be a list, got nothing \\(missing or null\\)"),
+])
+def test_an_empty_or_hollow_json_says_what_is_missing(tmp_path, content, problem):
+    write_official(tmp_path, "dev", [SCENE]).write_text(content)
+    with pytest.raises(DataError, match=problem):
+        EmoryNLP(tmp_path, format="json").dialogues("dev")
+
+
 def test_unknown_label_in_json_points_at_its_line(tmp_path):
     scene = json.loads(json.dumps(SCENE))
     scene["utterances"][1]["emotion"] = "Happy"
