@@ -1,25 +1,23 @@
-"""Plan and run the GPU scorer's waves: length-sorted fresh rows, or streams that carry each row's prefix.
+"""Plan and run the GPU scorer's waves: length-sorted fresh rows, or streams that carry each dialogue's prefix.
 
 Sorted: requests longest first, as many rows per pass as the token budget allows; nothing is
-carried (a sliding window shares little beyond the instruction). Streams: when consecutive
-contexts share most of their tokens (full-history prompts), the requests are cut into contiguous
-streams, one per row; each wave feeds every stream's next request after the keys/values its
-previous context left, cut to the shared prefix, so a dialogue's history is computed once.
+carried (a sliding window shares little beyond the instruction). Streams (streams.py): when
+consecutive contexts share most of their tokens (full-history prompts), one dialogue per row,
+its history computed once.
 """
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-from harness.sdk.lm.batched import Wave, map_cache, run_wave
+from harness.sdk.lm.batched import Wave, run_wave
 from harness.sdk.lm.pack import common_prefix
 from harness.sdk.lm.stats import ScoreStats
+from harness.sdk.lm.streams import cache_cap, chains, group_chains, groups_cost, score_streams
 from harness.sdk.lm.tokens import EncodedRequest
 
 #: Tokens per pass on a GPU at most; below it the budget follows free memory.
 GPU_TOKEN_BUDGET = 32768
-#: Streams: at least this many requests per stream, so each stream's first full context is amortised.
-MIN_STREAM_LENGTH = 16
 #: Carry prefixes when they hold at least this share of all context tokens.
 CARRY_SHARE = 0.5
 
@@ -62,69 +60,6 @@ def sorted_waves(encoded: Sequence[EncodedRequest], budget: int, max_rows: int) 
     return waves
 
 
-def reshape_cache(cache: Any, keep_rows: Any, columns: Any) -> Any:
-    """Keep some rows of a cache and, per row, the given key columns (rows x new width), in place."""
-    import torch
-
-    def change(tensor: Any) -> Any:
-        where = columns.to(tensor.device)[:, None, :, None]
-        where = where.expand(len(keep_rows), tensor.shape[1], columns.shape[1], tensor.shape[3])
-        return torch.gather(tensor.index_select(0, keep_rows.to(tensor.device)), 2, where)
-
-    return map_cache(cache, change)
-
-
-def carried_columns(on_path: Any, keep_rows: Sequence[int], prefixes: Sequence[int]) -> tuple[Any, int]:
-    """For each kept row, the cache columns of the first `prefix` keys on its path, right-aligned."""
-    import torch
-
-    width = max(prefixes) if prefixes else 0
-    columns = torch.zeros((len(keep_rows), width), dtype=torch.long)
-    for out, (row, prefix) in enumerate(zip(keep_rows, prefixes)):
-        path = torch.nonzero(on_path[row]).flatten()[:prefix]
-        columns[out, width - prefix :] = path
-    return columns, width
-
-
-def score_streams(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[int], rows: int,
-                  stats: ScoreStats | None) -> list[dict[str, float]]:
-    """Contiguous streams, one per row; wave t scores every stream's t-th request."""
-    import torch
-
-    streams = stream_bounds(len(encoded), rows)
-    results: list[dict[str, float]] = [{} for _ in encoded]
-    live, cached, cache, width = list(range(len(streams))), [0] * len(streams), None, 0
-    for step in range(max(map(len, streams))):
-        members = [streams[s][step] for s in live]
-        wave = Wave([encoded[i] for i in members], cached, cache, width)
-        scores, cache, on_path = run_wave(model, wave, stats, keep_cache=True)
-        for index, score in zip(members, scores):
-            results[index] = score
-        keep = [row for row, s in enumerate(live) if step + 1 < len(streams[s])]
-        live = [live[row] for row in keep]
-        cached = [shared[streams[s][step + 1]] for s in live]
-        if not live:
-            break
-        columns, width = carried_columns(on_path, keep, cached)
-        cache = reshape_cache(cache, torch.tensor(keep), columns) if width else None
-    return results
-
-
-def stream_bounds(n: int, rows: int) -> list[list[int]]:
-    bounds = [n * s // rows for s in range(rows + 1)]
-    return [list(range(bounds[s], bounds[s + 1])) for s in range(rows) if bounds[s + 1] > bounds[s]]
-
-
-def streams_cost(encoded: Sequence[EncodedRequest], shared: Sequence[int], rows: int) -> int:
-    """Tokens streams would feed, padding included: per wave, live rows x the longest new segment."""
-    streams = stream_bounds(len(encoded), rows)
-    cost = 0
-    for step in range(max(map(len, streams))):
-        news = [len(encoded[s[step]].context) - (shared[s[step]] if step else 0) for s in streams if step < len(s)]
-        cost += len(news) * max(news)
-    return cost
-
-
 def sorted_cost(encoded: Sequence[EncodedRequest], waves: Sequence[Sequence[int]]) -> int:
     return sum(len(wave) * len(encoded[wave[0]].context) for wave in waves)
 
@@ -141,12 +76,11 @@ def score_batched(model: Any, encoded: Sequence[EncodedRequest], *, max_tokens: 
     total = sum(len(r.context) for r in encoded)
     waves = sorted_waves(encoded, budget, max_rows or len(encoded))
     if reuse_prefix and sum(shared) >= CARRY_SHARE * total:
-        new_per_request = max(1, (total - sum(shared)) // len(encoded))
-        rows = max(1, min(budget // new_per_request, -(-len(encoded) // MIN_STREAM_LENGTH)))
-        rows = min(max_rows, len(encoded)) if max_rows else rows
+        groups = group_chains(encoded, chains(encoded, shared), budget, cache_cap(model, max_tokens),
+                              max_rows or len(encoded))
         # Streams pad every wave to its longest new segment: take them only when that still feeds less.
-        if streams_cost(encoded, shared, rows) < sorted_cost(encoded, waves):
-            return score_streams(model, encoded, shared, rows, stats)
+        if groups_cost(encoded, shared, groups) < sorted_cost(encoded, waves):
+            return score_streams(model, encoded, shared, groups, stats)
     results: list[dict[str, float]] = [{} for _ in encoded]
     for members in waves:
         scores, _, _ = run_wave(model, Wave([encoded[i] for i in members], [0] * len(members)), stats)
