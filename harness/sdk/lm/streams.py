@@ -18,6 +18,8 @@ from harness.sdk.lm.tokens import EncodedRequest
 
 #: A request continues its predecessor's chain when it shares this many tokens more than every context does.
 CHAIN_MARGIN = 8
+#: Split a wave into two passes when that feeds at least this share fewer (padding) tokens.
+SPLIT_SAVING = 0.15
 
 
 def chains(encoded: Sequence[EncodedRequest], shared: Sequence[int]) -> list[list[int]]:
@@ -57,14 +59,26 @@ def group_chains(encoded: Sequence[EncodedRequest], runs: Sequence[list[int]], b
 
 
 def groups_cost(encoded: Sequence[EncodedRequest], shared: Sequence[int], groups: Sequence[Sequence[list[int]]]) -> int:
-    """Tokens the groups would feed, padding included: per wave, live rows x the longest new segment."""
+    """Tokens the groups would feed, padding included: per pass, its rows x its longest new segment."""
     cost = 0
     for group in groups:
         for step in range(max(map(len, group))):
             news = [len(encoded[run[step]].context) - (shared[run[step]] if step else 0)
                     for run in group if step < len(run)]
-            cost += len(news) * max(news)
+            cost += sum(len(part) * max(news[row] for row in part) for part in split_rows(news))
     return cost
+
+
+def split_rows(news: Sequence[int]) -> list[list[int]]:
+    """A wave's rows in one pass, or in two (short new segments, long ones) when that pads at least
+    SPLIT_SAVING less: each pass pads only to its own longest segment."""
+    order = sorted(range(len(news)), key=lambda row: news[row])
+    lengths = [news[row] for row in order]
+    whole = len(order) * lengths[-1]
+    cut = min(range(1, len(order) + 1), key=lambda k: k * lengths[k - 1] + (len(order) - k) * lengths[-1])
+    if cut == len(order) or cut * lengths[cut - 1] + (len(order) - cut) * lengths[-1] > (1 - SPLIT_SAVING) * whole:
+        return [list(range(len(news)))]
+    return [sorted(order[:cut]), sorted(order[cut:])]
 
 
 def reshape_cache(cache: Any, keep_rows: Any, columns: Any) -> Any:
@@ -79,37 +93,84 @@ def reshape_cache(cache: Any, keep_rows: Any, columns: Any) -> Any:
     return map_cache(cache, change)
 
 
-def carried_columns(on_path: Any, keep_rows: Sequence[int], prefixes: Sequence[int]) -> tuple[Any, int]:
-    """For each kept row, the cache columns of the first `prefix` keys on its path, right-aligned."""
+def carried_columns(on_path: Any, keep_rows: Sequence[int], prefixes: Sequence[int], width: int) -> Any:
+    """For each kept row, the cache columns of the first `prefix` keys on its path, right-aligned in `width`."""
     import torch
 
-    width = max(prefixes) if prefixes else 0
     columns = torch.zeros((len(keep_rows), width), dtype=torch.long)
     for out, (row, prefix) in enumerate(zip(keep_rows, prefixes)):
         path = torch.nonzero(on_path[row]).flatten()[:prefix]
         columns[out, width - prefix :] = path
-    return columns, width
+    return columns
+
+
+def take_rows(cache: Any, rows: Sequence[int], width: int, keep: int) -> Any:
+    """A new cache holding some rows of `cache` and its last `keep` columns (rows are right-aligned);
+    the shared cache itself when that is all of it."""
+    import copy
+
+    import torch
+
+    if cache is None or (keep == width and list(rows) == list(range(_rows(cache)))):
+        return cache
+    part = copy.copy(cache)
+    if hasattr(cache, "layers"):
+        part.layers = [copy.copy(layer) for layer in cache.layers]
+    else:
+        part.key_cache, part.value_cache = list(cache.key_cache), list(cache.value_cache)
+    return map_cache(part, lambda t: t.index_select(0, torch.tensor(list(rows), device=t.device))[:, :, width - keep :])
+
+
+def _rows(cache: Any) -> int:
+    return (cache.layers[0].keys if hasattr(cache, "layers") else cache.key_cache[0]).shape[0]
+
+
+def join(parts: Sequence[tuple[Any, Any, list[int]]], prefixes: Sequence[int]) -> tuple[Any, int]:
+    """One cache for the next wave: each part's kept rows, cut to their carried prefixes, right-aligned
+    in a common width, stacked in the parts' order."""
+    import torch
+
+    width, start, pieces = max(prefixes), 0, []
+    for cache, on_path, keep in parts:
+        if keep:
+            columns = carried_columns(on_path, keep, prefixes[start : start + len(keep)], width)
+            pieces.append(reshape_cache(cache, torch.tensor(keep), columns))
+            start += len(keep)
+    first = pieces[0]
+    for index in range(len(first.layers) if hasattr(first, "layers") else len(first.key_cache)):
+        if hasattr(first, "layers"):
+            layers = [piece.layers[index] for piece in pieces]
+            layers[0].keys = torch.cat([layer.keys for layer in layers])
+            layers[0].values = torch.cat([layer.values for layer in layers])
+        else:
+            first.key_cache[index] = torch.cat([piece.key_cache[index] for piece in pieces])
+            first.value_cache[index] = torch.cat([piece.value_cache[index] for piece in pieces])
+    return first, width
 
 
 def score_group(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[int], group: Sequence[list[int]],
                 results: list[dict[str, float]], stats: ScoreStats | None) -> None:
-    """One chain per row; wave t scores every live chain's t-th request into `results`."""
-    import torch
-
-    live, cached, cache, width = list(range(len(group))), [0] * len(group), None, 0
-    for step in range(max(map(len, group))):
-        members = [group[s][step] for s in live]
-        wave = Wave([encoded[i] for i in members], cached, cache, width)
-        scores, cache, on_path = run_wave(model, wave, stats, keep_cache=True)
-        for index, score in zip(members, scores):
-            results[index] = score
-        keep = [row for row, s in enumerate(live) if step + 1 < len(group[s])]
-        live = [live[row] for row in keep]
-        if not live:
-            return
-        cached = [shared[group[s][step + 1]] for s in live]
-        columns, width = carried_columns(on_path, keep, cached)
-        cache = reshape_cache(cache, torch.tensor(keep), columns) if width else None
+    """One chain per row; wave t scores every live chain's t-th request into `results`, in one pass
+    or two (split by new segment length)."""
+    live, cached, cache, width, step = list(range(len(group))), [0] * len(group), None, 0, 0
+    while live:
+        news = [len(encoded[group[s][step]].context) - cached[row] for row, s in enumerate(live)]
+        parts, following = [], []
+        for rows in split_rows(news):
+            keep = max(cached[row] for row in rows)
+            members = [group[live[row]][step] for row in rows]
+            wave = Wave([encoded[i] for i in members], [cached[row] for row in rows],
+                        take_rows(cache, rows, width, keep), keep)
+            scores, part_cache, on_path = run_wave(model, wave, stats, keep_cache=True)
+            for index, score in zip(members, scores):
+                results[index] = score
+            kept = [out for out, row in enumerate(rows) if step + 1 < len(group[live[row]])]
+            parts.append((part_cache, on_path, kept))
+            following += [live[rows[out]] for out in kept]
+        live, step = following, step + 1
+        if live:
+            cached = [shared[group[s][step]] for s in live]
+            cache, width = join(parts, cached)
 
 
 def score_streams(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[int],

@@ -280,8 +280,14 @@ def several_dialogues(lengths=(1, 6, 3, 5, 2, 4)):
 
 
 @pytest.mark.parametrize("rows", [None, 2])
-def test_batched_streams_feed_each_dialogue_once(tiny, rows):
-    """Full history: one dialogue per row, each utterance's new tokens fed once over its own cache."""
+@pytest.mark.parametrize("split", [True, False])
+def test_batched_streams_feed_each_dialogue_once(tiny, rows, split, monkeypatch):
+    """Full history: one dialogue per row, each utterance's new tokens fed once over its own cache;
+    with `split` every wave whose new segments differ runs as two passes over parts of the cache."""
+    from harness.sdk.lm import streams
+
+    if split:
+        monkeypatch.setattr(streams, "SPLIT_SAVING", 0.0)
     model, tokenizer = tiny
     requests = several_dialogues()
     batched, packed = ScoreStats(), ScoreStats()
@@ -292,3 +298,4 @@ def test_batched_streams_feed_each_dialogue_once(tiny, rows):
     assert batched.tokens_real < 0.6 * fed_alone  # whole prompts: 1430 tokens, streams: 714
     assert batched.tokens_fed < 1.3 * packed.tokens_fed
     assert batched.attention_scores < 1.6 * batched.tree_scores  # padding only: 1.4x
+    assert (batched.passes > 12 * (rows or 1)) == split  # two stages per wave, and some waves split
