@@ -49,7 +49,6 @@ class DiskFullAfterFirstSave:
             raise OSError(errno.ENOSPC, "No space left on device")
 
 
-@pytest.mark.slow
 def test_disk_full_mid_run_names_the_last_good_checkpoint(tmp_path_factory):
     root = tmp_path_factory.getbasetemp()
     trainer = make_trainer(tiny_base(root), seed="11")

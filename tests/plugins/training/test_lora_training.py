@@ -29,7 +29,6 @@ def test_training_lowers_the_loss(checkpoint):
     assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3
 
 
-@pytest.mark.slow
 def test_trained_adapter_scores_the_training_labels_better_than_the_base(checkpoint):
     from harness.discovery import default_registry
     from plugins.training.lora_data import build_records, make_strategy
@@ -90,7 +89,6 @@ def adapter_tensors(folder: Path) -> dict:
     return load_file(str(folder / "adapter_model.safetensors"))
 
 
-@pytest.mark.slow
 def test_resuming_gives_the_same_final_weights_as_an_uninterrupted_run(root, checkpoint):
     import torch
 
@@ -110,7 +108,6 @@ def test_resuming_gives_the_same_final_weights_as_an_uninterrupted_run(root, che
         assert all(torch.equal(resumed[key], straight[key]) for key in straight), folder
 
 
-@pytest.mark.slow
 def test_f1_model_selection_uses_dev_and_records_it(root):
     out = root / "by-f1"
     record = make_trainer(tiny_base(root), selection="f1", epochs="1").train([meld()], out)
