@@ -10,6 +10,7 @@ import click
 
 from harness.cli.common import ErcbenchGroup, no_runs_line, parse_options, positive_limit, writable_folder
 from harness.errors import ConfigError, ErcbenchError
+from harness.run.parsing import PARSERS
 
 EMPTY = "''"
 
@@ -21,7 +22,9 @@ def run_options(func):
         click.option("--limit", type=int, callback=positive_limit, help="Only the first N examples."),
         click.option("--seed", type=int, default=0, show_default=True,
                      help="Seeds demonstration choice, fallback guesses and fitted baselines."),
-        click.option("--parser", default="strict", show_default=True, help="How generated text is read."),
+        click.option("--parser", type=click.Choice(sorted(PARSERS)), default="strict", show_default=True,
+                     help="How generated text is read (score mode needs none): strict, lenient, or dialoguellm "
+                          "(the paper's, with a seeded guess when no label matches)."),
         click.option("--task-opt", "task_opts", multiple=True, metavar="K=V", help="Task option."),
         click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V", help="Prompt option."),
         click.option("--model-opt", "model_opts", multiple=True, metavar="K=V", help="Model option."),

@@ -37,12 +37,27 @@ def os_error_line(exc: OSError) -> str:
     return f"{where}: {exc.strerror.lower()}" + (f"; {fix}" if fix else "")
 
 
+def usage_line(exc: click.UsageError) -> click.UsageError:
+    """A usage error without click's usage block: one line that names where the help is (exit 2 kept)."""
+    if exc.ctx is None:
+        return exc
+    return click.UsageError(f"{exc.format_message()} (see '{exc.ctx.command_path} --help')")
+
+
 class ErcbenchGroup(click.Group):
-    """Shows our own errors, a failed file operation and a missing optional library as one line (exit 1)."""
+    """Shows our own errors, a usage error, a failed file operation and a missing optional library as one line."""
+
+    def make_context(self, *args, **kwargs) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            raise usage_line(exc) from None
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise usage_line(exc) from None
         except ErcbenchError as exc:
             raise click.ClickException(str(exc)) from None
         except BrokenPipeError:  # the reader left (`| head`): click then exits quietly, as Unix tools do

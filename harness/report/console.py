@@ -56,15 +56,19 @@ def _widths(b: Board, names: list[str]) -> list[int]:
     return widths
 
 
+def natural_label_widths(b: Board, dropped: list[int]) -> dict[int, int]:
+    return {i: min(INDEX_WIDTH, max(len(b.index_names[i]), *(len(r[i]) for r in b.rows)))
+            for i in range(len(b.index_names)) if i not in dropped}
+
+
 def label_widths(b: Board, dropped: list[int], width: int) -> dict[int, int]:
-    """Row-label column widths: natural, but together at most ~45 % of the line (they fold)."""
-    natural = {i: min(INDEX_WIDTH, max(len(b.index_names[i]), *(len(r[i]) for r in b.rows)))
-               for i in range(len(b.index_names)) if i not in dropped}
+    """Row-label column widths when the line is tight: natural, but together at most ~45 % of it (they fold)."""
+    natural = natural_label_widths(b, dropped)
     budget = max(int(0.45 * width) - 3 * len(natural), 8 * len(natural))
     total = sum(natural.values())
     if total <= budget:
         return natural
-    return {i: max(8, budget * w // total) for i, w in natural.items()}
+    return {i: min(w, max(8, budget * w // total)) for i, w in natural.items()}
 
 
 def chunks(b: Board, names: list[str], dropped: list[int], width: int) -> list[list[int]]:
@@ -82,11 +86,11 @@ def chunks(b: Board, names: list[str], dropped: list[int], width: int) -> list[l
 
 
 def build(b: Board, columns: list[int], names: list[str], dropped: list[int], title: str | None,
-          caption: str | None, width: int):
+          caption: str | None, label_sizes: dict[int, int]):
     from rich.table import Table
 
     table = Table(title=title, caption=caption)
-    for i, size in label_widths(b, dropped, width).items():
+    for i, size in label_sizes.items():
         table.add_column(b.index_names[i], overflow="fold", max_width=size)
     widths = _widths(b, names)
     for c in columns:
@@ -110,13 +114,14 @@ def render(b: Board, console: Any, title: str = "ercbench leaderboard") -> None:
     names, legend = headers(b, compact=False)
     natural = 1 + sum(max(len(n), *(len(r[i]) for r in b.rows)) + 3 for i, n in enumerate(b.index_names))
     if natural + sum(need + 3 for need in _widths(b, names)) <= console.width:
-        console.print(build(b, everything, names, [], title, None, console.width))
+        console.print(build(b, everything, names, [], title, None, natural_label_widths(b, [])))
         return
     names, legend = headers(b, compact=True)
     dropped = constant_columns(b)
     caption = "; ".join(f"{b.index_names[i]}: {b.rows[0][i]}" for i in dropped) or None
     for number, group in enumerate(chunks(b, names, dropped, console.width)):
-        console.print(build(b, group, names, dropped, title if number == 0 else None, caption, console.width))
+        sizes = label_widths(b, dropped, console.width)
+        console.print(build(b, group, names, dropped, title if number == 0 else None, caption, sizes))
     print_legend(legend, console)
 
 

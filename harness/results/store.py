@@ -248,8 +248,8 @@ def warn(line: str) -> None:
 def iter_runs(root: Path, on_bad: Callable[[str], None] | None = warn) -> Iterator[dict[str, Any]]:
     """Every finished run under root (hidden partial folders are skipped).
 
-    A damaged run.json is reported through `on_bad` as one line and skipped, so one bad
-    folder never hides the good ones.
+    A damaged run.json, or predictions.jsonl whose line count disagrees with it, is reported
+    through `on_bad` as one line and skipped, so one bad folder never hides the good ones.
     """
     if not root.is_dir():
         return
@@ -261,6 +261,11 @@ def iter_runs(root: Path, on_bad: Callable[[str], None] | None = warn) -> Iterat
         except DataError as exc:
             if on_bad is not None:
                 on_bad(f"skipped {exc} (see `ercbench results check`)")
+            continue
+        if not predictions_match(folder, run["n"]):
+            if on_bad is not None:
+                on_bad(f"skipped {folder / PREDICTIONS_FILE}: not {run['n']} whole lines as run.json says "
+                       "(truncated or edited; see `ercbench results check`)")
             continue
         run["folder"] = str(folder)
         yield run

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
-from harness.data.files import data_root
+from harness.data.files import DATA_ENV, data_root
 from harness.errors import ConfigError, DataError
 from harness.hookspecs import hookimpl
 from harness.sdk.options import option, word_list
@@ -44,6 +45,8 @@ class JsonlTask(FileTask):
         path = Path(self.config.path).expanduser()
         if path.is_absolute() or path.exists():
             return path
+        if self.data_dir is None and not os.environ.get(DATA_ENV):  # not "set a data root": the path is the typo
+            raise DataError(path, "file not found in the working folder (and no data root is set to look under)")
         return data_root(self.data_dir) / path
 
     def scan(self) -> Scan:

@@ -60,6 +60,12 @@ def cache_keyword(model: Any) -> str:
     return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
 
 
+def returned_cache(output: Any) -> Any:
+    """The grown cache: `cache` in transformers 5 (reading `past_key_values` there logs a deprecation)."""
+    cache = getattr(output, "cache", None)
+    return cache if cache is not None else output.past_key_values
+
+
 def forward(model: Any, ids: Any, positions: Any, allowed: Any, cache: Any, keep: int) -> tuple[Any, Any]:
     """One pass; returns the logits of the last `keep` columns and the grown cache."""
     import torch
@@ -69,8 +75,7 @@ def forward(model: Any, ids: Any, positions: Any, allowed: Any, cache: Any, keep
     with torch.inference_mode():
         output = model(input_ids=ids, position_ids=positions, attention_mask=attention_mask(model, allowed),
                        use_cache=True, logits_to_keep=keep, **{cache_keyword(model): cache})
-    returned = getattr(output, "cache", None)
-    return output.logits, returned if returned is not None else output.past_key_values
+    return output.logits, returned_cache(output)
 
 
 def plain_head(model: Any) -> bool:
@@ -105,7 +110,7 @@ def causal_pass(model: Any, wave: Wave, keep_cache: bool, stats: ScoreStats | No
     if stats is not None:
         tree = sum(path_scores(0, len(f)) for f in feeds)
         stats.add_pass(rows * width, sum(map(len, feeds)), rows * width * (width + 1) // 2, tree)
-    return torch.log_softmax(logits.float(), dim=-1), output.past_key_values if keep_cache else None, on_path
+    return torch.log_softmax(logits.float(), dim=-1), returned_cache(output) if keep_cache else None, on_path
 
 
 def context_pass(model: Any, wave: Wave, stats: ScoreStats | None) -> tuple[Any, Any, Any]:

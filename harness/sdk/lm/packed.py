@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from harness.sdk.lm.batched import cache_keyword
+from harness.sdk.lm.batched import cache_keyword, returned_cache
 from harness.sdk.lm.pack import Carry, PackedGroup, pack, plan_groups
 from harness.sdk.lm.stats import ScoreStats
 from harness.sdk.lm.tokens import EncodedRequest
@@ -61,11 +61,6 @@ def keep_positions(cache: Any, keys: np.ndarray) -> Any:
         cache.key_cache[i] = k.index_select(-2, index.to(k.device))
         cache.value_cache[i] = v.index_select(-2, index.to(v.device))
     return cache
-
-
-def returned_cache(output: Any) -> Any:
-    cache = getattr(output, "cache", None)
-    return cache if cache is not None else output.past_key_values
 
 
 def count_pass(stats: ScoreStats | None, group: PackedGroup) -> None:

@@ -203,3 +203,17 @@ def test_plugins_lists_contributed_commands(runner):
     result = runner.invoke(main, ["plugins"], terminal_width=200)
     line = next(line for line in result.output.splitlines() if " ablate " in line)
     assert "command" in line and "dialoguellm" in line and "ercbench" in line
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "-t", "sample", "-m", "majority", "--limt", "3"],
+    ["rn"],
+    ["--verbose"],
+    ["data", "stats"],
+    ["run", "-t", "sample", "-m", "majority", "--limit", "0"],
+])
+def test_usage_errors_are_one_line_naming_the_help(args):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("Error: ") and "--help')" in line and "Usage:" not in result.output

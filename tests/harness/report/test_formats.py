@@ -149,3 +149,11 @@ def test_progress_goes_to_stderr_on_a_terminal_only(results):
     assert "confidence intervals" not in terminal.stdout
     piped = CliRunner().invoke(main, args)
     assert piped.stderr == ""
+
+
+def test_labels_stay_whole_when_the_table_fits_the_line(tmp_path):
+    write_run(tmp_path, "a", predictions(1, 0.45), model="majority", task="sample")
+    write_run(tmp_path, "b", predictions(2, 0.75), model="tfidf-lr", model_args={"C": "3"}, task="sample")
+    text = leaderboard(tmp_path, width=80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "tfidf-lr[C=3]" in text and "zero-shot" in text  # no label folded onto a second line

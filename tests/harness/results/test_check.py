@@ -85,7 +85,7 @@ def test_a_torn_tail_after_n_predictions_is_cut_and_the_original_kept(two_runs, 
     assert (results_dir / check.QUARANTINE / bad.name / PREDICTIONS_FILE).read_bytes().endswith(b'"go')
 
 
-@pytest.mark.parametrize("how", ["empty object", "null", "binary", "truncated run.json"])
+@pytest.mark.parametrize("how", ["empty object", "null", "binary", "truncated run.json", "truncated predictions"])
 def test_leaderboard_shows_good_runs_and_one_warning_line_per_bad_one(two_runs, results_dir, how):
     bad, good = two_runs
     damage(bad, how)
@@ -113,8 +113,9 @@ def test_cli_check_exits_non_zero_until_repaired(two_runs, results_dir):
 def test_a_mistyped_results_folder_is_refused_not_reported_clean(tmp_path, command):
     result = CliRunner().invoke(main, ["results", command, "--results-dir", str(tmp_path / "reslts")])
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert result.output.strip().splitlines()[-1] == (
-        f"Error: Invalid value for '--results-dir': Directory '{tmp_path / 'reslts'}' does not exist.")
+    assert result.output.strip().splitlines() == [
+        f"Error: Invalid value for '--results-dir': Directory '{tmp_path / 'reslts'}' does not exist."
+        " (see 'main results check --help')".replace("check", command)]
 
 
 def test_clean_lists_and_removes_orphaned_partials_but_not_finished_runs(two_runs, results_dir):

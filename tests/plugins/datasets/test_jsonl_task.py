@@ -73,3 +73,11 @@ def test_an_empty_file_is_named_as_empty(tmp_path, content):
     path.write_text(content)
     with pytest.raises(DataError, match=r"empty\.jsonl: the file is empty; expected one JSON object per line"):
         JsonlTask(tmp_path, path=str(path)).splits()
+
+
+def test_a_relative_path_found_nowhere_without_a_data_root_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ERCBENCH_DATA", raising=False)
+    with pytest.raises(DataError) as caught:
+        JsonlTask(None, path="mydata.jsonl").splits()
+    assert str(caught.value) == "mydata.jsonl: file not found in the working folder (and no data root is set to look under)"
