@@ -120,6 +120,8 @@ def test_old_and_new_runs_share_one_leaderboard(tmp_path):
         (tmp_path / old.name / name).write_bytes((old / name).read_bytes())
     new = make_result(run_id="new", spec=RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr"))
     store.write_json_atomic(tmp_path / "new" / store.RUN_FILE, new.to_json())
+    lines = [json.dumps(Prediction(f"x{i}", "joy", "joy", "joy").to_json()) + "\n" for i in range(new.n)]
+    (tmp_path / "new" / store.PREDICTIONS_FILE).write_text("".join(lines))
     runs = load_runs(tmp_path).set_index("model")
     assert runs.loc["majority", "n"] == 6 and runs.loc["tfidf-lr", "unparsed"] == 1
 
