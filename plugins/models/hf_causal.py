@@ -85,6 +85,7 @@ class HFCausal(Model):
         loaded = loading.load_lm(
             self.target, dtype=self.dtype_name, device=self.device_name, device_map=self.device_map,
             trust_remote_code=self.trust_remote_code, adapter=self.adapter, allow_pickle=self.allow_pickle,
+            who=self.name,
         )
         self.model, self.tokenizer = loaded.model, loaded.tokenizer
         self.notes.extend(loaded.notes)

@@ -14,7 +14,6 @@ NOT_PLUGIN_REFERENCES = {
     ("cli/common.py", "hf"): "the pip extra ercbench[hf]",
     ("cli/common.py", "lm-eval"): "the pip extra ercbench[lm-eval]",
     ("cli/export.py", "lm-eval"): "the export format: `ercbench export lm-eval`",
-    ("sdk/lm/loading.py", "hf"): "the default prefix of the shared LM loader's error messages",
 }
 
 

@@ -32,7 +32,7 @@ def looks_like_path(target: str) -> bool:
     return target.startswith(("/", ".", "~")) or target.count("/") > 1 or os.sep != "/" and os.sep in target
 
 
-def check_target(target: str | None, what: str = "model", who: str = "hf") -> str:
+def check_target(target: str | None, what: str = "model", who: str = "model") -> str:
     if not target:
         raise ConfigError(f"{who}: no {what} given; use -m {who}:PATH_OR_HUB_ID")
     expanded = os.path.expanduser(target)
@@ -43,7 +43,7 @@ def check_target(target: str | None, what: str = "model", who: str = "hf") -> st
     return target
 
 
-def pick_device(device: str, who: str = "hf") -> str:
+def pick_device(device: str, who: str = "model") -> str:
     import torch
 
     if device == "auto":
@@ -53,7 +53,7 @@ def pick_device(device: str, who: str = "hf") -> str:
     return device
 
 
-def pick_dtype(dtype: str, device: str, who: str = "hf") -> Any:
+def pick_dtype(dtype: str, device: str, who: str = "model") -> Any:
     """float32 on CPU (exact and fast enough), bfloat16 on a GPU, unless the user names one."""
     import torch
 
@@ -64,7 +64,7 @@ def pick_dtype(dtype: str, device: str, who: str = "hf") -> Any:
     return getattr(torch, dtype)
 
 
-def check_weight_files(folder: str, allow_pickle: bool, who: str = "hf") -> None:
+def check_weight_files(folder: str, allow_pickle: bool, who: str = "model") -> None:
     """Refuse a local folder whose only weights are pickles, naming the file and the opt-in."""
     path = Path(folder)
     if allow_pickle or not path.is_dir():
@@ -99,7 +99,7 @@ def load_failure(who: str, what: str, target: str, exc: BaseException) -> Config
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
 
 
-def load_tokenizer(target: str, trust_remote_code: bool = False, who: str = "hf") -> tuple[Any, str | None]:
+def load_tokenizer(target: str, trust_remote_code: bool = False, who: str = "model") -> tuple[Any, str | None]:
     """The tokenizer, and a note when its missing pad token was replaced by EOS."""
     from transformers import AutoTokenizer
 
@@ -122,7 +122,7 @@ def load_tokenizer(target: str, trust_remote_code: bool = False, who: str = "hf"
 
 
 def load_model(target: str, dtype: Any, *, device: str | None = None, allow_pickle: bool = False,
-               who: str = "hf", **kwargs: Any) -> Any:
+               who: str = "model", **kwargs: Any) -> Any:
     """AutoModelForCausalLM from a folder or hub id; safetensors only unless allow_pickle.
 
     `device=None` leaves placement to `kwargs` (device_map, quantization); extra kwargs go to
@@ -140,7 +140,7 @@ def load_model(target: str, dtype: Any, *, device: str | None = None, allow_pick
     return model if device is None else model.to(device)
 
 
-def attach_adapter(model: Any, adapter: str, *, merge: bool = True, allow_pickle: bool = False, who: str = "hf") -> Any:
+def attach_adapter(model: Any, adapter: str, *, merge: bool = True, allow_pickle: bool = False, who: str = "model") -> Any:
     """Load a PEFT (LoRA) adapter onto the base model; merged by default, so inference runs at base speed."""
     path = check_target(adapter, "adapter", who)
     if not (Path(path) / "adapter_config.json").is_file():
@@ -160,7 +160,7 @@ def attach_adapter(model: Any, adapter: str, *, merge: bool = True, allow_pickle
 
 def load_lm(target: str | None, *, dtype: str = "auto", device: str = "auto", device_map: str | None = None,
             trust_remote_code: bool = False, adapter: str | None = None, merge: bool = True,
-            allow_pickle: bool = False, tokenizer_source: str | None = None, who: str = "hf") -> LoadedLM:
+            allow_pickle: bool = False, tokenizer_source: str | None = None, who: str = "model") -> LoadedLM:
     """Model + tokenizer (+ adapter) ready for inference, with load time and placement recorded."""
     clock = time.perf_counter()
     path = check_target(target, "model", who)

@@ -23,7 +23,7 @@ def test_a_folder_without_tokenizer_files_says_so(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     with pytest.raises(ConfigError) as caught:
         load_tokenizer(str(tmp_path))
-    assert str(caught.value) == (f"hf: cannot load a tokenizer from {str(tmp_path)!r}: the folder has none "
+    assert str(caught.value) == (f"model: cannot load a tokenizer from {str(tmp_path)!r}: the folder has none "
                                  "(tokenizer.json, tokenizer_config.json, tokenizer.model, vocab.json); "
                                  "copy the tokenizer files of its base model into it")
 
@@ -42,6 +42,7 @@ def test_hf_on_weights_without_a_tokenizer_is_one_whole_line(tmp_path):
                                        "--results-dir", str(tmp_path / "results")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.strip().endswith("copy the tokenizer files of its base model into it")
+    assert "Error: hf: cannot load a tokenizer" in result.output  # the plugin names itself
 
 
 @pytest.mark.slow
