@@ -15,8 +15,9 @@ from harness.errors import ErcbenchError
 from harness.report import formats, leaderboard, plots
 from harness.report.page import page
 from harness.report.rows import task_column
-from harness.report.stats import CI_METRICS, prediction_rows, run_ci
+from harness.report.stats import prediction_rows, run_ci
 from harness.results.store import harness_version
+from harness.run.bootstrap import CI_METRICS
 
 Progress = Callable[[int, int], None]
 CONTEXT_TURNS = 3

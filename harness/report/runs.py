@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable, Mapping
 from harness.errors import ConfigError
 from harness.report import stats
 from harness.results.store import RUN_FILE, iter_runs, read_run
+from harness.run import bootstrap
 from harness.run.sweeps import shots_of
 
 Progress = Callable[[int, int], None]
@@ -15,7 +16,7 @@ Progress = Callable[[int, int], None]
 COLUMNS = (
     "run_id", "task", "split", "prompt", "model", "parser", "shots", "seed", "limit",
     "task_options", "prompt_options", "model_options", "n", "n_unparsed", "n_dialogues",
-    *(name for metric in stats.CI_METRICS for name in (metric, f"{metric}_lo", f"{metric}_hi")),
+    *(name for metric in bootstrap.CI_METRICS for name in (metric, f"{metric}_lo", f"{metric}_hi")),
     "started", "duration_s", "folder",
 )
 
@@ -35,7 +36,7 @@ def tidy_row(run: Mapping[str, Any], ci: Mapping[str, Any] | None) -> dict[str, 
         "n_dialogues": (ci or {}).get("n_dialogues"),
         "started": run["started"], "duration_s": run.get("duration_s"), "folder": run.get("folder"),
     }
-    for metric in stats.CI_METRICS:
+    for metric in bootstrap.CI_METRICS:
         interval = (ci or {}).get(metric) or (None, None)
         row.update({metric: scores.get(metric), f"{metric}_lo": interval[0], f"{metric}_hi": interval[1]})
     return row

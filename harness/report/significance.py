@@ -10,6 +10,7 @@ import numpy as np
 
 from harness.errors import ConfigError
 from harness.report import stats
+from harness.run import bootstrap
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def shared_rows(rows_a: list[dict], rows_b: list[dict], names: tuple[str, str]) 
                 f"example {a['id']} has gold {a['gold']!r} in {names[0]} but {b['gold']!r} in {names[1]}: different data"
             )
     # B is resampled by A's dialogues, so that both runs see the same draws.
-    return [a for a, _ in pairs], [{**b, "dialogue_id": stats.dialogue_of(a)} for a, b in pairs]
+    return [a for a, _ in pairs], [{**b, "dialogue_id": bootstrap.dialogue_of(a)} for a, b in pairs]
 
 
 def mcnemar_exact(only_a: int, only_b: int) -> float:
@@ -90,21 +91,21 @@ def bootstrap_p(diffs: np.ndarray) -> float:
 
 def compare(
     run_a: Mapping[str, Any], run_b: Mapping[str, Any], rows_a: list[dict], rows_b: list[dict],
-    resamples: int = stats.RESAMPLES, seed: int = stats.SEED,
+    resamples: int = bootstrap.RESAMPLES, seed: int = bootstrap.SEED,
 ) -> Comparison:
     """Both runs resampled with the same dialogue draws, so the difference is paired."""
     labels = comparable(run_a, run_b)
     n_a, n_b = len(rows_a), len(rows_b)
     rows_a, rows_b = shared_rows(rows_a, rows_b, (run_a["run_id"], run_b["run_id"]))
-    dialogues, counts_a = stats.dialogue_counts(rows_a, labels)
-    _, counts_b = stats.dialogue_counts(rows_b, labels)
-    indices = stats.draw(len(dialogues), resamples, seed)
-    boot_a, boot_b = stats.resampled_scores(counts_a, indices), stats.resampled_scores(counts_b, indices)
-    point_a, point_b = stats.scores_of(counts_a.sum(axis=0)), stats.scores_of(counts_b.sum(axis=0))
+    dialogues, counts_a = bootstrap.dialogue_counts(rows_a, labels)
+    _, counts_b = bootstrap.dialogue_counts(rows_b, labels)
+    indices = bootstrap.draw(len(dialogues), resamples, seed)
+    boot_a, boot_b = bootstrap.resampled_scores(counts_a, indices), bootstrap.resampled_scores(counts_b, indices)
+    point_a, point_b = bootstrap.scores_of(counts_a.sum(axis=0)), bootstrap.scores_of(counts_b.sum(axis=0))
     diffs = []
-    for metric in stats.CI_METRICS:
+    for metric in bootstrap.CI_METRICS:
         delta = boot_b[metric] - boot_a[metric]
-        low, high = stats.interval(delta)
+        low, high = bootstrap.interval(delta)
         diffs.append(MetricDiff(metric, float(point_a[metric]), float(point_b[metric]), low, high, bootstrap_p(delta)))
     right_a = [row["predicted"] == row["gold"] for row in rows_a]
     right_b = [row["predicted"] == row["gold"] for row in rows_b]

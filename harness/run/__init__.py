@@ -1,1 +1,1 @@
-"""The run stages: pipeline, parsing, metrics, sweeps and training through the registry."""
+"""The run stages: pipeline, parsing, metrics and their bootstrap intervals, sweeps, training, distributed runs."""

@@ -13,12 +13,12 @@ from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
-from harness.report.stats import bootstrap_ci
 from harness.results.claim import claimed
 from harness.results.keys import input_key, run_inputs
 from harness.results.names import safe_name
 from harness.results.store import PartialRun, find_finished, load_result, results_root, spec_key
 from harness.run import distributed, metrics
+from harness.run.bootstrap import bootstrap_ci
 from harness.run.cache import cache_root
 from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import get_parser, to_prediction

@@ -6,8 +6,8 @@ import json
 import random
 from pathlib import Path
 
-from harness.report.stats import bootstrap_ci
 from harness.run import metrics
+from harness.run.bootstrap import bootstrap_ci
 
 LABELS = ("neutral", "joy", "sadness", "anger")
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, f1_score
 
 from harness.report import stats
-from harness.run import metrics
+from harness.run import bootstrap, metrics
 
 LABELS = ("neutral", "joy", "anger")
 
@@ -42,18 +42,18 @@ def sklearn_scores(rows):
 
 def test_ci_matches_a_plain_loop_over_resampled_dialogues():
     rows = make_rows(1)
-    ci = stats.bootstrap_ci(rows, LABELS, resamples=100, seed=7)
+    ci = bootstrap.bootstrap_ci(rows, LABELS, resamples=100, seed=7)
     by_dialogue: dict[str, list] = {}
     for row in rows:
         by_dialogue.setdefault(row["dialogue_id"], []).append(row)
     order = list(by_dialogue)
     draws = np.random.default_rng(7).integers(0, len(order), size=(100, len(order)))
-    resampled = {metric: [] for metric in stats.CI_METRICS}
+    resampled = {metric: [] for metric in bootstrap.CI_METRICS}
     for draw in draws:
         sample = [row for i in draw for row in by_dialogue[order[i]]]
         for metric, value in sklearn_scores(sample).items():
             resampled[metric].append(value)
-    for metric in stats.CI_METRICS:
+    for metric in bootstrap.CI_METRICS:
         expected = np.percentile(resampled[metric], [2.5, 97.5])
         assert ci[metric] == pytest.approx(list(expected), abs=1e-12)
     assert ci["n_dialogues"] == 30 and ci["unit"] == "dialogue"
@@ -64,12 +64,12 @@ def test_the_interval_holds_the_point_estimate_and_is_seeded():
     gold = [row["gold"] for row in rows]
     predicted = [row["predicted"] for row in rows]
     point = metrics.summarise(gold, predicted, LABELS)
-    ci = stats.bootstrap_ci(rows, LABELS)
-    for metric in stats.CI_METRICS:
+    ci = bootstrap.bootstrap_ci(rows, LABELS)
+    for metric in bootstrap.CI_METRICS:
         low, high = ci[metric]
         assert low < point[metric] < high
-    assert stats.bootstrap_ci(rows, LABELS) == ci
-    assert stats.bootstrap_ci(rows, LABELS, seed=1) != ci
+    assert bootstrap.bootstrap_ci(rows, LABELS) == ci
+    assert bootstrap.bootstrap_ci(rows, LABELS, seed=1) != ci
 
 
 def test_dialogues_are_the_unit_wider_than_utterances_when_dialogues_agree():
@@ -79,21 +79,21 @@ def test_dialogues_are_the_unit_wider_than_utterances_when_dialogues_agree():
         right = d % 2 == 0
         for u in range(10):
             rows.append({"id": f"test/d{d}/{u}", "gold": "joy", "predicted": "joy" if right else "anger"})
-    by_dialogue = stats.bootstrap_ci(rows, LABELS)
-    by_utterance = stats.bootstrap_ci([{**row, "dialogue_id": row["id"]} for row in rows], LABELS)
+    by_dialogue = bootstrap.bootstrap_ci(rows, LABELS)
+    by_utterance = bootstrap.bootstrap_ci([{**row, "dialogue_id": row["id"]} for row in rows], LABELS)
     width = lambda ci: ci["accuracy"][1] - ci["accuracy"][0]  # noqa: E731
     assert by_dialogue["n_dialogues"] == 40 and by_utterance["n_dialogues"] == 400
     assert width(by_dialogue) > 2 * width(by_utterance)
 
 
 def test_old_predictions_without_dialogue_id_use_the_example_id():
-    assert stats.dialogue_of({"id": "test/dia7/3"}) == "dia7"
-    assert stats.dialogue_of({"id": "x7"}) == "x7"
-    assert stats.dialogue_of({"id": "test/a/1", "dialogue_id": "b"}) == "b"
+    assert bootstrap.dialogue_of({"id": "test/dia7/3"}) == "dia7"
+    assert bootstrap.dialogue_of({"id": "x7"}) == "x7"
+    assert bootstrap.dialogue_of({"id": "test/a/1", "dialogue_id": "b"}) == "b"
 
 
 def test_no_rows_gives_no_interval():
-    ci = stats.bootstrap_ci([], LABELS)
+    ci = bootstrap.bootstrap_ci([], LABELS)
     assert ci["accuracy"] is None and ci["n_dialogues"] == 0
 
 
@@ -101,10 +101,10 @@ def test_no_rows_gives_no_interval():
 @given(st.lists(st.tuples(st.sampled_from(LABELS), st.sampled_from(LABELS + (None,))), min_size=1, max_size=40))
 def test_scores_of_one_matrix_equal_the_harness_metrics(pairs):
     rows = [{"id": f"t/d/{i}", "gold": g, "predicted": p} for i, (g, p) in enumerate(pairs)]
-    _, counts = stats.dialogue_counts(rows, LABELS)
-    scores = stats.scores_of(counts.sum(axis=0))
+    _, counts = bootstrap.dialogue_counts(rows, LABELS)
+    scores = bootstrap.scores_of(counts.sum(axis=0))
     expected = metrics.summarise([g for g, _ in pairs], [p for _, p in pairs], LABELS)
-    for metric in stats.CI_METRICS:
+    for metric in bootstrap.CI_METRICS:
         assert float(scores[metric]) == pytest.approx(expected[metric], abs=1e-12)
 
 
@@ -118,7 +118,7 @@ def test_run_json_holds_the_ci_that_predictions_jsonl_gives_back(tmp_path):
     rows = stats.prediction_rows(folder)
     assert all(row["dialogue_id"] == row["id"].split("/")[1] for row in rows)
     stored = run["scores"]["ci"]
-    assert stored == stats.bootstrap_ci(rows, run["scores"]["confusion"]["labels"])
+    assert stored == bootstrap.bootstrap_ci(rows, run["scores"]["confusion"]["labels"])
     assert stats.run_ci({**run, "scores": {**run["scores"], "ci": None}, "folder": str(folder)}) == stored
     low, high = stored["weighted_f1"]
     assert low <= run["scores"]["weighted_f1"] <= high
