@@ -261,7 +261,7 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
 
     from harness.cli.report import progress_bar
     from harness.report import console, formats, leaderboard
-    from harness.run.sweeps import leaderboard_table
+    from harness.report.shots import leaderboard_table
 
     if pivot_by == "shots":
         if ci or per_label:

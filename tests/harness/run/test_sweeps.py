@@ -8,8 +8,9 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.interfaces import PromptStrategy, Shots
+from harness.report.shots import pivot_shots, shot_rows
 from harness.run.pipeline import run
-from harness.run.sweeps import parse_shots, pivot_shots, shot_rows, shot_specs, shots_of
+from harness.run.sweeps import parse_shots, shot_specs, shots_of
 from harness.schema import option
 from harness.sdk.testing import registry_with
 from harness.types import RunSpec, frozen_mapping
