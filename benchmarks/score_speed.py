@@ -1,9 +1,8 @@
 """Label-scoring speed of the path a user runs (`ercbench run -m hf:MODEL --model-opt mode=score`) vs lm-eval's hf backend.
 
 Run from the repository root:
-    python benchmarks/score_speed.py --limit 40                                   # CPU, small random LLaMA
-    python benchmarks/score_speed.py --device cuda --dtype bfloat16 --shape qwen2.5-7b \\
-        --tokenizer ../shared/tokenizers/qwen2.5 --tasks meld,emorynlp --windows 5,all   # full test splits
+    python benchmarks/score_speed.py --limit 40                   # CPU, small random LLaMA, Qwen2.5 tokenizer
+    python benchmarks/score_speed.py --device cuda --dtype bfloat16 --shape qwen2.5-7b   # full test splits
 
 Ours is the pipeline itself (registry, zero-shot prompts, the hf model with default options,
 predictions written to a results folder) with only the weights' loading replaced by the
@@ -22,6 +21,7 @@ from pathlib import Path
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
+REAL_TOKENIZER = ROOT.parent / "shared" / "tokenizers" / "qwen2.5"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -153,7 +153,9 @@ def parse_args(argv=None):
     parser.add_argument("--limit", type=int, default=None, help="first N test examples per task (default: all)")
     parser.add_argument("--tasks", default="meld,emorynlp")
     parser.add_argument("--windows", default="5,all")
-    parser.add_argument("--tokenizer", default=None, help="a tokenizer folder (default: a 32k BPE trained on MELD)")
+    parser.add_argument("--tokenizer", default=str(REAL_TOKENIZER) if REAL_TOKENIZER.is_dir() else None,
+                        help="a tokenizer folder (default: ../shared/tokenizers/qwen2.5, the realistic vocabulary; "
+                             "'meld-bpe32k' or no shared folder: a 32k BPE trained on MELD)")
     parser.add_argument("--shape", default="small", choices=sorted(SIZES) + ["qwen2.5-7b"])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
@@ -171,7 +173,7 @@ def parse_args(argv=None):
 
 
 def load_tokenizer(args):
-    if not args.tokenizer:
+    if not args.tokenizer or args.tokenizer == "meld-bpe32k":
         return build_tokenizers(meld_task(args.data_dir), ["meld-bpe32k"])["meld-bpe32k"]
     from harness.sdk.lm.loading import load_tokenizer as shared
 

@@ -77,12 +77,12 @@ def plot_confusion(runs, results_dir, out):
     """One confusion matrix per RUN (counts and row-normalised), from its predictions.jsonl."""
     from harness.report import plots
     from harness.report.runs import load_folders
-    from harness.report.stats import prediction_rows
+    from harness.results.store import read_predictions
 
     with one_line_errors(), progress_bar("confusion matrices") as progress:
         loaded = load_folders(runs, results_dir)
         for done, run in enumerate(loaded, 1):
-            fig = plots.confusion(run, prediction_rows(Path(run["folder"])))
+            fig = plots.confusion(run, read_predictions(Path(run["folder"])))
             written(plots.save(fig, out, f"confusion-{run['run_id']}"))
             progress(done, len(loaded))
 

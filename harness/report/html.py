@@ -15,9 +15,10 @@ from harness.errors import ErcbenchError
 from harness.report import formats, leaderboard, plots
 from harness.report.page import page
 from harness.report.rows import task_column
-from harness.report.stats import prediction_rows, run_ci
-from harness.results.store import harness_version
+from harness.report.stats import run_ci
+from harness.results.store import harness_version, read_predictions
 from harness.run.bootstrap import CI_METRICS
+from harness.types import Prediction
 
 Progress = Callable[[int, int], None]
 CONTEXT_TURNS = 3
@@ -71,14 +72,14 @@ class Contexts:
         return self.loaded[key]
 
 
-def wrong_sample(rows: Sequence[Mapping[str, Any]], size: int, seed: int) -> list[Mapping[str, Any]]:
+def wrong_sample(rows: Sequence[Prediction], size: int, seed: int) -> list[Prediction]:
     """A seeded sample of the wrong (or unparsed) predictions, in file order."""
-    wrong = [i for i, row in enumerate(rows) if row["predicted"] != row["gold"]]
+    wrong = [i for i, row in enumerate(rows) if row.predicted != row.gold]
     chosen = sorted(random.Random(seed).sample(wrong, min(size, len(wrong))))
     return [rows[i] for i in chosen]
 
 
-def wrong_table(run: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], contexts: Contexts, size: int) -> str:
+def wrong_table(run: Mapping[str, Any], rows: Sequence[Prediction], contexts: Contexts, size: int) -> str:
     sample = wrong_sample(rows, size, seed=0)
     if not sample:
         return "<p>No wrong predictions.</p>"
@@ -87,23 +88,23 @@ def wrong_table(run: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], conte
     lines = ["<table class=\"wrong\"><thead><tr><th>example</th><th>context (last turns) and target</th>"
              "<th>gold</th><th>predicted</th><th>raw answer</th></tr></thead><tbody>"]
     for row in sample:
-        example = examples.get(row["id"])
+        example = examples.get(row.example_id)
         turns = "" if problem else '<span class="context">(not in the data read now)</span>'
         if example is not None:
             before = [f'<div class="context">{escape(u.speaker)}: {escape(u.text)}</div>'
                       for u in example.context(CONTEXT_TURNS)]
             target = example.target
             turns = "".join(before) + f'<div class="target">{escape(target.speaker)}: {escape(target.text)}</div>'
-        predicted = row["predicted"] if row["predicted"] is not None else "(unparsed)"
-        lines.append(f"<tr><td><code>{escape(row['id'])}</code></td><td>{turns}</td><td>{escape(row['gold'])}</td>"
-                     f"<td>{escape(predicted)}</td><td><code>{escape(str(row.get('raw')))[:300]}</code></td></tr>")
+        predicted = row.predicted if row.predicted is not None else "(unparsed)"
+        lines.append(f"<tr><td><code>{escape(row.example_id)}</code></td><td>{turns}</td><td>{escape(row.gold)}</td>"
+                     f"<td>{escape(predicted)}</td><td><code>{escape(str(row.raw))[:300]}</code></td></tr>")
     lines.append("</tbody></table>")
-    wrong = sum(row["predicted"] != row["gold"] for row in rows)
+    wrong = sum(row.predicted != row.gold for row in rows)
     return f"<p>{len(sample)} of {wrong} wrong predictions (seeded sample).</p>{note}" + "".join(lines)
 
 
 def run_section(run: Mapping[str, Any], contexts: Contexts, sample: int) -> str:
-    rows = prediction_rows(Path(run["folder"]))
+    rows = read_predictions(Path(run["folder"]))
     ci = run_ci(run)
     extra = dict(run.get("extra") or {})
     provenance = {"run id": run["run_id"], "folder": run["folder"], "started": run["started"],

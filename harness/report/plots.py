@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError, DataError
+from harness.types import Prediction
 
 UNPARSED = "(unparsed)"
 METRIC_NAMES = {"accuracy": "accuracy", "weighted_f1": "weighted F1", "macro_f1": "macro F1"}
@@ -29,16 +30,16 @@ def save(fig, out_dir: Path, name: str, formats: Sequence[str] = ("png", "svg"))
     return paths
 
 
-def confusion_counts(rows: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> tuple[list[str], list[list[int]]]:
+def confusion_counts(rows: Sequence[Prediction], labels: Sequence[str]) -> tuple[list[str], list[list[int]]]:
     """Gold x predicted counts; an '(unparsed)' column is added when some answer was unreadable."""
     columns = list(labels)
-    if any(row["predicted"] not in labels for row in rows):
+    if any(row.predicted not in labels for row in rows):
         columns.append(UNPARSED)
     index = {label: i for i, label in enumerate(labels)}
     matrix = [[0] * len(columns) for _ in labels]
     for row in rows:
-        if row["gold"] in index:
-            matrix[index[row["gold"]]][index.get(row["predicted"], len(columns) - 1)] += 1
+        if row.gold in index:
+            matrix[index[row.gold]][index.get(row.predicted, len(columns) - 1)] += 1
     return columns, matrix
 
 
@@ -57,7 +58,7 @@ def _heatmap(axes, matrix, rows: Sequence[str], columns: Sequence[str], title: s
     axes.figure.colorbar(image, ax=axes, shrink=0.8)
 
 
-def confusion(run: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]):
+def confusion(run: Mapping[str, Any], rows: Sequence[Prediction]):
     """Counts and row-normalised (each gold label's row sums to 1) side by side."""
     labels = run["scores"]["confusion"]["labels"]
     columns, counts = confusion_counts(rows, labels)

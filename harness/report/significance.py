@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
 from harness.errors import ConfigError
-from harness.report import stats
+from harness.results.store import read_predictions, read_run
 from harness.run import bootstrap
+from harness.types import Prediction
 
 
 @dataclass(frozen=True)
@@ -58,19 +59,20 @@ def comparable(run_a: Mapping[str, Any], run_b: Mapping[str, Any]) -> list[str]:
     return labels_a
 
 
-def shared_rows(rows_a: list[dict], rows_b: list[dict], names: tuple[str, str]) -> tuple[list[dict], list[dict]]:
+def shared_rows(rows_a: list[Prediction], rows_b: list[Prediction],
+                names: tuple[str, str]) -> tuple[list[Prediction], list[Prediction]]:
     """The examples both runs predicted, in A's order; a differing gold label means different data."""
-    by_id = {row["id"]: row for row in rows_b}
-    pairs = [(row, by_id[row["id"]]) for row in rows_a if row["id"] in by_id]
+    by_id = {row.example_id: row for row in rows_b}
+    pairs = [(row, by_id[row.example_id]) for row in rows_a if row.example_id in by_id]
     if not pairs:
         raise ConfigError(f"runs {names[0]} and {names[1]} share no example ids: nothing to compare")
     for a, b in pairs:
-        if a["gold"] != b["gold"]:
+        if a.gold != b.gold:
             raise ConfigError(
-                f"example {a['id']} has gold {a['gold']!r} in {names[0]} but {b['gold']!r} in {names[1]}: different data"
+                f"example {a.example_id} has gold {a.gold!r} in {names[0]} but {b.gold!r} in {names[1]}: different data"
             )
     # B is resampled by A's dialogues, so that both runs see the same draws.
-    return [a for a, _ in pairs], [{**b, "dialogue_id": bootstrap.dialogue_of(a)} for a, b in pairs]
+    return [a for a, _ in pairs], [replace(b, dialogue_id=bootstrap.dialogue_of(a)) for a, b in pairs]
 
 
 def mcnemar_exact(only_a: int, only_b: int) -> float:
@@ -90,7 +92,7 @@ def bootstrap_p(diffs: np.ndarray) -> float:
 
 
 def compare(
-    run_a: Mapping[str, Any], run_b: Mapping[str, Any], rows_a: list[dict], rows_b: list[dict],
+    run_a: Mapping[str, Any], run_b: Mapping[str, Any], rows_a: list[Prediction], rows_b: list[Prediction],
     resamples: int = bootstrap.RESAMPLES, seed: int = bootstrap.SEED,
 ) -> Comparison:
     """Both runs resampled with the same dialogue draws, so the difference is paired."""
@@ -107,8 +109,8 @@ def compare(
         delta = boot_b[metric] - boot_a[metric]
         low, high = bootstrap.interval(delta)
         diffs.append(MetricDiff(metric, float(point_a[metric]), float(point_b[metric]), low, high, bootstrap_p(delta)))
-    right_a = [row["predicted"] == row["gold"] for row in rows_a]
-    right_b = [row["predicted"] == row["gold"] for row in rows_b]
+    right_a = [row.predicted == row.gold for row in rows_a]
+    right_b = [row.predicted == row.gold for row in rows_b]
     only_a = sum(a and not b for a, b in zip(right_a, right_b))
     only_b = sum(b and not a for a, b in zip(right_a, right_b))
     return Comparison(len(rows_a), len(dialogues), tuple(diffs), only_a, only_b,
@@ -150,9 +152,7 @@ def verdict(result: Comparison, alpha: float = 0.05) -> list[str]:
 
 
 def compare_folders(folder_a: Path, folder_b: Path, **kwargs) -> Comparison:
-    from harness.results.store import read_run
-
     run_a, run_b = read_run(folder_a), read_run(folder_b)
     comparable(run_a, run_b)  # refuse before reading predictions
-    rows_a, rows_b = stats.prediction_rows(folder_a), stats.prediction_rows(folder_b)
+    rows_a, rows_b = read_predictions(folder_a), read_predictions(folder_b)
     return compare(run_a, run_b, rows_a, rows_b, **kwargs)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
+
+from harness.types import Prediction
 
 RESAMPLES = 1000
 SEED = 0
@@ -12,16 +14,16 @@ LEVEL = 0.95
 CI_METRICS = ("accuracy", "weighted_f1", "macro_f1")
 
 
-def dialogue_of(row: Mapping[str, Any]) -> str:
+def dialogue_of(prediction: Prediction) -> str:
     """A prediction's dialogue: its `dialogue_id`, else the middle of a 'split/dialogue/index' id."""
-    if row.get("dialogue_id") is not None:
-        return str(row["dialogue_id"])
-    parts = str(row["id"]).rsplit("/", 2)
+    if prediction.dialogue_id is not None:
+        return str(prediction.dialogue_id)
+    parts = prediction.example_id.rsplit("/", 2)
     # Without a recorded dialogue each utterance is its own unit (the plain, optimistic bootstrap).
-    return parts[1] if len(parts) == 3 else str(row["id"])
+    return parts[1] if len(parts) == 3 else prediction.example_id
 
 
-def dialogue_counts(rows: Sequence[Mapping[str, Any]], labels: Sequence[str]):
+def dialogue_counts(predictions: Sequence[Prediction], labels: Sequence[str]):
     """(dialogue ids, counts): counts[d, g, p] = utterances of dialogue d with gold g predicted p.
 
     Column len(labels) holds answers outside the label set (unparseable ones included).
@@ -29,12 +31,12 @@ def dialogue_counts(rows: Sequence[Mapping[str, Any]], labels: Sequence[str]):
     index = {label: i for i, label in enumerate(labels)}
     order: dict[str, int] = {}
     cells = []
-    for row in rows:
-        d = order.setdefault(dialogue_of(row), len(order))
-        g = index.get(row["gold"])
+    for prediction in predictions:
+        d = order.setdefault(dialogue_of(prediction), len(order))
+        g = index.get(prediction.gold)
         if g is None:
             continue  # a gold label outside the task's labels scores in no F1 (as metrics.per_label)
-        cells.append((d, g, index.get(row["predicted"], len(labels))))
+        cells.append((d, g, index.get(prediction.predicted, len(labels))))
     counts = np.zeros((len(order), len(labels), len(labels) + 1), dtype=np.int64)
     for d, g, p in cells:
         counts[d, g, p] += 1
@@ -83,14 +85,14 @@ def interval(values: np.ndarray, level: float = LEVEL) -> list[float]:
 
 
 def bootstrap_ci(
-    rows: Sequence[Mapping[str, Any]],
+    predictions: Sequence[Prediction],
     labels: Sequence[str],
     resamples: int = RESAMPLES,
     seed: int = SEED,
     level: float = LEVEL,
 ) -> dict[str, Any]:
     """The percentile CIs of run.json's `scores.ci`, resampling whole dialogues (seeded)."""
-    dialogues, counts = dialogue_counts(rows, labels)
+    dialogues, counts = dialogue_counts(predictions, labels)
     ci: dict[str, Any] = {
         "method": "percentile bootstrap over dialogues",
         "unit": "dialogue", "n_dialogues": len(dialogues),

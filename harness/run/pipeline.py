@@ -295,7 +295,7 @@ def finish(spec: RunSpec, parts: Components, registry: Registry, partial: Partia
         run_id=make_run_id(spec, started, key),
         spec=spec,
         scores={**metrics.score_predictions(predictions, parts.task.labels),
-                "ci": bootstrap_ci([p.to_json() for p in predictions], parts.task.labels)},
+                "ci": bootstrap_ci(predictions, parts.task.labels)},
         **counts,
         plugins=plugin_versions(spec, registry),
         task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),

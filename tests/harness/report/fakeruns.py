@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness.run import metrics
 from harness.run.bootstrap import bootstrap_ci
+from harness.types import Prediction
 
 LABELS = ("neutral", "joy", "sadness", "anger")
 
@@ -26,6 +27,12 @@ def predictions(seed: int, skill: float, dialogues: int = 40, task: str = "meld"
     return rows
 
 
+def typed(rows: list[dict]) -> list[Prediction]:
+    """Test rows (id, gold, predicted, optional dialogue_id and raw) as the Predictions a run reads back."""
+    return [Prediction(row["id"], row["gold"], row["predicted"], row.get("raw"), dialogue_id=row.get("dialogue_id"))
+            for row in rows]
+
+
 def write_run(root: Path, run_id: str, rows: list[dict], *, task="meld", split="test", prompt="zero-shot",
               model="majority", prompt_args=None, model_args=None, labels=LABELS, started="2026-01-01T00:00:00",
               store_ci: bool = True) -> Path:
@@ -38,7 +45,7 @@ def write_run(root: Path, run_id: str, rows: list[dict], *, task="meld", split="
     predicted = [row["predicted"] for row in rows]
     scores = metrics.summarise(gold, predicted, labels)
     if store_ci:
-        scores["ci"] = bootstrap_ci(rows, labels)
+        scores["ci"] = bootstrap_ci(typed(rows), labels)
     spec = {"task": task, "split": split, "prompt": prompt, "model": model, "seed": 0, "limit": None,
             "parser": "strict", "task_args": {}, "prompt_args": prompt_args or {}, "model_args": model_args or {}}
     run = {"run_id": run_id, "spec": spec, "scores": scores, "n": len(rows),

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from harness.cli import main
 from harness.report import load_runs, plots
-from tests.harness.report.fakeruns import LABELS, predictions, write_run
+from tests.harness.report.fakeruns import LABELS, predictions, typed, write_run
 
 pytest.importorskip("matplotlib")
 
@@ -31,8 +31,8 @@ def check_images(output: str, count: int) -> None:
 
 
 def test_confusion_counts_add_an_unparsed_column():
-    rows = [{"gold": "joy", "predicted": "joy"}, {"gold": "joy", "predicted": None},
-            {"gold": "anger", "predicted": "joy"}]
+    rows = typed([{"id": "a", "gold": "joy", "predicted": "joy"}, {"id": "b", "gold": "joy", "predicted": None},
+                  {"id": "c", "gold": "anger", "predicted": "joy"}])
     columns, matrix = plots.confusion_counts(rows, ["joy", "anger"])
     assert columns == ["joy", "anger", plots.UNPARSED]
     assert matrix == [[1, 0, 1], [1, 0, 0]]

@@ -12,6 +12,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from harness.report import stats
 from harness.run import bootstrap, metrics
+from tests.harness.report.fakeruns import typed
 
 LABELS = ("neutral", "joy", "anger")
 
@@ -42,7 +43,7 @@ def sklearn_scores(rows):
 
 def test_ci_matches_a_plain_loop_over_resampled_dialogues():
     rows = make_rows(1)
-    ci = bootstrap.bootstrap_ci(rows, LABELS, resamples=100, seed=7)
+    ci = bootstrap.bootstrap_ci(typed(rows), LABELS, resamples=100, seed=7)
     by_dialogue: dict[str, list] = {}
     for row in rows:
         by_dialogue.setdefault(row["dialogue_id"], []).append(row)
@@ -64,12 +65,12 @@ def test_the_interval_holds_the_point_estimate_and_is_seeded():
     gold = [row["gold"] for row in rows]
     predicted = [row["predicted"] for row in rows]
     point = metrics.summarise(gold, predicted, LABELS)
-    ci = bootstrap.bootstrap_ci(rows, LABELS)
+    ci = bootstrap.bootstrap_ci(typed(rows), LABELS)
     for metric in bootstrap.CI_METRICS:
         low, high = ci[metric]
         assert low < point[metric] < high
-    assert bootstrap.bootstrap_ci(rows, LABELS) == ci
-    assert bootstrap.bootstrap_ci(rows, LABELS, seed=1) != ci
+    assert bootstrap.bootstrap_ci(typed(rows), LABELS) == ci
+    assert bootstrap.bootstrap_ci(typed(rows), LABELS, seed=1) != ci
 
 
 def test_dialogues_are_the_unit_wider_than_utterances_when_dialogues_agree():
@@ -79,17 +80,17 @@ def test_dialogues_are_the_unit_wider_than_utterances_when_dialogues_agree():
         right = d % 2 == 0
         for u in range(10):
             rows.append({"id": f"test/d{d}/{u}", "gold": "joy", "predicted": "joy" if right else "anger"})
-    by_dialogue = bootstrap.bootstrap_ci(rows, LABELS)
-    by_utterance = bootstrap.bootstrap_ci([{**row, "dialogue_id": row["id"]} for row in rows], LABELS)
+    by_dialogue = bootstrap.bootstrap_ci(typed(rows), LABELS)
+    by_utterance = bootstrap.bootstrap_ci(typed([{**row, "dialogue_id": row["id"]} for row in rows]), LABELS)
     width = lambda ci: ci["accuracy"][1] - ci["accuracy"][0]  # noqa: E731
     assert by_dialogue["n_dialogues"] == 40 and by_utterance["n_dialogues"] == 400
     assert width(by_dialogue) > 2 * width(by_utterance)
 
 
 def test_old_predictions_without_dialogue_id_use_the_example_id():
-    assert bootstrap.dialogue_of({"id": "test/dia7/3"}) == "dia7"
-    assert bootstrap.dialogue_of({"id": "x7"}) == "x7"
-    assert bootstrap.dialogue_of({"id": "test/a/1", "dialogue_id": "b"}) == "b"
+    assert bootstrap.dialogue_of(*typed([{"id": "test/dia7/3", "gold": "joy", "predicted": None}])) == "dia7"
+    assert bootstrap.dialogue_of(*typed([{"id": "x7", "gold": "joy", "predicted": None}])) == "x7"
+    assert bootstrap.dialogue_of(*typed([{"id": "test/a/1", "dialogue_id": "b", "gold": "joy", "predicted": None}])) == "b"
 
 
 def test_no_rows_gives_no_interval():
@@ -101,7 +102,7 @@ def test_no_rows_gives_no_interval():
 @given(st.lists(st.tuples(st.sampled_from(LABELS), st.sampled_from(LABELS + (None,))), min_size=1, max_size=40))
 def test_scores_of_one_matrix_equal_the_harness_metrics(pairs):
     rows = [{"id": f"t/d/{i}", "gold": g, "predicted": p} for i, (g, p) in enumerate(pairs)]
-    _, counts = bootstrap.dialogue_counts(rows, LABELS)
+    _, counts = bootstrap.dialogue_counts(typed(rows), LABELS)
     scores = bootstrap.scores_of(counts.sum(axis=0))
     expected = metrics.summarise([g for g, _ in pairs], [p for _, p in pairs], LABELS)
     for metric in bootstrap.CI_METRICS:
@@ -109,14 +110,14 @@ def test_scores_of_one_matrix_equal_the_harness_metrics(pairs):
 
 
 def test_run_json_holds_the_ci_that_predictions_jsonl_gives_back(tmp_path):
-    from harness.results.store import read_run
+    from harness.results.store import read_predictions, read_run
     from harness.run import pipeline
     from harness.types import RunSpec
 
     _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr"), results_dir=tmp_path)
     run = read_run(folder)
-    rows = stats.prediction_rows(folder)
-    assert all(row["dialogue_id"] == row["id"].split("/")[1] for row in rows)
+    rows = read_predictions(folder)
+    assert all(row.dialogue_id == row.example_id.split("/")[1] for row in rows)
     stored = run["scores"]["ci"]
     assert stored == bootstrap.bootstrap_ci(rows, run["scores"]["confusion"]["labels"])
     assert stats.run_ci({**run, "scores": {**run["scores"], "ci": None}, "folder": str(folder)}) == stored
