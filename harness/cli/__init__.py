@@ -261,12 +261,12 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
 
     from harness.cli.report import progress_bar
     from harness.report import console, formats, leaderboard
-    from harness.report.shots import leaderboard_table
+    from harness.report.shots import shots_table
 
     if pivot_by == "shots":
         if ci or per_label:
             raise ConfigError("--ci and --per-label go with --pivot task; `ercbench plot shots` draws k with CIs")
-        table = leaderboard_table(results_dir, run_ids, sort_by, with_reported, pivot_by)
+        table = shots_table(results_dir, run_ids, with_reported)
     else:
         with progress_bar("confidence intervals") as progress:
             table = leaderboard.task_table(results_dir, run_ids, sort_by, with_reported, ci, per_label, progress)

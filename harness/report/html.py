@@ -20,6 +20,9 @@ from harness.results.store import harness_version, read_predictions
 from harness.run.bootstrap import CI_METRICS
 from harness.types import Prediction
 
+COUNTS = ("n", "n_unparsed", "n_fallback", "n_truncated", "n_with_description", "resumed_from",
+          "processes", "timing")
+
 Progress = Callable[[int, int], None]
 CONTEXT_TURNS = 3
 
@@ -106,7 +109,8 @@ def wrong_table(run: Mapping[str, Any], rows: Sequence[Prediction], contexts: Co
 def run_section(run: Mapping[str, Any], contexts: Contexts, sample: int) -> str:
     rows = read_predictions(Path(run["folder"]))
     ci = run_ci(run)
-    extra = dict(run.get("extra") or {})
+    # Named counts and timing (older run.json files kept them in an `extra` bag).
+    counts = {**(run.get("extra") or {}), **{key: run[key] for key in COUNTS if run.get(key) is not None}}
     provenance = {"run id": run["run_id"], "folder": run["folder"], "started": run["started"],
                   "duration (s)": f"{run.get('duration_s', 0):.1f}", **{f"plugin {k}": v for k, v in
                   (run.get("plugins") or {}).items()}, "task": run.get("task_info"),
@@ -115,7 +119,7 @@ def run_section(run: Mapping[str, Any], contexts: Contexts, sample: int) -> str:
         f'<section id="{escape(run["run_id"])}"><h2>{escape(plots.run_title(run))}</h2>\n'
         f"<h3>Scores</h3>{scores_table(run, ci)}\n"
         f"<h3>Settings</h3>{key_values(run['spec'])}\n"
-        f"<details open><summary>Provenance</summary>{key_values(provenance)}{key_values(extra)}</details>\n"
+        f"<details open><summary>Provenance</summary>{key_values(provenance)}{key_values(counts)}</details>\n"
         f"<h3>Confusion matrix</h3>{image(plots.confusion(run, rows), 'confusion matrix ' + run['run_id'])}\n"
         f"<h3>Wrong predictions</h3>{wrong_table(run, rows, contexts, sample)}</section>\n"
     )

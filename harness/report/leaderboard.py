@@ -81,7 +81,7 @@ def pivot(runs, sort_by: str | None = None):
 
 def task_table(root: Path, run_ids=None, sort_by: str | None = None, with_reported: bool = False,
                ci: bool = False, per_label: bool = False, progress=None):
-    """The by-task leaderboard (as `leaderboard_table`), optionally with CI bounds and per-label F1."""
+    """The by-task leaderboard, optionally with CI bounds and per-label F1 and published rows."""
     import pandas as pd
 
     from harness.report.reported import load_reported, reported_runs

@@ -46,18 +46,9 @@ def pivot_shots(rows: Sequence[LeaderboardRow]):
     return table.reindex(columns=[(k, m) for k in order for m in ("accuracy", "weighted_f1")])
 
 
-def leaderboard_table(root: Path, run_ids, sort_by: str | None, with_reported: bool, pivot_by: str):
-    """The table `ercbench leaderboard`/`compare` shows: by task or by k, optionally with reported rows."""
-    import pandas as pd
-
-    from harness.report import leaderboard
+def shots_table(root: Path, run_ids, with_reported: bool):
+    """The leaderboard pivoted by k (`ercbench leaderboard --pivot shots`), optionally with reported rows."""
     from harness.report.reported import load_reported, reported_runs
 
-    reported = load_reported() if with_reported else []
-    if pivot_by == "shots":
-        return pivot_shots(shot_rows(root, run_ids) + reported_runs(reported, shot_rows=True))
-    runs = leaderboard.load_runs(root, run_ids)
-    if reported:
-        extra = rows_frame(reported_runs(reported))
-        runs = pd.concat([runs, extra], ignore_index=True) if not runs.empty else extra
-    return leaderboard.pivot(runs, sort_by)
+    reported = reported_runs(load_reported(), shot_rows=True) if with_reported else []
+    return pivot_shots(shot_rows(root, run_ids) + reported)

@@ -86,6 +86,7 @@ def test_page_holds_leaderboard_runs_and_wrong_predictions(report):
     text = report.read_text(encoding="utf-8")
     folders = sorted(p for p in (report.parents[1] / "results").iterdir() if not p.name.startswith("."))
     assert {s["id"] for s in parse(text).of("section")} == {folder.name for folder in folders}
+    assert text.count("<th>n_unparsed</th>") == len(folders)  # each run's named counts are shown
     for folder in folders:
         run = json.loads((folder / "run.json").read_text())
         low, high = run["scores"]["ci"]["weighted_f1"]
