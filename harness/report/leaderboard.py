@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from harness.errors import ConfigError
-from harness.report.rows import LeaderboardRow, columns, frame
+from harness.report.rows import LeaderboardRow, frame
 from harness.results.store import iter_runs
 from harness.types import RunResult
 
@@ -49,10 +49,6 @@ def runs_frame(runs: Sequence[dict[str, Any]], ci: bool = False, per_label: bool
         if progress:
             progress(done, len(runs))
     return pd.DataFrame(rows) if rows else frame([])
-
-
-def run_row_columns() -> Sequence[str]:
-    return columns()
 
 
 def value_columns(runs) -> list[str]:

@@ -7,8 +7,6 @@ import json
 from pathlib import PurePath
 from typing import Any, Mapping
 
-INPUT_KINDS = ("data", "labels", "model")
-
 
 def digest(blob: Any, size: int = 10) -> str:
     return hashlib.sha256(json.dumps(blob, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:size]

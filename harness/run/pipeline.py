@@ -22,7 +22,7 @@ from harness.run.bootstrap import bootstrap_ci
 from harness.run.cache import cache_root
 from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import get_parser, to_prediction
-from harness.sdk.fingerprint import hash_cache
+from harness.sdk.fingerprint import CACHE_FILE, hash_cache
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -211,7 +211,7 @@ def timing_facts(timing: dict[str, float], n_predicted: int, model: Model) -> di
 def read_run_inputs(parts: Components, root: Path) -> dict:
     """Data files' and weights' sha256 and the label set, before any model loads (hashes cached in root)."""
     parts.task.read_inputs()  # hash the train files too: prompts and models may read them later
-    with hash_cache(root / ".fingerprints.json"):
+    with hash_cache(root / CACHE_FILE):
         task_info = {**parts.task.info(), **parts.task.descriptions_info()}
         return run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
 
