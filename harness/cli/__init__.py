@@ -77,6 +77,7 @@ def main():
 def plugins():
     """Installed plugins, with the distribution and version that supplied each class."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from harness.discovery import default_commands, default_registry
@@ -86,9 +87,9 @@ def plugins():
         table.add_column(column)
     for entry in default_registry().all():
         origin = entry.origin
-        table.add_row(entry.kind[:-1], entry.name, origin.plugin, origin.distribution, origin.version)
+        table.add_row(*map(escape, (entry.kind[:-1], entry.name, origin.plugin, origin.distribution, origin.version)))
     for name, (_, origin) in sorted(default_commands().items()):
-        table.add_row("command", name, origin.plugin, origin.distribution, origin.version)
+        table.add_row(*map(escape, ("command", name, origin.plugin, origin.distribution, origin.version)))
     Console().print(table)
 
 

@@ -85,17 +85,20 @@ def fetch(name: str, dest: str | None, mirror: str | None) -> None:
 
 
 def stats_table(stats: dict) -> "Table":
+    from rich.markup import escape
     from rich.table import Table
 
     info = stats["info"]
     formats = info.get("format")
     if isinstance(formats, dict):
         formats = ", ".join(f"{split}={fmt}" for split, fmt in formats.items())
-    table = Table(title=f"{stats['task']} (variant {info.get('variant', '?')})", caption=f"format: {formats or '?'}")
+    # Names come from data files and plugins: escaped, so rich shows '[x]' instead of reading it as markup.
+    table = Table(title=escape(f"{stats['task']} (variant {info.get('variant', '?')})"),
+                  caption=escape(f"format: {formats or '?'}"))
     for column in ("split", "utterances", "dialogues", *next(iter(stats["splits"].values()))["labels"]):
-        table.add_column(column, justify="left" if column == "split" else "right")
+        table.add_column(escape(column), justify="left" if column == "split" else "right")
     for split, row in stats["splits"].items():
-        table.add_row(split, str(row["utterances"]), str(row["dialogues"]), *map(str, row["labels"].values()))
+        table.add_row(escape(split), str(row["utterances"]), str(row["dialogues"]), *map(str, row["labels"].values()))
     return table
 
 

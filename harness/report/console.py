@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from harness.report.formats import Board, ci_text, text
@@ -68,7 +69,12 @@ def label_widths(b: Board, dropped: list[int], width: int) -> dict[int, int]:
     total = sum(natural.values())
     if total <= budget:
         return natural
-    return {i: min(w, max(8, budget * w // total)) for i, w in natural.items()}
+    # Never narrower than a label's longest word: rich folds a word only when it cannot fit whole.
+    return {i: max(longest_word(b, i), min(w, max(8, budget * w // total))) for i, w in natural.items()}
+
+
+def longest_word(b: Board, i: int) -> int:
+    return min(INDEX_WIDTH, max(len(word) for row in b.rows for word in row[i].split()))
 
 
 def chunks(b: Board, names: list[str], dropped: list[int], width: int) -> list[list[int]]:
@@ -87,16 +93,18 @@ def chunks(b: Board, names: list[str], dropped: list[int], width: int) -> list[l
 
 def build(b: Board, columns: list[int], names: list[str], dropped: list[int], title: str | None,
           caption: str | None, label_sizes: dict[int, int]):
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=title, caption=caption)
+    # Labels are user text: '[mode=score]' must show, not be read as rich markup.
+    table = Table(title=title and escape(title), caption=caption and escape(caption))
     for i, size in label_sizes.items():
-        table.add_column(b.index_names[i], overflow="fold", max_width=size)
+        table.add_column(escape(b.index_names[i]), overflow="fold", max_width=size)
     widths = _widths(b, names)
     for c in columns:
-        table.add_column(names[c], justify="right", no_wrap=True, min_width=widths[c])
+        table.add_column(escape(names[c]), justify="right", no_wrap=True, min_width=widths[c])
     for r, (labels, cells) in enumerate(zip(b.rows, b.cells)):
-        shown = [label for i, label in enumerate(labels) if i not in dropped]
+        shown = [escape(label) for i, label in enumerate(labels) if i not in dropped]
         for c in columns:
             cell = cells[c]
             value = text(cell, b.columns[c])
@@ -114,8 +122,11 @@ def render(b: Board, console: Any, title: str = "ercbench leaderboard") -> None:
     names, legend = headers(b, compact=False)
     natural = 1 + sum(max(len(n), *(len(r[i]) for r in b.rows)) + 3 for i, n in enumerate(b.index_names))
     if natural + sum(need + 3 for need in _widths(b, names)) <= console.width:
-        console.print(build(b, everything, names, [], title, None, natural_label_widths(b, [])))
+        full = {i: max(len(n), *(len(r[i]) for r in b.rows)) for i, n in enumerate(b.index_names)}
+        console.print(build(b, everything, names, [], title, None, full))
         return
+    # Tight: labels may wrap, so they get spaces between their options to wrap at.
+    b = replace(b, rows=tuple(tuple(breakable(label) for label in row) for row in b.rows))
     names, legend = headers(b, compact=True)
     dropped = constant_columns(b)
     caption = "; ".join(f"{b.index_names[i]}: {b.rows[0][i]}" for i in dropped) or None
@@ -130,8 +141,14 @@ def print_legend(entries: list[str], console: Any) -> None:
     line = ""
     for entry in entries:
         if line and len(line) + 3 + len(entry) > console.width:
-            console.print(line, highlight=False, overflow="fold")
+            console.print(line, highlight=False, markup=False, overflow="fold")
             line = ""
         line = f"{line} · {entry}" if line else entry
     if line:
-        console.print(line, highlight=False, overflow="fold")
+        console.print(line, highlight=False, markup=False, overflow="fold")
+
+
+def breakable(label: str) -> str:
+    """A row label rich may wrap between options: it breaks lines only at spaces, so a space goes before
+    '[' and after ',' ('hf:x [mode=score, k=3]'); only a single name longer than the column is folded."""
+    return label.replace("[", " [").replace(",", ", ").replace("  ", " ")

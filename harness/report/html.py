@@ -30,7 +30,7 @@ CONTEXT_TURNS = 3
 def image(fig, alt: str) -> str:
     """A figure as an inline PNG (a data: URI), so the page needs no other file."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError, DataError
+from harness.report import identity
 from harness.types import Prediction
 
 UNPARSED = "(unparsed)"
@@ -25,7 +26,7 @@ def save(fig, out_dir: Path, name: str, formats: Sequence[str] = ("png", "svg"))
     paths = []
     for suffix in formats:
         path = out_dir / f"{name}.{suffix}"
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
         paths.append(path)
     return paths
 
@@ -73,15 +74,12 @@ def confusion(run: Mapping[str, Any], rows: Sequence[Prediction]):
 
 
 def run_title(run: Mapping[str, Any]) -> str:
-    spec = run["spec"]
-    return f"{spec['task']}:{spec['split']}  {spec['prompt']}  {spec['model']}"
+    return identity.run_label(run["spec"])
 
 
 def run_label(run: Mapping[str, Any]) -> str:
-    spec = run["spec"]
-    options = ",".join(f"{k}={v}" for k, v in sorted((spec.get("prompt_args") or {}).items()))
-    prompt = f"{spec['prompt']}[{options}]" if options else spec["prompt"]
-    return f"{spec['model']} / {prompt}"
+    """A legend entry under a heading that names the task column already."""
+    return identity.run_label(run["spec"], task=False)
 
 
 def label_bars(runs: Sequence[Mapping[str, Any]]):
@@ -101,8 +99,14 @@ def label_bars(runs: Sequence[Mapping[str, Any]]):
     axes.set_ylabel("F1 (%)")
     axes.set_ylim(0, 100)
     axes.set_title("per-label F1")
-    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    below(axes)
     return fig
+
+
+def below(axes) -> None:
+    """The legend under the plot: long run labels then take the figure's width, not the axes' (which would
+    collapse, losing the legend's text and warning)."""
+    axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=1)
 
 
 def shots(frame, metric: str = "weighted_f1"):
@@ -112,14 +116,14 @@ def shots(frame, metric: str = "weighted_f1"):
     data = frame[frame["shots"].notna()].copy()
     if data.empty:
         raise ConfigError("no zero-shot or k-shot runs to plot; run `ercbench compare --shots 0,1,3,5` first")
-    data["panel"] = data["task"] + ":" + data["split"]
-    # k-shot's own options (k, and selection when it is the default) do not split lines.
-    data["line"] = data["model"] + " " + data["prompt_options"].str.replace(r"(^|,)k=\d+", "", regex=True)
+    data["panel"] = [panel_title(row) for _, row in data.iterrows()]
+    data["line"] = [curve_label(row) for _, row in data.iterrows()]
     panels = sorted(data["panel"].unique())
     fig = figure(5.5 * len(panels), 4)
     axes_list = fig.subplots(1, len(panels), squeeze=False)[0]
     for axes, panel in zip(axes_list, panels):
         for line, points in data[data["panel"] == panel].groupby("line"):
+            # One line holds runs that differ in k alone: a second run at one k is a rerun of the same spec.
             points = points.sort_values("started").groupby("shots").tail(1).sort_values("shots")
             ks = points["shots"].astype(int).tolist()
             axes.plot(ks, 100 * points[metric], marker="o", label=line.strip())
@@ -129,8 +133,37 @@ def shots(frame, metric: str = "weighted_f1"):
         axes.set_xlabel("k (demonstrations)")
         axes.set_ylabel(f"{METRIC_NAMES[metric]} (%)")
         axes.set_title(panel)
-        axes.legend(fontsize=8)
+        below(axes)
     return fig
+
+
+def options(text: Any) -> dict[str, str]:
+    """'a=1,b=2' (a tidy frame's options column) -> {'a': '1', 'b': '2'}."""
+    if not isinstance(text, str) or not text:
+        return {}
+    return dict(part.split("=", 1) for part in text.split(",") if "=" in part)
+
+
+def whole(value: Any) -> int | None:
+    """An integer cell of a frame (Int64 columns hold pd.NA where missing)."""
+    import pandas as pd
+
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def panel_title(row: Mapping[str, Any]) -> str:
+    """A few-shot panel: task variant, split and example count (runs on other data never share a panel)."""
+    return identity.task_column({"task": row["task"], "split": row["split"], "task_args": options(row["task_options"]),
+                                 "limit": whole(row.get("limit"))})
+
+
+def curve_label(row: Mapping[str, Any]) -> str:
+    """A few-shot line: everything but k, so a line joins only runs that differ in k alone."""
+    prompt = {key: value for key, value in options(row["prompt_options"]).items()
+              if key != "k" and (key, value) != ("selection", "random")}  # random is k-shot's default
+    spec = {"model": row["model"], "model_args": options(row["model_options"]), "parser": row.get("parser"),
+            "seed": whole(row.get("seed"))}
+    return identity.curve_label(spec, prompt)
 
 
 def read_log(folder: Path) -> list[dict[str, str]]:

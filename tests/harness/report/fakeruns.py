@@ -35,7 +35,8 @@ def typed(rows: list[dict]) -> list[Prediction]:
 
 def write_run(root: Path, run_id: str, rows: list[dict], *, task="meld", split="test", prompt="zero-shot",
               model="majority", prompt_args=None, model_args=None, labels=LABELS, started="2026-01-01T00:00:00",
-              store_ci: bool = True) -> Path:
+              store_ci: bool = True, seed: int = 0, limit: int | None = None, parser: str = "strict",
+              task_args=None) -> Path:
     folder = root / run_id
     folder.mkdir(parents=True)
     with open(folder / "predictions.jsonl", "w", encoding="utf-8") as out:
@@ -46,8 +47,9 @@ def write_run(root: Path, run_id: str, rows: list[dict], *, task="meld", split="
     scores = metrics.summarise(gold, predicted, labels)
     if store_ci:
         scores["ci"] = bootstrap_ci(typed(rows), labels)
-    spec = {"task": task, "split": split, "prompt": prompt, "model": model, "seed": 0, "limit": None,
-            "parser": "strict", "task_args": {}, "prompt_args": prompt_args or {}, "model_args": model_args or {}}
+    spec = {"task": task, "split": split, "prompt": prompt, "model": model, "seed": seed, "limit": limit,
+            "parser": parser, "task_args": task_args or {}, "prompt_args": prompt_args or {},
+            "model_args": model_args or {}}
     run = {"run_id": run_id, "spec": spec, "scores": scores, "n": len(rows),
            "n_unparsed": sum(p is None for p in predicted), "plugins": {"model": {"name": model, "version": "1"}},
            "task_info": {"name": task, "files": {"test.csv": "abc123"}}, "started": started, "duration_s": 1.5,

@@ -69,7 +69,7 @@ def test_shot_curve_with_ci_bands(tmp_path):
             write_run(results, f"{model}-{k}", predictions(k, skill), prompt=prompt, prompt_args=args, model=model)
     fig = plots.shots(load_runs(results))
     axes = fig.axes[0]
-    assert sorted(line.get_label() for line in axes.get_lines()) == ["m1", "m2"]
+    assert sorted(line.get_label() for line in axes.get_lines()) == ["m1 · seed=0", "m2 · seed=0"]
     assert len(axes.collections) == 2  # one CI band per line
     assert list(axes.get_lines()[0].get_xdata()) == [0, 1, 3]
     result = invoke("shots", "--results-dir", str(results), "--out", str(tmp_path / "p"))
