@@ -7,6 +7,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from harness.errors import ConfigError
 from harness.report.rows import LeaderboardRow, frame
+from harness.report.verify import verified
 from harness.results.store import iter_runs
 from harness.types import RunResult
 
@@ -31,7 +32,7 @@ def load_runs(root: Path, run_ids: Iterable[str] | None = None, ci: bool = False
               progress: Callable[[int, int], None] | None = None):
     """Every finished run as a DataFrame row; with run_ids, only those."""
     wanted = set(run_ids) if run_ids is not None else None
-    chosen = [run for run in iter_runs(root) if wanted is None or run["run_id"] in wanted]
+    chosen = [run for run in verified(iter_runs(root)) if wanted is None or run["run_id"] in wanted]
     return runs_frame(chosen, ci, per_label, progress)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, DataError
 from harness.report import stats
+from harness.report.verify import problem, verified
 from harness.results.store import RUN_FILE, iter_runs, read_run
 from harness.run import bootstrap
 from harness.run.sweeps import shots_of
@@ -50,7 +51,7 @@ def load_runs(path: str | Path = "results", ci: bool = True, progress: Progress 
     """
     import pandas as pd
 
-    runs = list(iter_runs(Path(path)))
+    runs = list(verified(iter_runs(Path(path))))
     rows = []
     for done, run in enumerate(runs, 1):
         rows.append(tidy_row(run, stats.run_ci(run) if ci else run["scores"].get("ci")))
@@ -78,9 +79,13 @@ def load_folders(refs: Iterable[str], results_dir: Path) -> list[dict[str, Any]]
     """Runs named on the command line (or every finished run when none is named), loaded."""
     refs = list(refs)
     if not refs:
-        return list(iter_runs(results_dir))
+        return list(verified(iter_runs(results_dir)))
     runs = []
     for ref in refs:
         folder = resolve(ref, results_dir)
-        runs.append({**read_run(folder), "folder": str(folder)})
+        run = {**read_run(folder), "folder": str(folder)}
+        found = problem(run)
+        if found:
+            raise DataError(folder / RUN_FILE, f"{found}; `ercbench results check --repair` moves it aside")
+        runs.append(run)
     return runs

@@ -9,6 +9,7 @@ from harness.discovery import default_registry
 from harness.registry import Registry
 from harness.report.rows import LeaderboardRow
 from harness.report.rows import frame as rows_frame
+from harness.report.verify import verified
 from harness.results.store import iter_runs
 from harness.run.sweeps import shots_setting
 from harness.types import RunResult
@@ -19,7 +20,7 @@ def shot_rows(root: Path, run_ids: Iterable[str] | None = None, registry: Regist
     registry = registry or default_registry()
     wanted = set(run_ids) if run_ids is not None else None
     rows = []
-    for run in iter_runs(root):
+    for run in verified(iter_runs(root)):
         setting = shots_setting(run["spec"], registry)
         if setting is None or (wanted is not None and run["run_id"] not in wanted):
             continue

@@ -24,6 +24,7 @@ PREDICTIONS_FILE = "predictions.jsonl"
 PARTIAL_SUFFIX = ".partial"
 INPUTS_FILE = "inputs.json"  # in a partial folder: the spec and input contents it was started with
 ATTEMPT_FILE = "attempt.json"  # in a partial folder: plugin settings of the latest attempt that loaded the model
+DIGEST_KEY = "digest"  # in run.json: see scores_digest (older run.json files have none)
 
 
 class WriteError(ErcbenchError):
@@ -163,10 +164,19 @@ class PartialRun:
         return data if isinstance(data, dict) else {}
 
     def finish(self, result: RunResult) -> Path:
-        write_json_atomic(self.folder / RUN_FILE, result_to_json(result))
+        data = json.loads(json.dumps(result_to_json(result)))  # as read back, so the digest is of what is stored
+        data[DIGEST_KEY] = scores_digest((self.folder / PREDICTIONS_FILE).read_bytes(), data)
+        write_json_atomic(self.folder / RUN_FILE, data)
         for name in (INPUTS_FILE, ATTEMPT_FILE):
             (self.folder / name).unlink(missing_ok=True)
         return move_into_place(self.folder, self.root, result.run_id)
+
+
+def scores_digest(predictions: bytes, run: Mapping[str, Any]) -> str:
+    """sha256 over predictions.jsonl and the scores, counts run.json records for them: a reader that finds
+    it unchanged may show the scores without recomputing them; an edited score or prediction changes it."""
+    recorded = json.dumps({key: run.get(key) for key in ("scores", "n", "n_unparsed")}, sort_keys=True)
+    return "sha256:" + hashlib.sha256(predictions + b"\0" + recorded.encode()).hexdigest()
 
 
 def move_into_place(folder: Path, root: Path, run_id: str) -> Path:

@@ -1,0 +1,71 @@
+"""The leaderboard shows only scores that follow from the predictions: a hand-edited score is left out, with a warning."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from harness.cli import main
+from harness.report import verify
+from harness.results.store import DIGEST_KEY, PREDICTIONS_FILE, read_run, scores_digest
+from harness.run import pipeline
+from harness.types import RunSpec
+from tests.harness.report.fakeruns import predictions, write_run
+
+
+def edit(folder, **scores):
+    path = folder / "run.json"
+    run = json.loads(path.read_text())
+    run["scores"].update(scores)
+    path.write_text(json.dumps(run))
+
+
+def leaderboard(root, *args):
+    result = CliRunner().invoke(main, ["leaderboard", "--results-dir", str(root), "--format", "csv", *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_a_finished_run_records_a_digest_that_holds(tmp_path):
+    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="majority"), results_dir=tmp_path)
+    run = {**read_run(folder), "folder": str(folder)}
+    assert run[DIGEST_KEY] == scores_digest((folder / PREDICTIONS_FILE).read_bytes(), run)
+    assert verify.problem(run) is None
+    edit(folder, accuracy=0.99)
+    edited = {**read_run(folder), "folder": str(folder)}
+    assert "accuracy 0.990000 in run.json" in verify.problem(edited)
+
+
+def test_hand_edited_score_is_left_out_with_one_warning(tmp_path):
+    write_run(tmp_path, "honest", predictions(1, 0.5), model="honest")  # an older run.json: no digest
+    write_run(tmp_path, "edited", predictions(2, 0.5), model="edited")
+    edit(tmp_path / "edited", accuracy=0.99)
+    result = leaderboard(tmp_path)
+    assert "honest" in result.stdout and "edited" not in result.stdout and "99.00" not in result.stdout
+    warnings = [line for line in result.stderr.splitlines() if "edited" in line]
+    assert len(warnings) == 1 and "left out" in warnings[0] and "accuracy 0.990000" in warnings[0]
+    shots = leaderboard(tmp_path, "--pivot", "shots")
+    assert "edited" not in shots.stdout and "99.00" not in shots.stdout
+
+
+def test_edited_predictions_break_the_digest_and_are_recomputed(tmp_path):
+    folder = write_run(tmp_path, "run", predictions(1, 0.5))
+    run = {**read_run(folder), "folder": str(folder)}
+    run[DIGEST_KEY] = scores_digest((folder / PREDICTIONS_FILE).read_bytes(), run)
+    (folder / "run.json").write_text(json.dumps(run))
+    lines = (folder / PREDICTIONS_FILE).read_text().splitlines()
+    first = json.loads(lines[0])
+    first["predicted"] = next(label for label in ("joy", "anger") if label != first["gold"]) \
+        if first["predicted"] == first["gold"] else first["gold"]
+    (folder / PREDICTIONS_FILE).write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
+    assert "from its predictions" in verify.problem({**read_run(folder), "folder": str(folder)})
+
+
+def test_report_refuses_a_named_run_whose_scores_disagree(tmp_path):
+    write_run(tmp_path, "edited", predictions(2, 0.5))
+    edit(tmp_path / "edited", weighted_f1=0.99)
+    result = CliRunner().invoke(main, ["plot", "labels", "edited", "--results-dir", str(tmp_path),
+                                       "--out", str(tmp_path / "p")])
+    assert result.exit_code == 1 and "weighted_f1 0.990000 in run.json" in result.output
+    assert "Traceback" not in result.output
