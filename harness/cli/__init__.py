@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.common import ErcbenchGroup, no_runs_line, parse_options, positive_limit, writable_folder
+from harness.cli.common import ErcbenchGroup, no_runs_line, parse_options, positive_limit, where_pairs, writable_folder
 from harness.errors import ConfigError, ErcbenchError
 from harness.run.parsing import PARSERS
 
@@ -257,12 +257,15 @@ FORMATS = ("table", "markdown", "csv", "json", "latex", "html")
 
 
 def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported=False, pivot_by="task",
-                     ci=False, per_label=False):
+                     ci=False, per_label=False, chosen=None):
     from rich.console import Console
 
     from harness.cli.report import progress_bar
-    from harness.report import console, formats, leaderboard
+    from harness.report import console, filters, formats, leaderboard
     from harness.report.shots import shots_table
+
+    if chosen:
+        run_ids = filters.matching_ids(results_dir, chosen, run_ids)
 
     if pivot_by == "shots":
         if ci or per_label:
@@ -293,20 +296,30 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
 @click.option("--with-reported", is_flag=True, help="Add published numbers (results/reported/), marked as reported.")
 @click.option("--pivot", "pivot_by", type=click.Choice(["task", "shots"]), default="task", show_default=True,
               help="Columns per task, or per k of zero-/k-shot runs.")
-def leaderboard_command(results_dir, sort_by, output_format, ci, per_label, with_reported, pivot_by):
+@click.option("--task", "tasks", multiple=True, help="Only runs of this task (repeatable).")
+@click.option("--model", "models", multiple=True, help="Only runs of this model, e.g. tfidf-lr or hf (repeatable).")
+@click.option("--prompt", "prompts", multiple=True, help="Only runs of this prompt (repeatable).")
+@click.option("--where", multiple=True, metavar="K=V", callback=where_pairs,
+              help="Only runs whose K is V: split, seed, limit, parser, shots or any option name (repeatable).")
+def leaderboard_command(results_dir, sort_by, output_format, ci, per_label, with_reported, pivot_by, tasks, models,
+                        prompts, where):
     """The leaderboard of every finished run under results/ (latest run per row and column).
 
-    Scores are percentages with 2 decimals and '-' where missing, the same in every format.
+    Scores are percentages with 2 decimals and '-' where missing, the same in every format. Runs whose
+    scores disagree with their predictions.jsonl are left out, each with one warning line.
     """
-    show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by, ci, per_label)
+    from harness.report.filters import RunFilter
+
+    chosen = RunFilter(tuple(tasks), tuple(models), tuple(prompts), where)
+    show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by, ci, per_label, chosen)
 
 
 # Command groups live in their own modules; they import nothing from this one.
 from harness.cli.data import data  # noqa: E402
 from harness.cli.export import export  # noqa: E402
-from harness.cli.report import plot, report, significance  # noqa: E402
+from harness.cli.report import plot, report, show, significance  # noqa: E402
 from harness.cli.results import results  # noqa: E402
 from harness.cli.train import train  # noqa: E402
 
-for command in (data, export, train, results, significance, plot, report):
+for command in (data, export, train, results, significance, plot, report, show):
     main.add_command(command)

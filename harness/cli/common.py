@@ -121,3 +121,14 @@ def one_line_errors() -> Iterator[None]:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(os_error_line(exc)) from None
+
+
+def where_pairs(ctx, param, values) -> dict[str, str]:
+    """--where K=V (repeatable) -> {K: V}; a malformed one is refused in one line."""
+    pairs = {}
+    for value in values:
+        key, sep, wanted = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{value!r}: write K=V", ctx, param)
+        pairs[key.strip()] = wanted.strip()
+    return pairs

@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 import click
 
-from harness.cli.common import no_runs_line, one_line_errors, writable_folder
+from harness.cli.common import no_runs_line, one_line_errors, where_pairs, writable_folder
 
 results_dir_option = click.option(
     "--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS", default=Path("results"),
@@ -52,6 +52,36 @@ def significance(run_a, run_b, results_dir, resamples, seed):
         result = compare_folders(folder_a, folder_b, resamples=resamples, seed=seed)
     click.echo(f"A: {folder_a.name}\nB: {folder_b.name}")
     for line in verdict(result):
+        click.echo(line)
+
+
+@click.command()
+@click.argument("run")
+@results_dir_option
+@click.option("--example", "examples", multiple=True, metavar="ID", help="This example (repeatable).")
+@click.option("--wrong", is_flag=True, help="Only wrong (or unparsed) predictions.")
+@click.option("--where", multiple=True, metavar="K=V", callback=where_pairs,
+              help="Only predictions whose field K is V: gold, predicted, id, dialogue_id, fallback (repeatable).")
+@click.option("--first", type=click.IntRange(min=1), default=5, show_default=True, help="Show at most N examples.")
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
+              help="Data root the prompts are rebuilt from (default: $ERCBENCH_DATA).")
+def show(run, results_dir, examples, wrong, where, first, data_dir):
+    """The exact prompt, raw answer, parsed label and log-probs of a run's examples.
+
+    RUN is a run folder, a run id under --results-dir, or a unique part of one. The prompt is rebuilt
+    from run.json's spec by the same prompt code the run used (a note says when data or settings changed).
+    """
+    from harness.report import runs
+    from harness.report import show as shown
+    from harness.results.store import read_predictions, read_run
+
+    with one_line_errors():
+        folder = runs.resolve(run, results_dir)
+        loaded = {**read_run(folder), "folder": str(folder)}
+        rows = read_predictions(folder)
+        picked = shown.chosen(rows, examples, wrong, where)
+        lines = shown.show(loaded, rows, picked, first, data_dir)
+    for line in lines:
         click.echo(line)
 
 

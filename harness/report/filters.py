@@ -1,0 +1,74 @@
+"""Leaderboard filters: `--task/--model/--prompt` names and `--where K=V` on any part of a run's spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from harness.errors import ConfigError
+from harness.run.sweeps import shots_of
+
+SPEC_KEYS = ("task", "split", "prompt", "model", "parser", "seed", "limit", "shots")
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """Runs kept: a name in each list given (any of them), and every `where` pair equal."""
+
+    tasks: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    prompts: tuple[str, ...] = ()
+    where: Mapping[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.tasks or self.models or self.prompts or self.where)
+
+    def keeps(self, spec: Mapping[str, Any]) -> bool:
+        model = str(spec["model"])
+        if self.tasks and spec["task"] not in self.tasks:
+            return False
+        if self.models and model not in self.models and model.partition(":")[0] not in self.models:
+            return False
+        if self.prompts and spec["prompt"] not in self.prompts:
+            return False
+        return all(value(spec, key) == wanted for key, wanted in self.where.items())
+
+
+def value(spec: Mapping[str, Any], key: str) -> str | None:
+    """A spec's K as text: a spec field (split, seed, limit, parser, shots, ...) or an option of task, prompt or model."""
+    if key == "shots":
+        found = shots_of(spec)
+        return None if found is None else str(found)
+    if key in SPEC_KEYS:
+        return None if spec.get(key) is None else str(spec[key])
+    for bag in ("task_args", "prompt_args", "model_args"):
+        options = spec.get(bag) or {}
+        if key in options:
+            return str(options[key])
+    return None
+
+
+def check_keys(runs: list[Mapping[str, Any]], where: Mapping[str, str]) -> None:
+    """A --where key no run has is a typo: refuse it in one line rather than show an empty board."""
+    for key in where:
+        if runs and key not in SPEC_KEYS and all(value(run["spec"], key) is None for run in runs):
+            raise ConfigError(f"--where {key}=...: no run has {key!r} (keys: {', '.join(SPEC_KEYS)}, "
+                              "or any task, prompt or model option)")
+
+
+def keep(runs: list[dict[str, Any]], chosen: RunFilter | None) -> list[dict[str, Any]]:
+    if not chosen:
+        return runs
+    check_keys(runs, chosen.where)
+    return [run for run in runs if chosen.keeps(run["spec"])]
+
+
+def matching_ids(root, chosen: RunFilter, run_ids=None) -> list[str]:
+    """Ids of the finished runs under root (of run_ids, when given) that the filter keeps."""
+    from harness.results.store import iter_runs
+
+    runs = [run for run in iter_runs(root, on_bad=None) if run_ids is None or run["run_id"] in set(run_ids)]
+    kept = [run["run_id"] for run in keep(runs, chosen)]
+    if runs and not kept:
+        raise ConfigError(f"none of the {len(runs)} finished runs under {root} matches the filters")
+    return kept
