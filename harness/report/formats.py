@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from harness.report.page import scroll
+
 SHORT = {"accuracy": "acc", "weighted_f1": "wF1", "macro_f1": "mF1"}
 MISSING = "-"
 
@@ -211,11 +213,11 @@ def to_html(b: Board) -> str:
             extra = f' <span class="ci">{e(interval)}</span>' if b.ci and interval else ""
             shown.append(f'<td class="num">{value}{extra}</td>')
         body.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in labels) + "".join(shown) + "</tr>")
-    return (
+    return scroll(
         '<table class="leaderboard">\n<thead>\n'
         f"<tr>{first}{groups}</tr>\n<tr>{metrics}</tr>\n</thead>\n<tbody>\n"
-        + "\n".join(body) + "\n</tbody>\n</table>\n"
-    )
+        + "\n".join(body) + "\n</tbody>\n</table>"
+    ) + "\n"
 
 
 def to_html_page(b: Board, title: str = "ercbench leaderboard") -> str:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from harness.errors import ErcbenchError
 from harness.report import formats, leaderboard, plots
-from harness.report.page import page
+from harness.report.page import page, scroll
 from harness.report.rows import task_column
 from harness.report.stats import run_ci
 from harness.results.store import harness_version, read_predictions
@@ -40,7 +40,7 @@ def key_values(items: Mapping[str, Any]) -> str:
     for key, value in items.items():
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
         rows.append(f"<tr><th>{escape(str(key))}</th><td><code>{escape(str(shown))}</code></td></tr>")
-    return '<table class="settings">' + "".join(rows) + "</table>"
+    return scroll('<table class="settings">' + "".join(rows) + "</table>")
 
 
 def scores_table(run: Mapping[str, Any], ci: Mapping[str, Any]) -> str:
@@ -52,7 +52,7 @@ def scores_table(run: Mapping[str, Any], ci: Mapping[str, Any]) -> str:
                      f'<td class="num">{100 * run["scores"][metric]:.2f}{interval}</td></tr>')
     counts = f'<tr><th>examples</th><td class="num">{run["n"]} in {ci.get("n_dialogues", "?")} dialogues</td></tr>'
     counts += f'<tr><th>unparsed</th><td class="num">{run["n_unparsed"]}</td></tr>'
-    return '<table class="scores">' + "".join(cells) + counts + "</table>"
+    return scroll('<table class="scores">' + "".join(cells) + counts + "</table>")
 
 
 class Contexts:
@@ -103,7 +103,7 @@ def wrong_table(run: Mapping[str, Any], rows: Sequence[Prediction], contexts: Co
                      f"<td>{escape(predicted)}</td><td><code>{escape(str(row.raw))[:300]}</code></td></tr>")
     lines.append("</tbody></table>")
     wrong = sum(row.predicted != row.gold for row in rows)
-    return f"<p>{len(sample)} of {wrong} wrong predictions (seeded sample).</p>{note}" + "".join(lines)
+    return f"<p>{len(sample)} of {wrong} wrong predictions (seeded sample).</p>{note}" + scroll("".join(lines))
 
 
 def run_section(run: Mapping[str, Any], contexts: Contexts, sample: int) -> str:

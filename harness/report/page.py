@@ -8,8 +8,12 @@ import html
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 75em; color: #222; padding: 0 1em; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 75em; color: #222; padding: 0 1em;
+       overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; max-width: 100%; margin: 1em 0; }
+.scroll > table { margin: 0; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; overflow-wrap: normal; }
+td code { overflow-wrap: anywhere; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 thead th { border-bottom: 2px solid #444; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -20,12 +24,19 @@ img { max-width: 100%; height: auto; display: block; }
 details { margin: 0.5em 0; }
 code, pre { font-size: 0.85em; background: #f5f5f5; }
 pre { padding: 0.5em; overflow-x: auto; }
+@media (max-width: 40em) { body { margin: 1em auto; padding: 0 0.5em; } }
 """
+
+
+def scroll(table: str) -> str:
+    """A table in its own horizontal scroll box: a wide one scrolls there, never the whole page."""
+    return f'<div class="scroll">{table}</div>'
 
 
 def page(title: str, body: str) -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )

@@ -69,7 +69,7 @@ def confusion(run: Mapping[str, Any], rows: Sequence[Prediction]):
     left, right = fig.subplots(1, 2)
     _heatmap(left, counts, labels, columns, "counts", str)
     _heatmap(right, normalised, labels, columns, "row-normalised (recall per gold label)", lambda v: f"{v:.2f}")
-    fig.suptitle(run_title(run), fontsize=10)
+    fig.suptitle(wrapped(run_title(run), fig.get_figwidth(), 10), fontsize=10)
     return fig
 
 
@@ -99,14 +99,27 @@ def label_bars(runs: Sequence[Mapping[str, Any]]):
     axes.set_ylabel("F1 (%)")
     axes.set_ylim(0, 100)
     axes.set_title("per-label F1")
-    below(axes)
+    handles, names = axes.get_legend_handles_labels()
+    # Outside the axes, in the figure: the constrained layout keeps room for it, so no saving cuts it.
+    fig.legend(handles, [wrapped(name, fig.get_figwidth(), 8) for name in names], fontsize=8,
+               loc="outside lower center")
     return fig
 
 
 def below(axes) -> None:
-    """The legend under the plot: long run labels then take the figure's width, not the axes' (which would
-    collapse, losing the legend's text and warning)."""
-    axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=1)
+    """The legend under the plot, each label wrapped to the axes' width: a legend wider than the figure would
+    collapse the constrained layout (matplotlib warns, and the saved image cuts the labels)."""
+    handles, labels = axes.get_legend_handles_labels()
+    width = axes.figure.get_figwidth() / len(axes.figure.axes)
+    labels = [wrapped(label, width, 8) for label in labels]
+    axes.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=1)
+
+
+def wrapped(text: str, inches: float, points: float) -> str:
+    """Text broken onto lines that fit `inches` at `points` size (a character is about half an em)."""
+    import textwrap
+
+    return textwrap.fill(text, width=max(20, int(inches * 72 / (0.6 * points))), break_on_hyphens=False)
 
 
 def shots(frame, metric: str = "weighted_f1"):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -132,3 +135,68 @@ def test_chromium_screenshot_is_not_blank(report, tmp_path):
                    capture_output=True, timeout=120, check=True)
     pixels = matplotlib.image.imread(shot)
     assert pixels.shape[:2] == (1600, 1200) and pixels.std() > 0.05
+
+
+@pytest.fixture(scope="module")
+def wide_report(tmp_path_factory):
+    """A page with a leaderboard far wider than a phone, long run labels and a per-label legend of five runs."""
+    root = tmp_path_factory.mktemp("wide")
+    results = root / "results"
+    options = {"mode": "score", "adapter": "/checkpoints/dialoguellm-qwen2.5-7b-instruct-lora-r16-epoch3",
+               "max_length": "4096", "batch_size": "8"}
+    for i in range(5):
+        for task in ("meld", "iemocap", "emorynlp"):
+            write_run(results, f"run-{task}-{i}", predictions(i, 0.3 + 0.1 * i, task=task), task=task,
+                      model=f"hf:/models/some-rather-long-model-name-{i}", model_args={**options, "C": str(i)},
+                      prompt="k-shot", prompt_args={"k": str(i), "template": "dialoguellm-with-descriptions"})
+    out = root / "out"
+    result = subprocess.run([sys.executable, "-m", "harness.cli", "report", "--results-dir", str(results),
+                             "--out", str(out), "--data-dir", str(root / "nodata")],
+                            capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONWARNINGS": "default"})
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr and "warning" not in result.stderr.lower(), result.stderr
+    return out / "report.html"
+
+
+def probe(report: Path, tmp_path: Path, width: int) -> tuple[int, int]:
+    """(document scroll width, viewport width) of the page in a frame `width` CSS pixels wide (a headless
+    window is at least 500 wide: the page goes into an iframe of that width, read from its parent)."""
+    text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", report.read_text(encoding="utf-8"))
+    script = ("<script>addEventListener('load', () => { const w = document.querySelector('iframe').contentWindow; "
+              "document.title = w.document.documentElement.scrollWidth + ' ' + w.innerWidth; });</script>")
+    page = tmp_path / f"probe-{width}.html"
+    page.write_text(f'<html><head><title>?</title></head><body style="margin:0"><iframe style="border:0" width="{width}" '
+                    f'height="900" srcdoc="{html.escape(text, quote=True)}"></iframe>{script}</body></html>',
+                    encoding="utf-8")
+    dom = subprocess.run([CHROMIUM, *QUIET, "--window-size=1400,1000", "--virtual-time-budget=5000",
+                          "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True).stdout
+    found = re.search(r"<title>(\d+) (\d+)</title>", dom)
+    assert found, dom[-500:]
+    return int(found.group(1)), int(found.group(2))
+
+
+@pytest.mark.slow
+@needs_chromium
+@pytest.mark.parametrize("width", [1366, 390])  # a laptop, a phone
+def test_page_fits_the_width_outside_the_tables_scroll_boxes(wide_report, tmp_path, width):
+    scroll_width, window = probe(wide_report, tmp_path, width)
+    assert window == width and scroll_width <= window
+    # The control: the same page without its scroll boxes is wider than a phone.
+    bare = tmp_path / "bare.html"
+    bare.write_text(wide_report.read_text(encoding="utf-8").replace("overflow-x: auto", "overflow-x: visible"))
+    if width == 390:
+        assert probe(bare, tmp_path, width)[0] > width
+
+
+@pytest.mark.slow
+def test_per_label_legend_is_whole(wide_report):
+    from harness.report import plots
+
+    runs = [json.loads((folder / "run.json").read_text()) for folder in (wide_report.parents[1] / "results").iterdir()
+            if folder.name.startswith("run-meld")]
+    fig = plots.label_bars(runs)
+    fig.canvas.draw()
+    legend = fig.legends[0].get_window_extent()
+    inside = fig.bbox
+    assert len(fig.legends[0].get_texts()) == 5
+    assert inside.x0 <= legend.x0 and legend.x1 <= inside.x1 and inside.y0 <= legend.y0 and legend.y1 <= inside.y1

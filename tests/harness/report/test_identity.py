@@ -103,7 +103,7 @@ def test_plot_legends_and_titles_show_the_whole_identity(results):
     assert len(titles) == len(runs)
     meld = [run for run in runs if run["spec"]["limit"] is None]
     fig = plots.label_bars(meld)
-    legend = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    legend = [text.get_text() for text in fig.legends[0].get_texts()]
     assert len(set(legend)) == len(meld) and all("seed=0" in entry for entry in legend)
 
 
