@@ -176,7 +176,9 @@ def scores_digest(predictions: bytes, run: Mapping[str, Any]) -> str:
     """sha256 over predictions.jsonl and the scores, counts run.json records for them: a reader that finds
     it unchanged may show the scores without recomputing them; an edited score or prediction changes it."""
     recorded = json.dumps({key: run.get(key) for key in ("scores", "n", "n_unparsed")}, sort_keys=True)
-    return "sha256:" + hashlib.sha256(predictions + b"\0" + recorded.encode()).hexdigest()
+    digest = hashlib.sha256(predictions)
+    digest.update(b"\0" + recorded.encode())
+    return "sha256:" + digest.hexdigest()
 
 
 def move_into_place(folder: Path, root: Path, run_id: str) -> Path:

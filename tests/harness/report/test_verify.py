@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.cli import main
 from harness.report import verify
 from harness.results.store import DIGEST_KEY, PREDICTIONS_FILE, read_run, scores_digest
 from harness.run import pipeline
-from harness.types import RunSpec
+from harness.types import Prediction, RunSpec
 from tests.harness.report.fakeruns import predictions, write_run
 
 
@@ -69,3 +71,19 @@ def test_report_refuses_a_named_run_whose_scores_disagree(tmp_path):
                                        "--out", str(tmp_path / "p")])
     assert result.exit_code == 1 and "weighted_f1 0.990000 in run.json" in result.output
     assert "Traceback" not in result.output
+
+
+labels = st.text(min_size=1, max_size=12)
+
+
+@given(st.lists(st.tuples(labels, st.one_of(st.none(), labels), st.one_of(st.none(), st.text(max_size=30)),
+                          st.dictionaries(st.sampled_from(["gold", "note", "predicted"]), st.text(max_size=8),
+                                          max_size=2)), max_size=20),
+       st.booleans())
+def test_answers_read_gold_and_predicted_as_json_does(rows, ascii_only):
+    lines = []
+    for gold, predicted, raw, extra in rows:
+        record = Prediction("x", gold, predicted, raw, extra={"meta": extra}, logprobs={gold: -0.5}).to_json()
+        lines.append(json.dumps(record, ensure_ascii=ascii_only) + "\n")
+    data = "".join(lines).encode("utf-8")
+    assert verify.answers(data) == ([r[0] for r in rows], [r[1] for r in rows])
