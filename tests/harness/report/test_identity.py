@@ -138,3 +138,17 @@ def test_shots_pivot_keeps_other_options_apart(tmp_path):
     records = json.loads(leaderboard(tmp_path, "--pivot", "shots", "--format", "json"))
     assert {(r["task"], r["model"]) for r in records} == {
         ("meld:test", "hf:x[mode=generate]"), ("meld:test", "hf:x[mode=score]"), ("meld:test (first 100)", "tfidf-lr")}
+
+
+@pytest.mark.slow
+def test_report_headings_name_each_run_whole(results, tmp_path):
+    from html import escape
+
+    from harness.report import html
+    from harness.report.runs import load_folders
+
+    runs = load_folders([], results)
+    page = html.build(runs, data_dir=tmp_path / "nodata", sample=1)
+    headings = [identity.run_label(run["spec"]) for run in runs]
+    assert len(set(headings)) == len(runs)
+    assert all(f"<h2>{escape(heading)}</h2>" in page for heading in headings)
