@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from harness.errors import DataError
 from harness.report.leaderboard import load_runs
 from harness.results import store
+from harness.run import metrics
 from harness.types import Prediction, RunResult, RunSpec, frozen_mapping
 
 OLD_RESULTS = Path(__file__).resolve().parent.parent / "fixtures" / "old_results"
@@ -118,9 +119,12 @@ def test_old_and_new_runs_share_one_leaderboard(tmp_path):
     (tmp_path / old.name).mkdir()
     for name in (store.RUN_FILE, store.PREDICTIONS_FILE):
         (tmp_path / old.name / name).write_bytes((old / name).read_bytes())
-    new = make_result(run_id="new", spec=RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr"))
+    # The new run's scores follow from its predictions (the leaderboard leaves out any that do not).
+    rows = [Prediction(f"x{i}", "joy", answer, answer) for i, answer in enumerate(["joy"] * 5 + ["anger"] * 4 + [None])]
+    scores = frozen_mapping(metrics.score_predictions(rows, ["joy", "anger"]))
+    new = make_result(run_id="new", spec=RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr"), scores=scores)
     store.write_json_atomic(tmp_path / "new" / store.RUN_FILE, new.to_json())
-    lines = [json.dumps(Prediction(f"x{i}", "joy", "joy", "joy").to_json()) + "\n" for i in range(new.n)]
+    lines = [json.dumps(row.to_json()) + "\n" for row in rows]
     (tmp_path / "new" / store.PREDICTIONS_FILE).write_text("".join(lines))
     runs = load_runs(tmp_path).set_index("model")
     assert runs.loc["majority", "n"] == 6 and runs.loc["tfidf-lr", "unparsed"] == 1
