@@ -13,6 +13,7 @@ from harness.errors import ConfigError, ErcbenchError
 from harness.run.parsing import PARSERS
 
 EMPTY = "''"
+SEED_HELP = "Seeds demonstration choice, fallback guesses and fitted baselines."
 
 
 def run_options(func):
@@ -20,8 +21,6 @@ def run_options(func):
     decorators = [
         click.option("--split", default="test", show_default=True, help="Split to evaluate."),
         click.option("--limit", type=int, callback=positive_limit, help="Only the first N examples."),
-        click.option("--seed", type=int, default=0, show_default=True,
-                     help="Seeds demonstration choice, fallback guesses and fitted baselines."),
         click.option("--parser", type=click.Choice(sorted(PARSERS)), default="strict", show_default=True,
                      help="How generated text is read (score mode needs none): strict, lenient, or dialoguellm "
                           "(the paper's, with a seeded guess when no label matches)."),
@@ -196,6 +195,7 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
 @click.option("-t", "--task", required=True, help="Task name (`ercbench list tasks`).")
 @click.option("-p", "--prompt", help="Prompt strategy (default: the one marked default, see `ercbench list prompts`).")
 @click.option("-m", "--model", required=True, help="Model name, or name:target such as hf:/path/to/model.")
+@click.option("--seed", type=int, default=0, show_default=True, help=SEED_HELP)
 @run_options
 @click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
               help="Data-parallel processes (one per GPU); see docs/distributed.md.")
@@ -217,16 +217,19 @@ def run(ctx, task, prompt, model, split, limit, seed, parser, task_opts, prompt_
 @click.option("-p", "--prompt", "prompts", multiple=True, help="Repeatable (default: the prompts marked default).")
 @click.option("-m", "--model", "models", multiple=True, help="Repeatable (default: the models marked default).")
 @click.option("--shots", help="Few-shot sweep, e.g. 0,1,3,5: each prompt shows k demonstrations; pivots by k.")
+@click.option("--seed", "seed", type=int, multiple=True, help=f"{SEED_HELP} Repeatable: one run per seed.")
+@click.option("--seeds", "seeds_text", metavar="0,1,2", help="Several seeds at once (with --seed: all of them).")
 @run_options
-def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
+def compare(tasks, prompts, models, shots, seed, seeds_text, split, limit, parser, task_opts, prompt_opts, model_opts,
             data_dir, results_dir, resume, force, no_wait, no_cache):
-    """Run the cartesian product of -t/-p/-m, then show the leaderboard of those runs.
+    """Run the cartesian product of -t/-p/-m (and seeds), then show the leaderboard of those runs.
 
     Finished runs are reused, so a restarted sweep computes only what is missing; specs another
     process is running are left to the end and then waited for (or, with --no-wait, refused).
+    Several seeds show one row per seed; `leaderboard --aggregate seeds` shows mean ± sd.
     """
     from harness.discovery import default_names
-    from harness.results.lock import RunBusy
+    from harness.run.batch import run_specs, seed_list
     from harness.run.sweeps import expand_shots
 
     tasks, prompts = tasks or default_names("tasks", "-t"), prompts or default_names("prompts", "-p")
@@ -234,42 +237,39 @@ def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts
     task_opts = options_per_plugin("tasks", tasks, task_opts, "--task-opt")
     prompt_opts = options_per_plugin("prompts", prompts, prompt_opts, "--prompt-opt")
     model_opts = options_per_plugin("models", models, model_opts, "--model-opt")
-    specs = [make_spec(t, p, m, split, limit, seed, parser, task_opts[t], prompt_opts[p], model_opts[m])
-             for t, p, m in itertools.product(tasks, prompts, models)]
+    specs = [make_spec(t, p, m, split, limit, s, parser, task_opts[t], prompt_opts[p], model_opts[m])
+             for t, p, m, s in itertools.product(tasks, prompts, models, seed_list(seed, seeds_text))]
     specs = expand_shots(specs, shots)
     for spec in specs:  # a bad name or option in the last spec fails before the first one runs
         check_spec(spec, data_dir)
-    run_ids, busy = {}, []
-    for index, spec in enumerate(specs):
-        try:
-            run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait=True, no_cache=no_cache).run_id
-        except RunBusy:
-            busy.append((index, spec))
-    for index, spec in busy:
-        run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache).run_id
-    run_ids = [run_ids[index] for index in sorted(run_ids)]
+    results = run_specs(specs, lambda spec, wait: execute(spec, data_dir, results_dir, resume, force, not wait,
+                                                          no_cache), wait=not no_wait)
     pivot_by = "shots" if shots else "task"
-    show_leaderboard(results_dir, run_ids=run_ids, sort_by=None, output_format="table", pivot_by=pivot_by)
+    show_leaderboard(results_dir, run_ids=[r.run_id for r in results], sort_by=None, output_format="table",
+                     pivot_by=pivot_by)
 
 
 FORMATS = ("table", "markdown", "csv", "json", "latex", "html")
 
 
 def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported=False, pivot_by="task",
-                     ci=False, per_label=False):
+                     ci=False, per_label=False, aggregate=None):
     from rich.console import Console
 
     from harness.cli.report import progress_bar
     from harness.report import console, formats, leaderboard
+    from harness.report.seeds import check_aggregate
     from harness.report.shots import shots_table
 
+    check_aggregate(aggregate, ci, per_label)
     if pivot_by == "shots":
         if ci or per_label:
             raise ConfigError("--ci and --per-label go with --pivot task; `ercbench plot shots` draws k with CIs")
-        table = shots_table(results_dir, run_ids, with_reported)
+        table = shots_table(results_dir, run_ids, with_reported, aggregate)
     else:
         with progress_bar("confidence intervals") as progress:
-            table = leaderboard.task_table(results_dir, run_ids, sort_by, with_reported, ci, per_label, progress)
+            table = leaderboard.task_table(results_dir, run_ids, sort_by, with_reported, ci, per_label, progress,
+                                           aggregate)
     if table.empty:
         raise ConfigError(no_runs_line(results_dir))
     board = formats.board(table, ci=ci)
@@ -292,12 +292,14 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
 @click.option("--with-reported", is_flag=True, help="Add published numbers (results/reported/), marked as reported.")
 @click.option("--pivot", "pivot_by", type=click.Choice(["task", "shots"]), default="task", show_default=True,
               help="Columns per task, or per k of zero-/k-shot runs.")
-def leaderboard_command(results_dir, sort_by, output_format, ci, per_label, with_reported, pivot_by):
-    """The leaderboard of every finished run under results/ (latest run per row and column).
+@click.option("--aggregate", type=click.Choice(["seeds"]),
+              help="One row across seeds: mean ± sample sd (n-1) and the number of seeds, not a row per seed.")
+def leaderboard_command(results_dir, sort_by, output_format, ci, per_label, with_reported, pivot_by, aggregate):
+    """The leaderboard of every finished run under results/ (latest run per row, seed and column).
 
     Scores are percentages with 2 decimals and '-' where missing, the same in every format.
     """
-    show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by, ci, per_label)
+    show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by, ci, per_label, aggregate)
 
 
 # Command groups live in their own modules; they import nothing from this one.

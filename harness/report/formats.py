@@ -12,6 +12,8 @@ from typing import Any
 
 SHORT = {"accuracy": "acc", "weighted_f1": "wF1", "macro_f1": "mF1"}
 MISSING = "-"
+COUNT_METRICS = ("unparsed", "seeds")  # whole-number columns, never a best
+PLUS_MINUS = " ± "
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,7 @@ class Column:
 
     @property
     def is_score(self) -> bool:
-        return self.metric != "unparsed"
+        return self.metric not in COUNT_METRICS
 
     @property
     def short(self) -> str:
@@ -37,6 +39,7 @@ class Cell:
     value: float | None
     low: float | None = None
     high: float | None = None
+    sd: float | None = None  # across seeds, when the row aggregates several
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ class Board:
     def has_ci(self, col: int) -> bool:
         return self.ci and any(row[col].low is not None for row in self.cells)
 
+    def has_sd(self, col: int) -> bool:
+        return any(row[col].sd is not None for row in self.cells)
+
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
@@ -74,7 +80,10 @@ def number(value: float | None) -> float | None:
 def text(cell: Cell, column: Column) -> str:
     if _missing(cell.value):
         return MISSING
-    return f"{100 * cell.value:.2f}" if column.is_score else str(int(cell.value))
+    if not column.is_score:
+        return str(int(cell.value))
+    spread = "" if _missing(cell.sd) else f"{PLUS_MINUS}{100 * cell.sd:.2f}"
+    return f"{100 * cell.value:.2f}{spread}"
 
 
 def ci_text(cell: Cell) -> str:
@@ -84,9 +93,10 @@ def ci_text(cell: Cell) -> str:
 
 
 def board(table, ci: bool = False) -> Board:
-    """From a pivot (columns (group, value)); '_lo'/'_hi' values become the CI of their score."""
+    """From a pivot (columns (group, value)); '_lo'/'_hi' values become the CI of their score, '_sd'
+    its standard deviation across seeds."""
     bounds = ("_lo", "_hi")
-    columns = tuple(Column(str(g), str(m)) for g, m in table.columns if not str(m).endswith(bounds))
+    columns = tuple(Column(str(g), str(m)) for g, m in table.columns if not str(m).endswith((*bounds, "_sd")))
     rows, cells = [], []
     for index, row in table.iterrows():
         rows.append(tuple(str(part) for part in (index if isinstance(index, tuple) else (index,))))
@@ -94,9 +104,8 @@ def board(table, ci: bool = False) -> Board:
         for column in columns:
             key = (column.group, column.metric)
             low, high = (row.get((column.group, f"{column.metric}{side}")) for side in bounds)
-            value = row[key]
-            line.append(Cell(None if _missing(value) else float(value),
-                             None if _missing(low) else float(low), None if _missing(high) else float(high)))
+            value, sd = row[key], row.get((column.group, f"{column.metric}_sd"))
+            line.append(Cell(*(None if _missing(x) else float(x) for x in (value, low, high, sd))))
         cells.append(tuple(line))
     names = tuple(str(name) for name in table.index.names)
     return Board(names, tuple(rows), columns, tuple(cells), ci)
@@ -124,6 +133,7 @@ def _flat(b: Board) -> tuple[list[str], list[list[Any]]]:
     header = list(b.index_names)
     for c, column in enumerate(b.columns):
         header += [column.name] + ([f"{column.name} lo", f"{column.name} hi"] if b.has_ci(c) else [])
+        header += [f"{column.name} sd"] if b.has_sd(c) else []
     rows = []
     for labels, cells in zip(b.rows, b.cells):
         values: list[Any] = list(labels)
@@ -131,6 +141,8 @@ def _flat(b: Board) -> tuple[list[str], list[list[Any]]]:
             values.append(number(cell.value) if column.is_score else (None if _missing(cell.value) else int(cell.value)))
             if b.has_ci(c):
                 values += [number(cell.low), number(cell.high)]
+            if b.has_sd(c):
+                values.append(number(cell.sd))
         rows.append(values)
     return header, rows
 
@@ -186,7 +198,7 @@ def to_latex(b: Board) -> str:
     for r, (labels, cells) in enumerate(zip(b.rows, b.cells)):
         shown = []
         for c, (cell, column) in enumerate(zip(cells, b.columns)):
-            value = text(cell, column)
+            value = text(cell, column).replace(PLUS_MINUS, r" $\pm$ ")
             value = rf"\textbf{{{value}}}" if b.is_best(r, c) else value
             interval = ci_text(cell)
             shown.append(rf"{value} {{\scriptsize {interval}}}" if b.ci and interval else value)

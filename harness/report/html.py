@@ -156,16 +156,28 @@ def loss_plots(checkpoints: Sequence[Path]) -> str:
     return "<h2>Training loss</h2>" + "".join(parts) if parts else ""
 
 
+def across_seeds(frame) -> str:
+    """The leaderboard as mean ± sd across seeds, when some runs differ only in their seed."""
+    if "seed" not in leaderboard.seeds.row_keys(frame, []):
+        return ""
+    table = leaderboard.pivot(frame, aggregate="seeds")
+    return ("<h2>Across seeds</h2>" + formats.to_html(formats.board(table)) +
+            "<p>Mean ± sample standard deviation (n − 1) across seeds, and the number of seeds: the variance "
+            "from demonstration choice, fallback guesses and training; the intervals above are one run's "
+            "test-set sampling.</p>")
+
+
 def build(runs: Sequence[Mapping[str, Any]], data_dir: Path | None = None, sample: int = 10,
           progress: Progress | None = None, checkpoints: Sequence[Path] = ()) -> str:
     """The whole page for these runs."""
     run_ids = [run["run_id"] for run in runs]
-    table = leaderboard.pivot(leaderboard.runs_frame(runs, ci=True))
+    frame = leaderboard.runs_frame(runs, ci=True)
+    table = leaderboard.pivot(frame)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"<h1>ercbench report</h1><p>{len(runs)} runs · ercbench {escape(harness_version())} · {stamp}</p>",
              "<h2>Leaderboard</h2>", formats.to_html(formats.board(table, ci=True)),
              "<p>Percentages; in brackets the 95 % confidence interval from a bootstrap that resamples whole "
-             "dialogues (utterances of one dialogue are not independent).</p>",
+             "dialogues (utterances of one dialogue are not independent).</p>", across_seeds(frame),
              "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs), loss_plots(checkpoints),
              "<h2>Runs</h2><ul>" + "".join(f'<li><a href="#{escape(r)}">{escape(r)}</a></li>' for r in run_ids) + "</ul>"]
     contexts = Contexts(data_dir)

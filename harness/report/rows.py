@@ -12,7 +12,7 @@ from harness.types import RunResult
 class LeaderboardRow:
     """One scored (model, prompt, parser, task) cell source; scores are fractions (0..1).
 
-    A published number has no `n`, `unparsed` or `started`; `k` and `shots` are set only for
+    A published number has no `n`, `unparsed`, `started` or `seed`; `k` and `shots` are set only for
     zero-/k-shot runs (and reported rows with a shot count), for the table pivoted by k.
     """
 
@@ -29,6 +29,7 @@ class LeaderboardRow:
     run_id: str = ""
     k: str | None = None
     shots: int | None = None
+    seed: int | None = None
 
     @classmethod
     def from_run(cls, result: RunResult, **changes: Any) -> "LeaderboardRow":
@@ -46,6 +47,7 @@ class LeaderboardRow:
             unparsed=result.n_unparsed,
             started=result.started,
             run_id=result.run_id,
+            seed=spec["seed"],
         )
         return cls(**{**asdict(row), **changes}) if changes else row
 

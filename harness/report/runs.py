@@ -60,6 +60,19 @@ def load_runs(path: str | Path = "results", ci: bool = True, progress: Progress 
     return frame.astype({"shots": "Int64", "seed": "Int64", "limit": "Int64"})
 
 
+IDENTITY = ("task", "split", "prompt", "model", "parser", "shots", "limit", "task_options", "prompt_options",
+            "model_options")
+
+
+def aggregate_seeds(frame, metrics=bootstrap.CI_METRICS):
+    """`load_runs`' frame with one row per spec across its seeds: each metric's mean, its sample standard
+    deviation `METRIC_sd` (ddof=1, as numpy's std(ddof=1); NaN for one seed) and `seeds`, the number of
+    seeds (the latest run of each seed counts)."""
+    from harness.report.seeds import aggregate_seeds as aggregate
+
+    return aggregate(frame, IDENTITY, [metric for metric in metrics if metric in frame.columns])
+
+
 def resolve(ref: str, results_dir: Path) -> Path:
     """A run folder from a path, a run id under results_dir, or a unique part of a run id."""
     for folder in (Path(ref), results_dir / ref):
