@@ -305,9 +305,10 @@ def leaderboard_command(results_dir, sort_by, output_format, ci, per_label, with
 # Command groups live in their own modules; they import nothing from this one.
 from harness.cli.data import data  # noqa: E402
 from harness.cli.export import export  # noqa: E402
+from harness.cli.plan import plan, rescore  # noqa: E402
 from harness.cli.report import plot, report, significance  # noqa: E402
 from harness.cli.results import results  # noqa: E402
 from harness.cli.train import train  # noqa: E402
 
-for command in (data, export, train, results, significance, plot, report):
+for command in (data, export, train, results, significance, plot, report, plan, rescore):
     main.add_command(command)
