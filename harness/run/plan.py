@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -156,15 +157,27 @@ def group_specs(group: Any, source: Source, start: int, registry: Registry,
             variants = shot_specs(spec, shots, registry) if shots is not None else [spec]
             specs += [buildable(one, registry, data_dir) for one in variants]
         except ConfigError as exc:
-            line = source.key_line("shots", start) if shots is not None and "shots" in str(exc) else start
-            raise source.error(line, f"group {name!r}: {exc}") from None
+            raise source.error(problem_line(str(exc), group, source, start), f"group {name!r}: {exc}") from None
     return name, specs
+
+
+def problem_line(message: str, group: Mapping[str, Any], source: Source, start: int) -> int:
+    """The line of the key a plugin's refusal names (an option, the split, shots), else the group's."""
+    keys = [key for entry in (*group.get("tasks", []), *group.get("prompts", []), *group.get("models", []))
+            if isinstance(entry, dict) for key in entry if key != "name"]
+    for key in [*keys, "split", "shots"]:
+        if re.search(rf"(^|[\s'\"]){re.escape(key)}([\s'\"=]|$)", message) and key in str(group):
+            return source.key_line(key, start)
+    return start
 
 
 def buildable(spec: RunSpec, registry: Registry, data_dir: Path | None) -> RunSpec:
     """The spec as a run records it (a trained model's prompt filled in), once its plugins build."""
     spec = apply_model_prompt(spec, registry)
-    instantiate(spec, registry, data_dir)
+    splits = instantiate(spec, registry, data_dir).task.splits()
+    if spec.split not in splits:
+        raise ConfigError(f"task {spec.task!r} has no split {spec.split!r}{suggestion(spec.split, splits)} "
+                          f"(splits: {', '.join(splits)})")
     return spec
 
 
