@@ -44,7 +44,7 @@ def check_command(plan_file, variables, data_dir, results_dir):
     """Check every task, prompt, model and option of the plan against the plugins, running nothing."""
     found = load(plan_file, variables, data_dir)
     groups = dict.fromkeys(run.group for run in found.runs)
-    click.echo(f"{plan_file}: {len(found.specs())} runs in {len(groups)} groups ({', '.join(groups)}), "
+    click.echo(f"{found.path}: {len(found.specs())} runs in {len(groups)} groups ({', '.join(groups)}), "
                f"{len(found.tables)} tables: ok")
 
 

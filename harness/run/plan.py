@@ -75,6 +75,7 @@ def load_plan(path: Path, overrides: Mapping[str, str] | None = None, data_dir: 
     declared options, every table against the groups, before anything runs."""
     registry = registry or default_registry()
     data, source = read_plan_file(Path(path))
+    path = source.path
     check_keys(data, TOP_KEYS, "plan", source, 1)
     values = variables(data, source, dict(overrides or {}))
     groups = data.get("group")

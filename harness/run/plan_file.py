@@ -62,13 +62,27 @@ class Source:
         return self.find(re.escape(str(value)), start)
 
 
+SHIPPED = Path(__file__).resolve().parents[2] / "experiments"  # the plans of this checkout
+
+
+def find_plan(path: Path) -> Path:
+    """The file as given; else a plan of that name shipped in this checkout's experiments/ folder."""
+    if path.exists() or path.parent != Path("."):
+        return path
+    for name in (path.name, f"{path.name}.toml"):
+        if (SHIPPED / name).is_file():
+            return SHIPPED / name
+    return path
+
+
 def read_plan_file(path: Path) -> tuple[dict[str, Any], Source]:
     """The parsed TOML and its text; a syntax error names its line (tomllib's message carries it)."""
+    path = find_plan(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such plan file (plans ship in experiments/, e.g. experiments/smoke.toml)") \
-            from None
+        shipped = ", ".join(sorted(p.name for p in SHIPPED.glob("*.toml"))) or "none"
+        raise ConfigError(f"{path}: no such plan file (shipped in {SHIPPED}: {shipped})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     try:
