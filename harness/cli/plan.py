@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import click
 
 from harness.cli.common import ErcbenchGroup, no_runs_line, parse_options, writable_folder
+from harness.errors import ConfigError
 
 PLAN_FORMATS = ("table", "markdown", "latex", "html")
 
@@ -56,23 +58,28 @@ def run_command(plan_file, variables, data_dir, results_dir, no_cache):
     change rescored from stored answers); several processes on one results folder share the work."""
     from harness.cli import execute
     from harness.run.batch import run_specs
-    from harness.run.plan_status import Folder
+    from harness.run.plan import spec_id
+    from harness.run.plan_status import Folder, parser_siblings
     from harness.run.rescore import rescore
 
     writable_folder(None, None, results_dir)
     found = load(plan_file, variables, data_dir)
+    specs = found.specs()
+    folder = Folder.scan(Path(results_dir))
+    reread = parser_siblings(specs)
 
     def run_one(spec, wait):
-        source = Folder.scan(Path(results_dir)).rescorable(spec)
+        # A source another process (or an earlier group) may have just finished: look again.
+        source = (Folder.scan(Path(results_dir)) if spec_id(spec) in reread else folder).rescorable(spec)
         if source is not None:
-            result, folder = rescore(Path(source["folder"]), spec.parser, results_dir, data_dir, wait=wait,
-                                     say=lambda line: click.echo(line, err=True))
+            result, written = rescore(Path(source["folder"]), spec.parser, results_dir, data_dir, wait=wait,
+                                      say=lambda line: click.echo(line, err=True))
             click.echo(f"{spec.task}/{spec.prompt}/{spec.model}: rescored {source['run_id']} with parser "
-                       f"{spec.parser} -> {folder}")
+                       f"{spec.parser} -> {written}")
             return result
         return execute(spec, data_dir, results_dir, resume=True, no_wait=not wait, no_cache=no_cache)
 
-    results = run_specs(found.specs(), run_one)
+    results = run_specs(specs, run_one)
     click.echo(f"{plan_file}: {len(results)} runs finished under {results_dir}")
 
 
@@ -117,8 +124,6 @@ def report_command(plan_file, variables, data_dir, results_dir, output_format):
     tables = plan_tables(found, Path(results_dir))
     shown = [(title, board, table.missing) for table in tables for title, board in boards(table)]
     if not shown:
-        from harness.errors import ConfigError
-
         raise ConfigError(no_runs_line(Path(results_dir)) + f" for {plan_file} (`ercbench plan run {plan_file}`)")
     parts = []
     for title, board, missing in shown:
@@ -130,11 +135,9 @@ def report_command(plan_file, variables, data_dir, results_dir, output_format):
         elif output_format == "latex":
             parts.append(f"% {title}{note}\n{formats.to_latex(board)}")
         else:
-            import html
-
             parts.append(f"<h2>{html.escape(title + note)}</h2>\n{formats.to_html(board)}")
     if output_format == "html":
-        click.echo(page(found.title, f"<h1>{found.title}</h1>\n" + "\n".join(parts)), nl=False)
+        click.echo(page(found.title, f"<h1>{html.escape(found.title)}</h1>\n" + "\n".join(parts)), nl=False)
     elif parts:
         click.echo("\n".join(parts), nl=False)
 

@@ -68,13 +68,13 @@ def build_table(plan: Plan, table: TablePlan, root: Path, found: Folder) -> Plan
     if table.columns == "shots":
         rows = shot_rows(root, ids) + extra
         per_seed = pivot_shots(rows)
-        across = pivot_shots(rows, "seeds") if table.aggregate else None
+        across = pivot_shots(rows, "seeds") if table.aggregate and ids else None
     else:
         runs = leaderboard.load_runs(root, ids, ci=True)
         if extra:
             runs = pd.concat([runs, frame(extra)], ignore_index=True) if not runs.empty else frame(extra)
         per_seed = leaderboard.pivot(runs)
-        across = leaderboard.pivot(runs, aggregate="seeds") if table.aggregate else None
+        across = leaderboard.pivot(runs, aggregate="seeds") if table.aggregate and ids else None
     return PlanTable(table, keep(per_seed, table), None if across is None else keep(across, table), missing)
 
 

@@ -71,3 +71,11 @@ class Folder:
         if source is not None:
             return "missing", f"rescored from {source['run_id']} without the model"
         return "missing", ""
+
+
+def parser_siblings(specs: list[RunSpec]) -> set[str]:
+    """The specs (by spec_id) that another spec of the list differs from in its parser alone."""
+    by_rest: dict[str, list[RunSpec]] = {}
+    for spec in specs:
+        by_rest.setdefault(spec_id(replace(spec, parser="")), []).append(spec)
+    return {spec_id(spec) for group in by_rest.values() if len(group) > 1 for spec in group}

@@ -147,3 +147,17 @@ def test_two_plan_runs_at_once_run_each_spec_once(tmp_path, results_dir):
     assert [proc.returncode for proc in procs] == [0, 0], outputs
     counts = specs_run(results_dir)
     assert len(counts) == 4 and set(counts.values()) == {1}, counts
+
+
+def test_report_formats_and_published_rows_beside_the_runs(tmp_path, results_dir):
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[[group]]\nname = "g"\ntasks = ["sample", "meld"]\nmodels = ["majority"]\nlimit = 5\n'
+                    '[[table]]\ntitle = "With <published> rows"\npublished = ["InstructERC"]\n', encoding="utf-8")
+    assert invoke("plan", "run", str(plan), "--results-dir", str(results_dir)).exit_code == 0
+    markdown = invoke("plan", "report", str(plan), "--results-dir", str(results_dir), "--format", "markdown").output
+    assert "### With <published> rows" in markdown and "reported: InstructERC" in markdown
+    assert "meld:test (first 5)" in markdown and "reported: DialogueLLM" not in markdown
+    page = invoke("plan", "report", str(plan), "--results-dir", str(results_dir), "--format", "html").output
+    assert page.startswith("<!DOCTYPE html>") and "<h2>With &lt;published&gt; rows</h2>" in page
+    latex = invoke("plan", "report", str(plan), "--results-dir", str(results_dir), "--format", "latex").output
+    assert r"\begin{tabular}" in latex and "InstructERC" in latex

@@ -101,3 +101,31 @@ def test_compare_runs_every_seed_given(tmp_path):
     assert seeds == [0, 1, 2]
     bad = CliRunner().invoke(main, ["compare", "-t", "sample", "--seeds", "0,x", "--results-dir", str(results)])
     assert bad.exit_code == 1 and "--seeds takes comma-separated whole numbers" in bad.output
+
+
+def test_the_shots_pivot_has_a_row_per_seed_or_their_mean_and_sd(tmp_path):
+    from harness.report.shots import pivot_shots, shot_rows
+
+    root = tmp_path / "results"
+    scores = []
+    for seed, skill in SKILLS.items():
+        folder = write_run(root, f"k3-seed{seed}", predictions(seed, skill), prompt="k-shot", prompt_args={"k": "3"},
+                           started=f"2026-01-02T00:00:0{seed}")
+        with_seed(folder, seed)
+        scores.append(json.loads((folder / "run.json").read_text())["scores"]["weighted_f1"])
+    rows = shot_rows(root)
+    assert list(pivot_shots(rows).index.get_level_values("seed")) == ["0", "1", "2"]
+    across = pivot_shots(rows, "seeds").iloc[0]
+    assert across[("k=3", "weighted_f1")] == pytest.approx(np.mean(scores))
+    assert across[("k=3", "weighted_f1_sd")] == pytest.approx(np.std(scores, ddof=1))
+    assert across[("k=3", "seeds")] == 3
+
+
+def test_the_report_page_adds_the_table_across_seeds(seeded):
+    from harness.report.html import build
+    from harness.results.store import iter_runs
+
+    scores = np.array(per_seed(seeded, "weighted_f1"))
+    page = build(list(iter_runs(seeded)))
+    assert "<h2>Across seeds</h2>" in page
+    assert f"{100 * scores.mean():.2f} ± {100 * scores.std(ddof=1):.2f}" in page
