@@ -161,3 +161,14 @@ def test_report_formats_and_published_rows_beside_the_runs(tmp_path, results_dir
     assert page.startswith("<!DOCTYPE html>") and "<h2>With &lt;published&gt; rows</h2>" in page
     latex = invoke("plan", "report", str(plan), "--results-dir", str(results_dir), "--format", "latex").output
     assert r"\begin{tabular}" in latex and "InstructERC" in latex
+
+
+def test_status_shows_a_damaged_run(tmp_path, results_dir):
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[[group]]\ntasks = ["sample"]\nmodels = ["majority"]\n', encoding="utf-8")
+    assert invoke("plan", "run", str(plan), "--results-dir", str(results_dir)).exit_code == 0
+    [folder] = folders(results_dir)
+    lines = (folder / "predictions.jsonl").read_text().splitlines(keepends=True)
+    (folder / "predictions.jsonl").write_text("".join(lines[:-1]))
+    status = invoke("plan", "status", str(plan), "--results-dir", str(results_dir)).output.splitlines()
+    assert status[0].startswith("damaged") and folder.name in status[0] and "results check" in status[0]
