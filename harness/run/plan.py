@@ -25,7 +25,6 @@ TABLE_KEYS = ("name", "title", "groups", "rows", "columns", "metric", "aggregate
 ROWS = ("model", "prompt", "parser", "seed", "task")
 COLUMNS = ("task", "shots")
 METRICS = ("accuracy", "weighted_f1")
-KINDS = {"tasks": "tasks", "prompts": "prompts", "models": "models"}
 
 
 @dataclass(frozen=True)
@@ -95,15 +94,16 @@ def load_plan(path: Path, overrides: Mapping[str, str] | None = None, data_dir: 
 
 def as_list(group: Mapping[str, Any], key: str, source: Source, start: int, default: list | None = None) -> list:
     value = group.get(key, default)
-    if value is None:
-        raise source.error(start, f"group needs {key} = [...]")
+    if value is None or value == []:
+        raise source.error(source.key_line(key, start) if key in group else start, f"group needs {key} = [...]")
     return value if isinstance(value, list) else [value]
 
 
 def entries(group: Mapping[str, Any], key: str, source: Source, start: int, registry: Registry,
             default: list | None = None) -> list[tuple[str, dict[str, str]]]:
-    """A group's tasks/prompts/models: "name" or { name = "...", OPTION = value, ... }, each checked."""
-    kind, out = KINDS[key], []
+    """A group's tasks/prompts/models (`key`, the registry's kind): "name" or { name = "...", OPTION = value },
+    each name and option checked against the plugin's declared options."""
+    kind, out = key, []
     for entry in as_list(group, key, source, start, default):
         options = dict(entry) if isinstance(entry, dict) else {}
         name = options.pop("name", None) if isinstance(entry, dict) else entry
