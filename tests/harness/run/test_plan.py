@@ -27,6 +27,7 @@ TYPOS = [
     ('"majority", "tfidf-lr"', '"majorty", "tfidf-lr"', 11, ["unknown model 'majorty'", "did you mean majority"]),
     ('"majority", "tfidf-lr"', '"majority", { name = "tfidf-lr", CC = 3 }', 11,
      ["unknown option 'CC'", "did you mean C?"]),
+    ('models = ["majority", "tfidf-lr"]', "models = []", 11, ["group needs models"]),
     ("seeds = [0, 1]", "sedes = [0, 1]", 12, ["unknown key 'sedes'", "did you mean seeds"]),
     ("seeds = [0, 1]", 'seeds = [0, 1]\nsplit = "tset"', 13, ["no split 'tset'", "did you mean test"]),
     ("seeds = [0, 1]", 'seeds = [0, 1]\nparser = "lenien"', 13, ["unknown parser 'lenien'", "did you mean lenient"]),
