@@ -136,6 +136,19 @@ class PartialRun:
             data = path.read_bytes()
             path.write_bytes(data[: data.rfind(b"\n") + 1])
 
+    def adopt(self, others: Iterable["PartialRun"]) -> None:
+        """Continue the first of `others` that holds predictions (the same run under an older key) as this one."""
+        if self.done_predictions():
+            return
+        for other in others:
+            if other.folder != self.folder and other.done_predictions():
+                shutil.rmtree(self.folder, ignore_errors=True)
+                try:
+                    os.rename(other.folder, self.folder)
+                except OSError as exc:
+                    raise WriteError(self.folder, exc) from None
+                return
+
     def discard_if_empty(self) -> None:
         if not self.done_predictions():
             shutil.rmtree(self.folder, ignore_errors=True)
