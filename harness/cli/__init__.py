@@ -156,6 +156,13 @@ def check_spec(spec, data_dir):
     instantiate(spec, default_registry(), data_dir)
 
 
+def interrupted_line(label, saved):
+    """What Ctrl-C left: --resume continues only predictions that were saved."""
+    if not saved:
+        return f"interrupted: {label} wrote no result and saved no predictions; rerun it to start over"
+    return f"interrupted: {label} wrote no result; {saved} prediction(s) saved, rerun with --resume to continue it"
+
+
 def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_cache=False):
     """One run with a rich progress bar; Ctrl-C keeps only the hidden partial folder."""
     from rich.console import Console
@@ -178,10 +185,8 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
                 say=lambda line: progress.console.print(line, markup=False, highlight=False, soft_wrap=True),
                 progress=lambda done, total: progress.update(bar, completed=done, total=total),
             )
-        except KeyboardInterrupt:
-            raise click.ClickException(
-                f"interrupted: {label} wrote no result; rerun with --resume to continue it"
-            ) from None
+        except KeyboardInterrupt as exc:
+            raise click.ClickException(interrupted_line(label, getattr(exc, "saved", 0))) from None
     scores = result.scores
     if not is_main_process():  # rank 0 reports the merged run
         return result

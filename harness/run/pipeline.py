@@ -28,6 +28,14 @@ from harness.types import Example, RunResult, RunSpec, frozen_mapping
 Progress = Callable[[int, int], None]  # (done, total)
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run; `saved` predictions are kept in its partial folder for --resume (0: none)."""
+
+    def __init__(self, saved: int):
+        super().__init__(saved)
+        self.saved = saved
+
+
 @dataclass
 class Components:
     """The instantiated plugins of one run."""
@@ -257,8 +265,11 @@ def run(
         partial = PartialRun(root, spec)
         if resume:  # an interrupted run that an older ercbench keyed by a parser score mode never used
             world.first(lambda: partial.adopt(PartialRun(root, old) for old in legacy))
-        resumed_from, timing = predict_run(world, parts, spec, examples, partial, inputs, resume, batch_size,
-                                           progress)
+        try:
+            resumed_from, timing = predict_run(world, parts, spec, examples, partial, inputs, resume, batch_size,
+                                               progress)
+        except KeyboardInterrupt:
+            raise Interrupted(len(partial.done_predictions())) from None
         return world.first(lambda: finish(spec, parts, registry, partial, examples, resumed_from, started, clock,
                                           inputs, key, timing, world.size))
 
