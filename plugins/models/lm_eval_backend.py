@@ -76,6 +76,9 @@ class LmEvalModel(Model):
         self.model_args = merged_model_args(config.backend, config.model_args, config.target or None)
         if not self.model_args:
             raise ConfigError("lm-eval: no model given; use -m lm-eval:PATH or model_args=pretrained=PATH")
+        missing = missing_local_path(self.model_args) if self.backend in PRETRAINED_BACKENDS else None
+        if missing:  # refused when the run is set up, so a sweep fails before its first run
+            raise ConfigError(f"lm-eval: no such model folder {missing}; pass -m lm-eval:PATH with an existing folder")
         self.answer_mode = config.mode
         self.batch_size = config.batch_size
         self.device = config.device
@@ -97,9 +100,6 @@ class LmEvalModel(Model):
         except ModuleNotFoundError as exc:  # lm-eval imports a backend's library (vllm, ...) on first use
             raise ConfigError(f"lm-eval: backend {self.backend!r} needs the {exc.name} package, which is not "
                               f"installed: pip install {exc.name}") from None
-        missing = missing_local_path(self.model_args) if self.backend in PRETRAINED_BACKENDS else None
-        if missing:
-            raise ConfigError(f"lm-eval: no such model folder {missing}; pass -m lm-eval:PATH with an existing folder")
         extra = {"batch_size": self.batch_size}
         if self.device.startswith("cuda") and available_device() != "cuda":
             raise ConfigError(f"lm-eval: device={self.device} asked for, but torch sees no CUDA GPU here; "

@@ -50,3 +50,15 @@ def test_a_positive_whole_limit_still_runs(tmp_path):
     result = CliRunner().invoke(main, ["run", "-t", "sample", "-m", "majority", "--limit", " 3", "--results-dir",
                                        str(tmp_path)])
     assert result.exit_code == 0 and "n=3" in result.output
+
+
+@pytest.mark.parametrize("model, says", [
+    ("hf:/no/such/model", "hf: model path '/no/such/model' does not exist"),
+    ("hf", "hf: no model given; use -m hf:PATH_OR_HUB_ID"),
+    ("lm-eval:./no-such-folder", "lm-eval: no such model folder ./no-such-folder"),
+])
+def test_compare_checks_every_model_before_running_the_first(model, says, tmp_path):
+    result = CliRunner().invoke(main, ["compare", "-t", "sample", "-m", "majority", "-m", model,
+                                       "--results-dir", str(tmp_path)])
+    assert result.exit_code == 1 and says in one_line(result)
+    assert not any(tmp_path.iterdir())  # majority did not run first
