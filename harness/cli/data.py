@@ -41,7 +41,8 @@ def download_progress(console: "Console") -> Iterator["ProgressHook"]:
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+    # Off a terminal (a log file) a bar leaves only junk lines; the fetched files are listed after.
+    with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as progress:
         bars: dict[str, int] = {}
 
         def hook(relative: str, done: int, total: int | None) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any, Sequence
 
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
+from harness.sdk.lm.quiet import no_load_bars
 from harness.sdk.options import option
 from harness.types import Completion, Prompt, frozen_mapping
 from plugins.models.hf_causal import parse_stops
@@ -45,6 +47,11 @@ def merged_model_args(backend: str, model_args: str, target: str | None) -> str:
     if f"{key}=" in model_args:
         raise ConfigError(f"lm-eval: give the model either as -m lm-eval:{target} or as {key}= in model_args, not both")
     return ",".join(part for part in (f"{key}={target}", model_args) if part)
+
+
+def no_tqdm(method: Any) -> dict[str, bool]:
+    """lm-eval's own bar per call is off where the method allows it: the run draws one bar (on a terminal only)."""
+    return {"disable_tqdm": True} if "disable_tqdm" in inspect.signature(method).parameters else {}
 
 
 def to_instances(request_type: str, arguments: Sequence[tuple]) -> list[Any]:
@@ -109,7 +116,8 @@ class LmEvalModel(Model):
         elif self.backend in TORCH_DEVICE_BACKENDS and "device=" not in self.model_args:
             extra["device"] = self.device_used = available_device()
         try:
-            self.lm = model_class.create_from_arg_string(self.model_args, extra)
+            with no_load_bars():
+                self.lm = model_class.create_from_arg_string(self.model_args, extra)
         except (OSError, ValueError, TypeError, RuntimeError, AssertionError) as exc:
             if "Repo id" in str(exc):  # huggingface_hub's wording for a local path that does not exist
                 raise ConfigError(f"lm-eval: no such model folder ({self.model_args}); give an existing folder or a "
@@ -139,12 +147,13 @@ class LmEvalModel(Model):
         if self.answer_mode == "score":
             return self.score(prompts, contexts)
         settings = {"until": list(self.stop), "max_gen_toks": self.max_new_tokens, "do_sample": False}
-        texts = self.lm.generate_until(to_instances("generate_until", [(c, settings) for c in contexts]))
+        requests = to_instances("generate_until", [(c, settings) for c in contexts])
+        texts = self.lm.generate_until(requests, **no_tqdm(self.lm.generate_until))
         return [Completion(p.example.example_id, text=t) for p, t in zip(prompts, texts)]
 
     def score(self, prompts: Sequence[Prompt], contexts: Sequence[str]) -> list[Completion]:
         pairs = [(context, choice) for prompt, context in zip(prompts, contexts) for choice in prompt.choices]
-        results = iter(self.lm.loglikelihood(to_instances("loglikelihood", pairs)))
+        results = iter(self.lm.loglikelihood(to_instances("loglikelihood", pairs), **no_tqdm(self.lm.loglikelihood)))
         completions = []
         for prompt in prompts:
             scores = {choice: float(next(results)[0]) for choice in prompt.choices}
