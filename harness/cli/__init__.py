@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from harness.cli.common import (
-    Limit,
     ErcbenchGroup,
+    Limit,
     no_runs_line,
     one_name_per_flag,
     one_pair_per_flag,
