@@ -262,9 +262,7 @@ def run(
         if found is not None:
             say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
             return load_result(found), found
-        partial = PartialRun(root, spec)
-        if resume:  # an interrupted run that an older ercbench keyed by a parser score mode never used
-            world.first(lambda: partial.adopt(PartialRun(root, old) for old in legacy))
+        partial = open_partial(world, root, spec, legacy, resume)
         try:
             resumed_from, timing = predict_run(world, parts, spec, examples, partial, inputs, resume, batch_size,
                                                progress)
@@ -272,6 +270,15 @@ def run(
             raise Interrupted(len(partial.done_predictions())) from None
         return world.first(lambda: finish(spec, parts, registry, partial, examples, resumed_from, started, clock,
                                           inputs, key, timing, world.size))
+
+
+def open_partial(world: distributed.World, root: Path, spec: RunSpec, legacy: Sequence[RunSpec],
+                 resume: bool) -> PartialRun:
+    """This run's partial folder; with resume, taking over one an older ercbench keyed by an unused parser."""
+    partial = PartialRun(root, spec)
+    if resume:
+        world.first(lambda: partial.adopt(PartialRun(root, old) for old in legacy))
+    return partial
 
 
 def find_reusable(root: Path, spec: RunSpec, key: str, legacy: Sequence[RunSpec], inputs: dict) -> Path | None:
