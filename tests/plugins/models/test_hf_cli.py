@@ -11,7 +11,7 @@ from harness.cli import main
 from harness.results.store import iter_runs, read_predictions
 
 # Enough utterances to hold several labels and whole dialogues, few enough for the fast suite.
-LIMIT = 40
+LIMIT = 30
 
 
 def compare(model_path, mode, data_dir, results_dir, *extra):
