@@ -8,7 +8,16 @@ from pathlib import Path
 
 import click
 
-from harness.cli.common import ErcbenchGroup, no_runs_line, parse_options, positive_limit, writable_folder
+from harness.cli.common import (
+    ErcbenchGroup,
+    Limit,
+    no_runs_line,
+    one_name_per_flag,
+    one_pair_per_flag,
+    parse_options,
+    takes,
+    writable_folder,
+)
 from harness.errors import ConfigError, ErcbenchError
 from harness.run.parsing import PARSERS
 
@@ -20,7 +29,7 @@ def run_options(func):
     """Options shared by `run` and `compare`."""
     decorators = [
         click.option("--split", default="test", show_default=True, help="Split to evaluate."),
-        click.option("--limit", type=int, callback=positive_limit, help="Only the first N examples."),
+        click.option("--limit", type=Limit(), help="Only the first N examples."),
         click.option("--parser", type=click.Choice(sorted(PARSERS)), default="strict", show_default=True,
                      help="How generated text is read (score mode needs none): strict, lenient, or dialoguellm "
                           "(the paper's, with a seeded guess when no label matches)."),
@@ -123,6 +132,23 @@ def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt
     )
 
 
+FLAGS = {"tasks": ("-t", "--task-opt"), "prompts": ("-p", "--prompt-opt"), "models": ("-m", "--model-opt")}
+
+
+def check_flags(names, pairs, where=""):
+    """`-t a,b` and `--model-opt k=v,k=v` are refused before anything runs, in one line saying the ercbench way."""
+    from harness.discovery import default_registry
+    from harness.run.pipeline import split_ref
+
+    registry = default_registry()
+    for kind, (flag, options_flag) in FLAGS.items():
+        known = registry.names(kind)
+        one_name_per_flag(names[kind], known, flag, where)
+        plugins = {split_ref(name)[0] for name in names[kind]} & set(known)
+        declared = sorted({key for name in plugins for key in registry.get(kind, name).cls.Options.names()})
+        one_pair_per_flag(pairs[kind], declared, options_flag)
+
+
 def options_per_plugin(kind, names, pairs, flag):
     """compare's K=V pairs for each named plugin: a key goes to the plugins that declare it (so `-m majority
     -m tfidf-lr --model-opt C=3` sets tfidf-lr's C); a key that none declares is refused in one line."""
@@ -132,18 +158,14 @@ def options_per_plugin(kind, names, pairs, flag):
     given = parse_options(pairs, flag)
     declared = {name: default_registry().get(kind, split_ref(name)[0]).cls.Options.names() for name in names}
 
-    def takes(name, key):
-        prefixes = tuple(item[: -len("<key>")] for item in declared[name] if item.endswith("<key>"))
-        return key in declared[name] or bool(prefixes and key.startswith(prefixes))
-
-    unknown = [key for key in given if not any(takes(name, key) for name in names)]
+    unknown = [key for key in given if not any(takes(declared[name], key) for name in names)]
     if unknown and len(names) > 1:  # one plugin refuses it itself, naming itself
         known = sorted(set().union(*declared.values()))
         close = difflib.get_close_matches(unknown[0], known, n=2, cutoff=0.6)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         raise ConfigError(f"{flag} {unknown[0]}: none of the {kind} {', '.join(names)} takes it{hint} "
                           f"(options: {', '.join(known) or 'none'})")
-    return {name: tuple(f"{key}={value}" for key, value in given.items() if takes(name, key) or key in unknown)
+    return {name: tuple(f"{key}={value}" for key, value in given.items() if takes(declared[name], key) or key in unknown)
             for name in names}
 
 
@@ -153,6 +175,13 @@ def check_spec(spec, data_dir):
     from harness.run.pipeline import instantiate
 
     instantiate(spec, default_registry(), data_dir)
+
+
+def interrupted_line(label, saved):
+    """What Ctrl-C left: --resume continues only predictions that were saved."""
+    if not saved:
+        return f"interrupted: {label} wrote no result and saved no predictions; rerun it to start over"
+    return f"interrupted: {label} wrote no result; {saved} prediction(s) saved, rerun with --resume to continue it"
 
 
 def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_cache=False):
@@ -177,10 +206,8 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
                 say=lambda line: progress.console.print(line, markup=False, highlight=False, soft_wrap=True),
                 progress=lambda done, total: progress.update(bar, completed=done, total=total),
             )
-        except KeyboardInterrupt:
-            raise click.ClickException(
-                f"interrupted: {label} wrote no result; rerun with --resume to continue it"
-            ) from None
+        except KeyboardInterrupt as exc:
+            raise click.ClickException(interrupted_line(label, getattr(exc, "saved", 0))) from None
     scores = result.scores
     if not is_main_process():  # rank 0 reports the merged run
         return result
@@ -207,6 +234,8 @@ def run(ctx, task, prompt, model, split, limit, seed, parser, task_opts, prompt_
     from harness.discovery import default_names
 
     prompt = prompt or default_names("prompts", "-p")[0]
+    check_flags({"tasks": [task], "prompts": [prompt], "models": [model]},
+                {"tasks": task_opts, "prompts": prompt_opts, "models": model_opts}, " with `ercbench compare`")
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
     relaunch(ctx, processes, check=lambda: check_spec(spec, data_dir))
     execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache)
@@ -234,6 +263,8 @@ def compare(tasks, prompts, models, shots, seed, seeds_text, split, limit, parse
 
     tasks, prompts = tasks or default_names("tasks", "-t"), prompts or default_names("prompts", "-p")
     models = models or default_names("models", "-m")
+    check_flags({"tasks": tasks, "prompts": prompts, "models": models},
+                {"tasks": task_opts, "prompts": prompt_opts, "models": model_opts})
     task_opts = options_per_plugin("tasks", tasks, task_opts, "--task-opt")
     prompt_opts = options_per_plugin("prompts", prompts, prompt_opts, "--prompt-opt")
     model_opts = options_per_plugin("models", models, model_opts, "--model-opt")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Iterable, Mapping
 
+from harness.results.keys import identity_parser
 from harness.types import RunResult
 
 
@@ -38,7 +39,7 @@ class LeaderboardRow:
         row = cls(
             model=with_options(spec["model"], spec["model_args"]),
             prompt=with_options(spec["prompt"], spec["prompt_args"]),
-            parser=spec["parser"],
+            parser=identity_parser(spec["parser"], result.answer_mode),  # score mode: one row whatever --parser
             task=task_column(spec),
             accuracy=result.scores["accuracy"],
             weighted_f1=result.scores["weighted_f1"],

@@ -76,3 +76,28 @@ def test_ablate_is_a_command_of_the_dialoguellm_plugin_not_of_the_core():
     assert origin.plugin == "dialoguellm" and command is training.ablate_command
     assert "ablate" not in main.commands  # not built in: found through the hook
     assert main.get_command(None, "ablate") is command
+
+
+def test_ablate_prints_options_as_the_cli_spells_them_and_its_title_names_the_limit(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from harness.cli import main
+    from harness.run import pipeline
+
+    checkpoint = fake_checkpoint(tmp_path / "full")
+
+    def fake_run(spec, **kwargs):
+        scores = frozen_mapping({"accuracy": 0.5, "weighted_f1": 0.5})
+        return RunResult("id", spec, scores, 3, 0, {}, {}, "", 0.0), tmp_path / "run"
+
+    monkeypatch.setattr(pipeline, "run", fake_run)
+    result = CliRunner().invoke(main, ["ablate", "--checkpoint", str(checkpoint), "--limit", "3",
+                                       "--results-dir", str(tmp_path / "results")], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "{" not in result.output and "'" not in result.output  # no Python dicts or reprs
+    assert f"dialoguellm:{checkpoint} adapter=off on meld:test: weighted F1 50.00" in result.output
+    assert f"dialoguellm:{checkpoint} prompt.window=0 on meld:test" in result.output
+    words = " ".join(result.output.split())  # the table may wrap its title
+    assert "DialogueLLM ablations: weighted F1 (%), test, first 3 examples" in words
+    fraction = CliRunner().invoke(main, ["ablate", "--checkpoint", str(checkpoint), "--limit", "0.5"])
+    assert fraction.exit_code == 2 and "a number of examples, the first N" in fraction.output
