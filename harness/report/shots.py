@@ -7,7 +7,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from harness.discovery import default_registry
 from harness.registry import Registry
-from harness.report.rows import LeaderboardRow
+from harness.report.conditions import COLUMN
+from harness.report.rows import LeaderboardRow, natural_rows
 from harness.report.rows import frame as rows_frame
 from harness.results.store import iter_runs
 from harness.run.sweeps import shots_setting
@@ -33,17 +34,17 @@ def labelled(name: str, options: Mapping[str, Any]) -> str:
     return f"{name}[{','.join(f'{k}={v}' for k, v in sorted(options.items()))}]" if options else name
 
 
-def pivot_shots(rows: Sequence[LeaderboardRow]):
-    """Latest run per row and k; columns (k, metric) in k order, rows (task, model, prompt, parser)."""
+def pivot_shots(rows: Sequence[LeaderboardRow], with_conditions: bool = False):
+    """Latest run per row and k; columns (k, metric) in k order, rows (task, model, prompt, parser[, conditions])."""
     frame = rows_frame(rows)
     if frame.empty:
         return frame
-    keys = ["task", "model", "prompt", "parser"]
+    keys = ["task", "model", "prompt", "parser", *([COLUMN] if with_conditions else [])]
     latest = frame.sort_values("started").groupby(keys + ["k"]).tail(1)
     table = latest.pivot_table(index=keys, columns="k", values=["accuracy", "weighted_f1"], aggfunc="first")
     table = table.swaplevel(0, 1, axis=1)
     order = latest.drop_duplicates("k").sort_values(["shots", "k"])["k"]
-    return table.reindex(columns=[(k, m) for k in order for m in ("accuracy", "weighted_f1")])
+    return natural_rows(table.reindex(columns=[(k, m) for k in order for m in ("accuracy", "weighted_f1")]))
 
 
 def shots_table(root: Path, run_ids, with_reported: bool):
@@ -51,4 +52,4 @@ def shots_table(root: Path, run_ids, with_reported: bool):
     from harness.report.reported import load_reported, reported_runs
 
     reported = reported_runs(load_reported(), shot_rows=True) if with_reported else []
-    return pivot_shots(shot_rows(root, run_ids) + reported)
+    return pivot_shots(shot_rows(root, run_ids) + reported, with_conditions=bool(reported))
