@@ -146,3 +146,35 @@ def test_every_shipped_row_names_an_installed_task():
 
     tasks = set(default_registry().names("tasks"))
     assert {row.dataset for row in load_reported()} <= tasks
+
+
+@pytest.mark.slow
+def test_a_wheel_install_ships_the_published_rows(tmp_path):
+    """Build a wheel from a clean copy of the tracked files, install it with --target, load from there."""
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[3]
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=repo, capture_output=True, check=True).stdout
+    source = tmp_path / "src"
+    for name in filter(None, tracked.decode().split("\0")):
+        if (repo / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            (source / name).write_bytes((repo / name).read_bytes())
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q"]
+    offline = {**os.environ, "PIP_NO_INDEX": "1"}
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(source)],
+                   check=True, env=offline, capture_output=True)
+    [wheel] = (tmp_path / "dist").glob("ercbench-*.whl")
+    subprocess.run([*pip, "install", "--no-deps", "--target", str(tmp_path / "site"), str(wheel)],
+                   check=True, env=offline, capture_output=True)
+    installed = sorted(p.name for p in (tmp_path / "site" / "harness" / "report" / "published").glob("*.csv"))
+    assert installed == sorted(p.name for p in reported_dir().glob("*.csv"))
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "ERCBENCH_REPORTED")}
+    probe = ("from harness.report.reported import load_reported, reported_dir; "
+             "print(reported_dir()); print(len(load_reported()))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={**env, "PYTHONPATH": str(tmp_path / "site")},
+                          capture_output=True, text=True, check=True)
+    where, count = done.stdout.split()
+    assert where.startswith(str(tmp_path / "site")) and int(count) == len(load_reported()) and not done.stderr
