@@ -129,8 +129,8 @@ def render(b: Board, console: Any, title: str = "ercbench leaderboard") -> None:
 
 def print_notes(b: Board, console: Any) -> None:
     """The conditions legend and the mixing warning, as plain text (user text is never markup)."""
-    for mark, text in b.legend:
-        console.print(f"{mark} = {text}", markup=False, highlight=False, overflow="fold")
+    for mark, spelled in b.legend:
+        console.print(f"{mark} = {spelled}", markup=False, highlight=False, overflow="fold")
     if b.warning:
         console.print(b.warning, style="yellow", markup=False, highlight=False, overflow="fold")
 

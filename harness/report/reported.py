@@ -7,8 +7,7 @@ import io
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-from typing import Callable
+from typing import Callable, Mapping
 
 from harness.errors import DataError
 from harness.report.conditions import UNKNOWN, Conditions, problem
@@ -67,7 +66,7 @@ def _shots(path: Path, line: int, value: str) -> int | None:
     return int(value)
 
 
-def _conditions(path: Path, line: int, row: dict[str, str | None]) -> Conditions:
+def _conditions(path: Path, line: int, row: Mapping[str, str | None]) -> Conditions:
     values = {column: (row.get(column) or "").strip() or UNKNOWN for column in CONDITION_COLUMNS}
     for column, value in values.items():
         reason = problem(column, value)

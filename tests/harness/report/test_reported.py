@@ -8,7 +8,7 @@ import pytest
 
 from harness.errors import DataError
 from harness.report.conditions import Conditions
-from harness.report.reported import CONDITION_COLUMNS, COLUMNS, load_reported, reported_dir, reported_records
+from harness.report.reported import COLUMNS, CONDITION_COLUMNS, load_reported, reported_dir, reported_records
 
 HEADER = ",".join(COLUMNS) + "\n"
 FULL_HEADER = ",".join(COLUMNS + CONDITION_COLUMNS) + "\n"
