@@ -310,6 +310,8 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
     render = {"markdown": formats.to_markdown, "csv": formats.to_csv, "json": formats.to_json,
               "latex": formats.to_latex, "html": formats.to_html_page}[output_format]
     click.echo(render(board), nl=False)
+    if board.warning and output_format in ("csv", "json"):  # these formats have no room for a note
+        click.echo(board.warning, err=True)
 
 
 @main.command("leaderboard")
@@ -320,7 +322,7 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
               help="table (terminal), markdown (GitHub), csv, json, latex (booktabs tabular) or html (a page).")
 @click.option("--ci", is_flag=True, help="95 % dialogue-bootstrap confidence intervals beside the scores.")
 @click.option("--per-label", is_flag=True, help="One F1 column per emotion label.")
-@click.option("--with-reported", is_flag=True, help="Add published numbers (results/reported/), marked as reported.")
+@click.option("--with-reported", is_flag=True, help="Add published numbers (installed with ercbench, or $ERCBENCH_REPORTED) with their conditions.")
 @click.option("--pivot", "pivot_by", type=click.Choice(["task", "shots"]), default="task", show_default=True,
               help="Columns per task, or per k of zero-/k-shot runs.")
 @click.option("--aggregate", type=click.Choice(["seeds"]),

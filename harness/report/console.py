@@ -115,6 +115,7 @@ def render(b: Board, console: Any, title: str = "ercbench leaderboard") -> None:
     natural = 1 + sum(max(len(n), *(len(r[i]) for r in b.rows)) + 3 for i, n in enumerate(b.index_names))
     if natural + sum(need + 3 for need in _widths(b, names)) <= console.width:
         console.print(build(b, everything, names, [], title, None, natural_label_widths(b, [])))
+        print_notes(b, console)
         return
     names, legend = headers(b, compact=True)
     dropped = constant_columns(b)
@@ -123,6 +124,15 @@ def render(b: Board, console: Any, title: str = "ercbench leaderboard") -> None:
         sizes = label_widths(b, dropped, console.width)
         console.print(build(b, group, names, dropped, title if number == 0 else None, caption, sizes))
     print_legend(legend, console)
+    print_notes(b, console)
+
+
+def print_notes(b: Board, console: Any) -> None:
+    """The conditions legend and the mixing warning, as plain text (user text is never markup)."""
+    for mark, spelled in b.legend:
+        console.print(f"{mark} = {spelled}", markup=False, highlight=False, overflow="fold")
+    if b.warning:
+        console.print(b.warning, style="yellow", markup=False, highlight=False, overflow="fold")
 
 
 def print_legend(entries: list[str], console: Any) -> None:

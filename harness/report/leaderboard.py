@@ -7,7 +7,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 from harness.errors import ConfigError
 from harness.report import seeds
-from harness.report.rows import LeaderboardRow, frame
+from harness.report.conditions import COLUMN
+from harness.report.rows import LeaderboardRow, frame, natural_rows
 from harness.results.store import iter_runs
 from harness.types import RunResult
 
@@ -59,16 +60,16 @@ def value_columns(runs) -> list[str]:
     return [*METRICS, *bounds, *labels]
 
 
-def pivot(runs, sort_by: str | None = None, aggregate: str | None = None):
-    """Latest run per (model, prompt, parser[, seed], task); columns (task, value) plus total unparsed.
+def pivot(runs, sort_by: str | None = None, aggregate: str | None = None, with_conditions: bool = False):
+    """Latest run per (model, prompt, parser[, conditions][, seed], task); columns (task, value) plus total unparsed.
 
     Runs of several seeds get a row each; with aggregate='seeds' one row holds each score's mean,
-    sample sd (`_sd`) and seed count (`seeds`) instead.
+    sample sd (`_sd`) and seed count (`seeds`) instead. Rows in natural order (a 5-shot row before a 10-shot one).
     """
     if runs.empty:
         return runs
     runs = runs.assign(seed=seeds.seed_text(runs))
-    keys = ["model", "prompt", "parser"]
+    keys = ["model", "prompt", "parser", *([COLUMN] if with_conditions else [])]
     if aggregate == "seeds":
         values = [*METRICS, *(f"{metric}_sd" for metric in METRICS), "seeds"]
         latest = seeds.aggregate_seeds(runs, [*keys, "task"], METRICS)
@@ -83,7 +84,7 @@ def pivot(runs, sort_by: str | None = None, aggregate: str | None = None):
     table = table.reindex(columns=[(t, v) for t in tasks for v in values if (t, v) in table.columns])
     # Published rows have no unparsed count: they show '-', not 0.
     table[("all", "unparsed")] = unparsed
-    return sort_table(table, sort_by)
+    return sort_table(natural_rows(table), sort_by)
 
 
 def task_table(root: Path, run_ids=None, sort_by: str | None = None, with_reported: bool = False,
@@ -99,7 +100,7 @@ def task_table(root: Path, run_ids=None, sort_by: str | None = None, with_report
     if reported:
         extra = frame(reported_runs(reported))
         runs = pd.concat([runs, extra], ignore_index=True) if not runs.empty else extra
-    return pivot(runs, sort_by, aggregate)
+    return pivot(runs, sort_by, aggregate, with_conditions=bool(reported))
 
 
 def sort_table(table, sort_by: str | None):

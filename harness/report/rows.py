@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Iterable, Mapping
 
+from harness.report.conditions import of_run
 from harness.results.keys import identity_parser
 from harness.types import RunResult
 
@@ -15,6 +17,7 @@ class LeaderboardRow:
 
     A published number has no `n`, `unparsed`, `started` or `seed`; `k` and `shots` are set only for
     zero-/k-shot runs (and reported rows with a shot count), for the table pivoted by k.
+    `conditions` says how the score was obtained (harness.report.conditions), shown beside published rows.
     """
 
     model: str
@@ -31,6 +34,7 @@ class LeaderboardRow:
     k: str | None = None
     shots: int | None = None
     seed: int | None = None
+    conditions: str = ""
 
     @classmethod
     def from_run(cls, result: RunResult, **changes: Any) -> "LeaderboardRow":
@@ -49,6 +53,7 @@ class LeaderboardRow:
             started=result.started,
             run_id=result.run_id,
             seed=spec["seed"],
+            conditions=of_run(spec, result.answer_mode, result.prompt_info).text(),
         )
         return cls(**{**asdict(row), **changes}) if changes else row
 
@@ -66,6 +71,18 @@ def frame(rows: Iterable[LeaderboardRow]):
     import pandas as pd
 
     return pd.DataFrame([row.to_dict() for row in rows], columns=list(columns()))
+
+
+def natural_key(text: Any) -> tuple:
+    """Digits compare as numbers: '(5-shot)' sorts before '(10-shot)'."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", str(text)))
+
+
+def natural_rows(table):
+    """A pivot's rows in natural order of their labels (pandas sorts them as plain strings)."""
+    def key(index: Any) -> tuple:
+        return tuple(natural_key(part) for part in (index if isinstance(index, tuple) else (index,)))
+    return table.iloc[sorted(range(len(table.index)), key=lambda i: key(table.index[i]))]
 
 
 def options_text(args: Mapping[str, Any]) -> str:

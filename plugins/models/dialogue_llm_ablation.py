@@ -59,8 +59,11 @@ def variant_spec(
 ) -> RunSpec:
     """The run for one variant: the prompt exactly as recorded at training, plus the variant's overrides."""
     record = read_checkpoint(variant.checkpoint)
-    prompt_args = {**record["prompt"]["options"], **variant.prompt_overrides}
-    args = {**model_args, **variant.model_args, **{f"prompt.{k}": v for k, v in variant.prompt_overrides.items()}}
+    overrides = dict(variant.prompt_overrides)
+    if overrides.get("window") == "0" and record["prompt"]["options"].get("future", "0") != "0":
+        overrides["future"] = "0"  # without context means no later turns either
+    prompt_args = {**record["prompt"]["options"], **overrides}
+    args = {**model_args, **variant.model_args, **{f"prompt.{k}": v for k, v in overrides.items()}}
     return RunSpec(
         task=task,
         prompt=record["prompt"]["name"],

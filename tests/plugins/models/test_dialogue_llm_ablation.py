@@ -12,10 +12,10 @@ from harness.types import RunResult, frozen_mapping
 from plugins.models import dialogue_llm_ablation as training
 
 
-def fake_checkpoint(folder: Path, window: str = "5", descriptions: str = "on") -> Path:
+def fake_checkpoint(folder: Path, window: str = "5", descriptions: str = "on", **more: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     record = {
-        "prompt": {"name": "zero-shot", "options": {"window": window, "descriptions": descriptions}},
+        "prompt": {"name": "zero-shot", "options": {"window": window, "descriptions": descriptions, **more}},
         "tasks": [{"name": "meld", "options": {}}],
     }
     (folder / "dialoguellm.json").write_text(json.dumps(record))
@@ -33,6 +33,16 @@ def test_variants_remove_one_part_each(tmp_path):
     assert dict(no_context.model_args) == {"mode": "generate", "prompt.window": "0"}
     no_lora = training.variant_spec(variants["no-lora"], "meld", "test", None, 0, {})
     assert dict(no_lora.model_args) == {"adapter": "off"} and no_lora.prompt_args == full.prompt_args
+
+
+def test_no_context_also_drops_later_turns_of_a_checkpoint_trained_with_them(tmp_path):
+    checkpoint = fake_checkpoint(tmp_path / "full", future="2")
+    variants = {v.name: v for v in training.ablation_variants(checkpoint)}
+    no_context = training.variant_spec(variants["no-context"], "meld", "test", None, 0, {})
+    assert (no_context.prompt_args["window"], no_context.prompt_args["future"]) == ("0", "0")
+    assert dict(no_context.model_args) == {"prompt.window": "0", "prompt.future": "0"}
+    full = training.variant_spec(variants["full"], "meld", "test", None, 0, {})
+    assert full.prompt_args["future"] == "2"
 
 
 def test_a_retrained_variant_uses_its_own_checkpoint_and_prompts(tmp_path):
