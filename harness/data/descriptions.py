@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -84,6 +85,21 @@ def attach_descriptions(
         )
         described.append(dataclasses.replace(dialogue, utterances=utterances))
     return described
+
+
+def made_by(task_info: Mapping) -> dict[str, str]:
+    """For the report page: how a run's descriptions file was made, in one line ({} without one)."""
+    info = task_info.get("descriptions") if isinstance(task_info, Mapping) else None
+    made = info.get("provenance") if isinstance(info, Mapping) else None
+    if not isinstance(made, Mapping):
+        return {"descriptions made by": made} if isinstance(made, str) else {}
+    model = made.get("model") or "?"
+    weights = made.get("fingerprint") or {}
+    digest = f" (fingerprint {hashlib.sha256(json.dumps(weights, sort_keys=True).encode()).hexdigest()[:12]})" \
+        if weights else ""
+    line = (f"{made.get('describer', '?')} {model}{digest}, {made.get('frames_per_clip', '?')} frames per clip, "
+            f"seed {made.get('seed', '?')}, prompt {made.get('prompt', '')!r}; file sha256 {info.get('sha256', '?')}")
+    return {"descriptions made by": line}
 
 
 class DescriptionSource:
