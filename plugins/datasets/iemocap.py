@@ -155,16 +155,16 @@ class Iemocap(FileTask):
                 "IEMOCAP release has (Session1..5/dialog/transcriptions/*.txt; --task-opt release=DIR); the text "
                 "copies have none: use the release, or give a --map CSV with start and end seconds")
         spans = release_spans(folder, self.ledger, self.codes)
-        clips, found = {}, False
+        clips, looked = {}, []
         for dialogue in self.dialogues(split):
             paths = session_video(videos, dialogue.dialogue_id)
-            video = next((path for path in paths if path.is_file()), paths[0])
-            found = found or video.is_file()
+            video = next((path for path in paths if path.is_file()), None)
+            looked = looked or paths  # the first dialogue's, for the refusal
             for utterance, (start, end) in zip(dialogue.utterances, spans.get(dialogue.dialogue_id, [])):
-                clips[(dialogue.dialogue_id, utterance.index)] = Clip(video, start, end)
-        if not found:
-            looked = " or ".join(str(path) for path in session_video(videos, "Ses0XY_<dialogue>"))
-            raise ConfigError(f"iemocap: no {split} session video found; looked for {looked}")
+                clips[(dialogue.dialogue_id, utterance.index)] = Clip(video or paths[0], start, end)
+        if not any(clip.path.is_file() for clip in clips.values()):
+            raise ConfigError(f"iemocap: no {split} session video found; looked for "
+                              f"{' or '.join(str(path) for path in looked)} (and the like for each dialogue)")
         return clips
 
     def from_jsonl(self, split: str) -> list[Dialogue]:
