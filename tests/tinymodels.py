@@ -129,8 +129,14 @@ def build_tiny_vlm(folder: Path, seed: int = 0) -> Path:
     Loads with AutoProcessor and AutoModelForImageTextToText, as any image-text-to-text model does.
     """
     import torch
-    from transformers import (CLIPImageProcessor, CLIPVisionConfig, LlamaConfig, LlavaConfig,
-                              LlavaForConditionalGeneration, LlavaProcessor)
+    from transformers import (
+        CLIPImageProcessorPil,
+        CLIPVisionConfig,
+        LlamaConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        LlavaProcessor,
+    )
 
     tokenizer = train_tokenizer(CORPUS + ["Describe the speaker's face, gestures and the scene."])
     tokenizer.add_special_tokens({"additional_special_tokens": ["<image>"]})
@@ -146,7 +152,7 @@ def build_tiny_vlm(folder: Path, seed: int = 0) -> Path:
                          vision_feature_select_strategy="default")
     torch.manual_seed(seed)
     model = LlavaForConditionalGeneration(config)
-    images = CLIPImageProcessor(size={"shortest_edge": 16}, crop_size={"height": 16, "width": 16})
+    images = CLIPImageProcessorPil(size={"shortest_edge": 16}, crop_size={"height": 16, "width": 16})
     processor = LlavaProcessor(image_processor=images, tokenizer=tokenizer, patch_size=8, chat_template=VLM_TEMPLATE,
                                vision_feature_select_strategy="default", num_additional_image_tokens=1)
     folder.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Sequence
 
@@ -64,6 +65,18 @@ class HfVlm(Describer):
         return found
 
     def prepare(self) -> None:
+        from transformers.utils import logging as hf_logging
+
+        shown = hf_logging.is_progress_bar_enabled()
+        if not sys.stderr.isatty():  # transformers' loading bar would be a stray line in logs and output
+            hf_logging.disable_progress_bar()
+        try:
+            self._load()
+        finally:
+            if shown:
+                hf_logging.enable_progress_bar()
+
+    def _load(self) -> None:
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
         config = self.config
