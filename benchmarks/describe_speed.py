@@ -40,7 +40,6 @@ def build_shape(shape: str, device: str, dtype):
     """A random LLaVA of this shape on the device and a processor for it (the tests' tiny tokenizer, 32000 ids)."""
     import torch
     from transformers import (
-        CLIPImageProcessorPil,
         CLIPVisionConfig,
         LlamaConfig,
         LlavaConfig,
@@ -48,7 +47,7 @@ def build_shape(shape: str, device: str, dtype):
         LlavaProcessor,
     )
 
-    from tests.tinymodels import CORPUS, VLM_TEMPLATE, train_tokenizer
+    from tests.tinymodels import CORPUS, VLM_TEMPLATE, image_processor_class, train_tokenizer
 
     tokenizer = train_tokenizer(CORPUS)
     tokenizer.add_special_tokens({"additional_special_tokens": ["<image>"]})
@@ -62,7 +61,7 @@ def build_shape(shape: str, device: str, dtype):
     torch.manual_seed(0)
     with torch.device(device):
         model = LlavaForConditionalGeneration(config).to(dtype).eval()
-    images = CLIPImageProcessorPil(size={"shortest_edge": 336}, crop_size={"height": 336, "width": 336})
+    images = image_processor_class()(size={"shortest_edge": 336}, crop_size={"height": 336, "width": 336})
     processor = LlavaProcessor(image_processor=images, tokenizer=tokenizer, patch_size=14, chat_template=VLM_TEMPLATE,
                                vision_feature_select_strategy="default", num_additional_image_tokens=1)
     processor.tokenizer.padding_side = "left"
@@ -72,10 +71,10 @@ def build_shape(shape: str, device: str, dtype):
 def make_clips(folder: Path, count: int, seconds: float, size: tuple[int, int]) -> tuple:
     """MELD-named synthetic clips for the first `count` test utterances; the task and the describe loop's jobs."""
     from harness.describe.clips import from_task
-    from harness.discovery import default_registry
+    from plugins.datasets.meld import Meld  # not through entry points: runs from a bare checkout too
     from tests.videos import make_clip
 
-    task = default_registry().get("tasks", "meld").cls(None)
+    task = Meld(None)
     names = [f"dia{d.dialogue_id}_utt{u.index}.mp4" for d in task.dialogues("test") for u in d.utterances]
     for name in names[:count]:
         make_clip(folder / name, seconds, 24, size)

@@ -123,6 +123,13 @@ VLM_TEMPLATE = ("{% for m in messages %}{{ m['role'] }}: {% for c in m['content'
                 "{% if add_generation_prompt %}assistant:{% endif %}")
 
 
+def image_processor_class():
+    """CLIP's PIL image processor (needs no torchvision); older transformers name it CLIPImageProcessor."""
+    import transformers
+
+    return getattr(transformers, "CLIPImageProcessorPil", None) or transformers.CLIPImageProcessor
+
+
 def build_tiny_vlm(folder: Path, seed: int = 0) -> Path:
     """Write a random tiny LLaVA (CLIP vision tower, LLaMA text) with its processor to `folder`; returns it.
 
@@ -130,7 +137,6 @@ def build_tiny_vlm(folder: Path, seed: int = 0) -> Path:
     """
     import torch
     from transformers import (
-        CLIPImageProcessorPil,
         CLIPVisionConfig,
         LlamaConfig,
         LlavaConfig,
@@ -152,7 +158,7 @@ def build_tiny_vlm(folder: Path, seed: int = 0) -> Path:
                          vision_feature_select_strategy="default")
     torch.manual_seed(seed)
     model = LlavaForConditionalGeneration(config)
-    images = CLIPImageProcessorPil(size={"shortest_edge": 16}, crop_size={"height": 16, "width": 16})
+    images = image_processor_class()(size={"shortest_edge": 16}, crop_size={"height": 16, "width": 16})
     processor = LlavaProcessor(image_processor=images, tokenizer=tokenizer, patch_size=8, chat_template=VLM_TEMPLATE,
                                vision_feature_select_strategy="default", num_additional_image_tokens=1)
     folder.mkdir(parents=True, exist_ok=True)

@@ -112,7 +112,7 @@ class Describing:
                     progress(self.summary.before + start + len(todo[start:start + size]), len(jobs))
         finally:
             self.store.close()
-        rows = [self.store.entries[job.key] for job in jobs]
+        rows = list(self.store.entries.values())  # the whole file, lines of earlier larger runs too
         described = sum(row.get("description") is not None for row in rows)
         self.store.finish({"entries": len(rows), "described": described, "no_description": len(rows) - described})
         return self.summary
