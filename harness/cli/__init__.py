@@ -101,10 +101,10 @@ def plugins():
 
 
 @main.command("list")
-@click.argument("kind", type=click.Choice(["tasks", "prompts", "models", "trainers"]))
+@click.argument("kind", type=click.Choice(["tasks", "prompts", "models", "trainers", "describers"]))
 @click.option("--options", "show_options", is_flag=True, help="Also each plugin's options: type, default, help.")
 def list_plugins(kind, show_options):
-    """Names and one-line descriptions of the installed tasks, prompts, models or trainers."""
+    """Names and one-line descriptions of the installed tasks, prompts, models, trainers or describers."""
     from harness.discovery import default_registry
 
     registry = default_registry()
@@ -337,11 +337,12 @@ def leaderboard_command(results_dir, sort_by, output_format, ci, per_label, with
 
 # Command groups live in their own modules; they import nothing from this one.
 from harness.cli.data import data  # noqa: E402
+from harness.cli.describe import describe  # noqa: E402
 from harness.cli.export import export  # noqa: E402
 from harness.cli.plan import plan, rescore  # noqa: E402
 from harness.cli.report import plot, report, significance  # noqa: E402
 from harness.cli.results import results  # noqa: E402
 from harness.cli.train import train  # noqa: E402
 
-for command in (data, export, train, results, significance, plot, report, plan, rescore):
+for command in (data, describe, export, train, results, significance, plot, report, plan, rescore):
     main.add_command(command)

@@ -15,7 +15,7 @@ from harness.errors import ErcbenchError
 
 # Optional libraries -> the extra that installs them (plugins import them lazily).
 EXTRAS = {"torch": "hf", "transformers": "hf", "tokenizers": "hf", "accelerate": "hf", "safetensors": "hf",
-          "peft": "train", "matplotlib": "report", "scipy": "report", "lm_eval": "lm-eval"}
+          "peft": "train", "matplotlib": "report", "scipy": "report", "lm_eval": "lm-eval", "av": "video"}
 
 # What to do about a failed file operation, by errno; the path itself comes from the exception.
 _NOT_WRITABLE = "choose a folder you can write to (--results-dir, --out) or fix its permissions"

@@ -11,6 +11,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from harness.data.descriptions import made_by
 from harness.errors import ErcbenchError
 from harness.report import formats, leaderboard, plots
 from harness.report.page import page
@@ -114,6 +115,7 @@ def run_section(run: Mapping[str, Any], contexts: Contexts, sample: int) -> str:
     provenance = {"run id": run["run_id"], "folder": run["folder"], "started": run["started"],
                   "duration (s)": f"{run.get('duration_s', 0):.1f}", **{f"plugin {k}": v for k, v in
                   (run.get("plugins") or {}).items()}, "task": run.get("task_info"),
+                  **made_by(run.get("task_info") or {}),
                   "confidence intervals": {k: v for k, v in ci.items() if k not in CI_METRICS}}
     return (
         f'<section id="{escape(run["run_id"])}"><h2>{escape(plots.run_title(run))}</h2>\n'
