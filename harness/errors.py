@@ -26,3 +26,7 @@ class PluginError(ErcbenchError):
 
 class ConfigError(ErcbenchError):
     """A bad option or argument given by the user."""
+
+
+class ClipError(ErcbenchError):
+    """A video clip cannot be read (undecodable, no video stream, no frames in its span); the run goes on."""

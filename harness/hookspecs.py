@@ -40,6 +40,15 @@ def ercbench_register_trainers(register: Register) -> None:
 
 
 @hookspec
+def ercbench_register_describers(register: Register) -> None:
+    """Register Describer subclasses: call `register(DescriberClass)` once per class.
+
+    A describer turns utterances' video clips into text for `ercbench describe`; import heavy
+    libraries (torch, av) inside its methods, never at module level.
+    """
+
+
+@hookspec
 def ercbench_register_commands(register: RegisterCommand) -> None:
     """Add commands to the `ercbench` command line: call `register(command)` once per click command.
 

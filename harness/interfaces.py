@@ -1,4 +1,4 @@
-"""The four plugin interfaces: Task, PromptStrategy, Model (and the prompt it may require), Trainer."""
+"""The plugin interfaces: Task, PromptStrategy, Model (and the prompt it may require), Trainer, Describer."""
 
 from __future__ import annotations
 
@@ -95,6 +95,15 @@ class Task(Configurable, ABC):
                 self.dialogues(split)
             except ErcbenchError:
                 pass
+
+    def video_clips(self, split: str, videos: Path) -> Mapping[tuple[str, int], "Clip"] | None:
+        """For `ercbench describe`: each utterance's clip under `videos`, keyed (dialogue_id, utterance index).
+
+        A clip may be missing on disk (it is then recorded as not described). None: this task does
+        not know its videos' layout, and the user gives a `--map` CSV. A task that knows its layout
+        but finds none of it raises ConfigError in one line saying what it looked for.
+        """
+        return None
 
     def descriptions_info(self) -> dict[str, Any]:
         """Which descriptions file was attached (merged into run.json's task info)."""
@@ -228,3 +237,55 @@ class Trainer(Configurable, ABC):
     @abstractmethod
     def train(self, tasks: Sequence[Task], out_dir: Path) -> Mapping[str, Any]:
         """Train, write the checkpoint into out_dir, return its metadata."""
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One utterance's video: a file and the seconds of it the utterance spans (None: the whole file)."""
+
+    path: Path
+    start: float | None = None
+    end: float | None = None
+
+
+class Describer(Configurable, ABC):
+    """Describes utterances' video clips in words: what `ercbench describe` writes to a descriptions file.
+
+    Two steps, so that one unreadable clip never spoils a batch: `read` decodes what the describer
+    needs from one clip (e.g. sampled frames) and raises ClipError when it cannot; `describe` turns
+    a batch of those into text, one string per input, same order. Heavy libraries are imported inside
+    methods. Options are declared by a nested `class Options(Describer.Options)`; `-d NAME:TARGET`
+    arrives as the option `target`.
+    """
+
+    kind = "describer"
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    #: clips per describe() call
+    batch_size: int = 1
+
+    def __init__(self, **options: str):
+        self._configure(options)
+
+    def prepare(self) -> None:
+        """Called once before the first `describe` (load weights)."""
+
+    @abstractmethod
+    def read(self, clip: Clip) -> Any:
+        """What `describe` needs from one clip; raises harness.errors.ClipError for a clip it cannot read."""
+
+    @abstractmethod
+    def describe(self, inputs: Sequence[Any]) -> list[str]:
+        """One description per input, same order."""
+
+    def info(self) -> dict[str, Any]:
+        """Every option, defaults included (the prompt, frames per clip, seed...), for the provenance file."""
+        return self.config.to_strings()
+
+    def fingerprint(self) -> dict[str, str]:
+        """Content hashes of the weights it loads (`harness.sdk.fingerprint.path_fingerprint`); empty: none."""
+        return {}
+
+    def libraries(self) -> dict[str, str]:
+        """Versions of the libraries that shape its output (torch, transformers, av), for the provenance file."""
+        return {}

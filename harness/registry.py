@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from harness.errors import PluginError
 
-KINDS = ("tasks", "prompts", "models", "trainers")
+KINDS = ("tasks", "prompts", "models", "trainers", "describers")
 
 
 @dataclass(frozen=True)

@@ -250,10 +250,14 @@ class RunResult:
     input_key: str = ""
     #: where the time went: model_load_s, prompt_s, model_s, examples_per_s, tokens_computed
     timing: Mapping[str, Any] = field(default_factory=frozen_mapping)
+    #: the run whose stored answers this one re-parsed (`ercbench rescore`), without the model
+    rescored_from: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
         data["spec"] = self.spec.to_dict()
+        if self.rescored_from is None:  # only rescored runs carry it: other run.json files stay as they were
+            del data["rescored_from"]
         return data
 
     @classmethod

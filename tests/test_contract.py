@@ -6,11 +6,11 @@ import pytest
 
 from harness.discovery import default_registry
 from harness.errors import ConfigError, DataError, ErcbenchError
-from harness.interfaces import Model, PromptStrategy, Task, Trainer
+from harness.interfaces import Describer, Model, PromptStrategy, Task, Trainer
 from harness.sdk.testing import TinyTask
 
 REGISTRY = default_registry()
-BASES = {"tasks": Task, "prompts": PromptStrategy, "models": Model, "trainers": Trainer}
+BASES = {"tasks": Task, "prompts": PromptStrategy, "models": Model, "trainers": Trainer, "describers": Describer}
 
 
 @pytest.mark.parametrize("entry", REGISTRY.all(), ids=lambda e: f"{e.kind}:{e.name}")
@@ -46,6 +46,18 @@ def test_model_constructs_or_refuses_clearly(name):
         assert "\n" not in str(exc) and f"-m {name}:" in str(exc)
     else:
         assert isinstance(model, Model) and isinstance(model.info(), dict)
+
+
+@pytest.mark.parametrize("name", REGISTRY.names("describers"))
+def test_describer_constructs_or_refuses_clearly(name):
+    cls = REGISTRY.get("describers", name).cls
+    try:
+        describer = cls()
+    except ConfigError as exc:
+        # A describer that needs weights refuses in one line showing how to give them.
+        assert "\n" not in str(exc) and f"-d {name}:" in str(exc)
+    else:
+        assert isinstance(describer, Describer) and isinstance(describer.info(), dict)
 
 
 @pytest.mark.parametrize("name", REGISTRY.names("tasks"))

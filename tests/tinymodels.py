@@ -115,3 +115,53 @@ def train_to_answer(folder: Path, prompts: list[str], answer: str, *, steps: int
     model.eval()
     model.save_pretrained(folder)
     return folder
+
+
+# A chat template that shows each image as one <image> token, as LLaVA's processor expects.
+VLM_TEMPLATE = ("{% for m in messages %}{{ m['role'] }}: {% for c in m['content'] %}{% if c['type'] == 'image' %}"
+                "<image>{% else %}{{ c['text'] }}{% endif %}{% endfor %}\n{% endfor %}"
+                "{% if add_generation_prompt %}assistant:{% endif %}")
+
+
+def image_processor_class():
+    """CLIP's PIL image processor (needs no torchvision); older transformers name it CLIPImageProcessor."""
+    import transformers
+
+    return getattr(transformers, "CLIPImageProcessorPil", None) or transformers.CLIPImageProcessor
+
+
+def build_tiny_vlm(folder: Path, seed: int = 0) -> Path:
+    """Write a random tiny LLaVA (CLIP vision tower, LLaMA text) with its processor to `folder`; returns it.
+
+    Loads with AutoProcessor and AutoModelForImageTextToText, as any image-text-to-text model does.
+    """
+    import torch
+    from transformers import (
+        CLIPVisionConfig,
+        LlamaConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        LlavaProcessor,
+    )
+
+    tokenizer = train_tokenizer(CORPUS + ["Describe the speaker's face, gestures and the scene."])
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<image>"]})
+    tokenizer.pad_token = tokenizer.eos_token
+    vision = CLIPVisionConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+                              image_size=16, patch_size=8, projection_dim=16)
+    text = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                       num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=512,
+                       bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                       pad_token_id=tokenizer.pad_token_id)
+    config = LlavaConfig(vision_config=vision, text_config=text, vision_feature_layer=-1,
+                         image_token_index=tokenizer.convert_tokens_to_ids("<image>"),
+                         vision_feature_select_strategy="default")
+    torch.manual_seed(seed)
+    model = LlavaForConditionalGeneration(config)
+    images = image_processor_class()(size={"shortest_edge": 16}, crop_size={"height": 16, "width": 16})
+    processor = LlavaProcessor(image_processor=images, tokenizer=tokenizer, patch_size=8, chat_template=VLM_TEMPLATE,
+                               vision_feature_select_strategy="default", num_additional_image_tokens=1)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    processor.save_pretrained(folder)
+    return folder

@@ -8,20 +8,29 @@ from pathlib import Path
 
 import click
 
-from harness.cli.common import ErcbenchGroup, no_runs_line, parse_options, positive_limit, where_pairs, writable_folder
+from harness.cli.common import (
+    ErcbenchGroup,
+    Limit,
+    no_runs_line,
+    one_name_per_flag,
+    one_pair_per_flag,
+    parse_options,
+    takes,
+    where_pairs,
+    writable_folder,
+)
 from harness.errors import ConfigError, ErcbenchError
 from harness.run.parsing import PARSERS
 
 EMPTY = "''"
+SEED_HELP = "Seeds demonstration choice, fallback guesses and fitted baselines."
 
 
 def run_options(func):
     """Options shared by `run` and `compare`."""
     decorators = [
         click.option("--split", default="test", show_default=True, help="Split to evaluate."),
-        click.option("--limit", type=int, callback=positive_limit, help="Only the first N examples."),
-        click.option("--seed", type=int, default=0, show_default=True,
-                     help="Seeds demonstration choice, fallback guesses and fitted baselines."),
+        click.option("--limit", type=Limit(), help="Only the first N examples."),
         click.option("--parser", type=click.Choice(sorted(PARSERS)), default="strict", show_default=True,
                      help="How generated text is read (score mode needs none): strict, lenient, or dialoguellm "
                           "(the paper's, with a seeded guess when no label matches)."),
@@ -94,10 +103,10 @@ def plugins():
 
 
 @main.command("list")
-@click.argument("kind", type=click.Choice(["tasks", "prompts", "models", "trainers"]))
+@click.argument("kind", type=click.Choice(["tasks", "prompts", "models", "trainers", "describers"]))
 @click.option("--options", "show_options", is_flag=True, help="Also each plugin's options: type, default, help.")
 def list_plugins(kind, show_options):
-    """Names and one-line descriptions of the installed tasks, prompts, models or trainers."""
+    """Names and one-line descriptions of the installed tasks, prompts, models, trainers or describers."""
     from harness.discovery import default_registry
 
     registry = default_registry()
@@ -125,6 +134,23 @@ def make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt
     )
 
 
+FLAGS = {"tasks": ("-t", "--task-opt"), "prompts": ("-p", "--prompt-opt"), "models": ("-m", "--model-opt")}
+
+
+def check_flags(names, pairs, where=""):
+    """`-t a,b` and `--model-opt k=v,k=v` are refused before anything runs, in one line saying the ercbench way."""
+    from harness.discovery import default_registry
+    from harness.run.pipeline import split_ref
+
+    registry = default_registry()
+    for kind, (flag, options_flag) in FLAGS.items():
+        known = registry.names(kind)
+        one_name_per_flag(names[kind], known, flag, where)
+        plugins = {split_ref(name)[0] for name in names[kind]} & set(known)
+        declared = sorted({key for name in plugins for key in registry.get(kind, name).cls.Options.names()})
+        one_pair_per_flag(pairs[kind], declared, options_flag)
+
+
 def options_per_plugin(kind, names, pairs, flag):
     """compare's K=V pairs for each named plugin: a key goes to the plugins that declare it (so `-m majority
     -m tfidf-lr --model-opt C=3` sets tfidf-lr's C); a key that none declares is refused in one line."""
@@ -134,18 +160,14 @@ def options_per_plugin(kind, names, pairs, flag):
     given = parse_options(pairs, flag)
     declared = {name: default_registry().get(kind, split_ref(name)[0]).cls.Options.names() for name in names}
 
-    def takes(name, key):
-        prefixes = tuple(item[: -len("<key>")] for item in declared[name] if item.endswith("<key>"))
-        return key in declared[name] or bool(prefixes and key.startswith(prefixes))
-
-    unknown = [key for key in given if not any(takes(name, key) for name in names)]
+    unknown = [key for key in given if not any(takes(declared[name], key) for name in names)]
     if unknown and len(names) > 1:  # one plugin refuses it itself, naming itself
         known = sorted(set().union(*declared.values()))
         close = difflib.get_close_matches(unknown[0], known, n=2, cutoff=0.6)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         raise ConfigError(f"{flag} {unknown[0]}: none of the {kind} {', '.join(names)} takes it{hint} "
                           f"(options: {', '.join(known) or 'none'})")
-    return {name: tuple(f"{key}={value}" for key, value in given.items() if takes(name, key) or key in unknown)
+    return {name: tuple(f"{key}={value}" for key, value in given.items() if takes(declared[name], key) or key in unknown)
             for name in names}
 
 
@@ -155,6 +177,13 @@ def check_spec(spec, data_dir):
     from harness.run.pipeline import instantiate
 
     instantiate(spec, default_registry(), data_dir)
+
+
+def interrupted_line(label, saved):
+    """What Ctrl-C left: --resume continues only predictions that were saved."""
+    if not saved:
+        return f"interrupted: {label} wrote no result and saved no predictions; rerun it to start over"
+    return f"interrupted: {label} wrote no result; {saved} prediction(s) saved, rerun with --resume to continue it"
 
 
 def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_cache=False):
@@ -179,10 +208,8 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
                 say=lambda line: progress.console.print(line, markup=False, highlight=False, soft_wrap=True),
                 progress=lambda done, total: progress.update(bar, completed=done, total=total),
             )
-        except KeyboardInterrupt:
-            raise click.ClickException(
-                f"interrupted: {label} wrote no result; rerun with --resume to continue it"
-            ) from None
+        except KeyboardInterrupt as exc:
+            raise click.ClickException(interrupted_line(label, getattr(exc, "saved", 0))) from None
     scores = result.scores
     if not is_main_process():  # rank 0 reports the merged run
         return result
@@ -197,6 +224,7 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
 @click.option("-t", "--task", required=True, help="Task name (`ercbench list tasks`).")
 @click.option("-p", "--prompt", help="Prompt strategy (default: the one marked default, see `ercbench list prompts`).")
 @click.option("-m", "--model", required=True, help="Model name, or name:target such as hf:/path/to/model.")
+@click.option("--seed", type=int, default=0, show_default=True, help=SEED_HELP)
 @run_options
 @click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
               help="Data-parallel processes (one per GPU); see docs/distributed.md.")
@@ -208,6 +236,8 @@ def run(ctx, task, prompt, model, split, limit, seed, parser, task_opts, prompt_
     from harness.discovery import default_names
 
     prompt = prompt or default_names("prompts", "-p")[0]
+    check_flags({"tasks": [task], "prompts": [prompt], "models": [model]},
+                {"tasks": task_opts, "prompts": prompt_opts, "models": model_opts}, " with `ercbench compare`")
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
     relaunch(ctx, processes, check=lambda: check_spec(spec, data_dir))
     execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache)
@@ -218,62 +248,63 @@ def run(ctx, task, prompt, model, split, limit, seed, parser, task_opts, prompt_
 @click.option("-p", "--prompt", "prompts", multiple=True, help="Repeatable (default: the prompts marked default).")
 @click.option("-m", "--model", "models", multiple=True, help="Repeatable (default: the models marked default).")
 @click.option("--shots", help="Few-shot sweep, e.g. 0,1,3,5: each prompt shows k demonstrations; pivots by k.")
+@click.option("--seed", "seed", type=int, multiple=True, help=f"{SEED_HELP} Repeatable: one run per seed.")
+@click.option("--seeds", "seeds_text", metavar="0,1,2", help="Several seeds at once (with --seed: all of them).")
 @run_options
-def compare(tasks, prompts, models, shots, split, limit, seed, parser, task_opts, prompt_opts, model_opts,
+def compare(tasks, prompts, models, shots, seed, seeds_text, split, limit, parser, task_opts, prompt_opts, model_opts,
             data_dir, results_dir, resume, force, no_wait, no_cache):
-    """Run the cartesian product of -t/-p/-m, then show the leaderboard of those runs.
+    """Run the cartesian product of -t/-p/-m (and seeds), then show the leaderboard of those runs.
 
     Finished runs are reused, so a restarted sweep computes only what is missing; specs another
     process is running are left to the end and then waited for (or, with --no-wait, refused).
+    Several seeds show one row per seed; `leaderboard --aggregate seeds` shows mean ± sd.
     """
     from harness.discovery import default_names
-    from harness.results.lock import RunBusy
+    from harness.run.batch import run_specs, seed_list
     from harness.run.sweeps import expand_shots
 
     tasks, prompts = tasks or default_names("tasks", "-t"), prompts or default_names("prompts", "-p")
     models = models or default_names("models", "-m")
+    check_flags({"tasks": tasks, "prompts": prompts, "models": models},
+                {"tasks": task_opts, "prompts": prompt_opts, "models": model_opts})
     task_opts = options_per_plugin("tasks", tasks, task_opts, "--task-opt")
     prompt_opts = options_per_plugin("prompts", prompts, prompt_opts, "--prompt-opt")
     model_opts = options_per_plugin("models", models, model_opts, "--model-opt")
-    specs = [make_spec(t, p, m, split, limit, seed, parser, task_opts[t], prompt_opts[p], model_opts[m])
-             for t, p, m in itertools.product(tasks, prompts, models)]
+    specs = [make_spec(t, p, m, split, limit, s, parser, task_opts[t], prompt_opts[p], model_opts[m])
+             for t, p, m, s in itertools.product(tasks, prompts, models, seed_list(seed, seeds_text))]
     specs = expand_shots(specs, shots)
     for spec in specs:  # a bad name or option in the last spec fails before the first one runs
         check_spec(spec, data_dir)
-    run_ids, busy = {}, []
-    for index, spec in enumerate(specs):
-        try:
-            run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait=True, no_cache=no_cache).run_id
-        except RunBusy:
-            busy.append((index, spec))
-    for index, spec in busy:
-        run_ids[index] = execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache).run_id
-    run_ids = [run_ids[index] for index in sorted(run_ids)]
+    results = run_specs(specs, lambda spec, wait: execute(spec, data_dir, results_dir, resume, force, not wait,
+                                                          no_cache), wait=not no_wait)
     pivot_by = "shots" if shots else "task"
-    show_leaderboard(results_dir, run_ids=run_ids, sort_by=None, output_format="table", pivot_by=pivot_by)
+    show_leaderboard(results_dir, run_ids=[r.run_id for r in results], sort_by=None, output_format="table",
+                     pivot_by=pivot_by)
 
 
 FORMATS = ("table", "markdown", "csv", "json", "latex", "html")
 
 
 def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported=False, pivot_by="task",
-                     ci=False, per_label=False, chosen=None):
+                     ci=False, per_label=False, aggregate=None, chosen=None):
     from rich.console import Console
 
     from harness.cli.report import progress_bar
     from harness.report import console, filters, formats, leaderboard
+    from harness.report.seeds import check_aggregate
     from harness.report.shots import shots_table
 
+    check_aggregate(aggregate, ci, per_label)
     if chosen:
         run_ids = filters.matching_ids(results_dir, chosen, run_ids)
-
     if pivot_by == "shots":
         if ci or per_label:
             raise ConfigError("--ci and --per-label go with --pivot task; `ercbench plot shots` draws k with CIs")
-        table = shots_table(results_dir, run_ids, with_reported)
+        table = shots_table(results_dir, run_ids, with_reported, aggregate)
     else:
         with progress_bar("confidence intervals") as progress:
-            table = leaderboard.task_table(results_dir, run_ids, sort_by, with_reported, ci, per_label, progress)
+            table = leaderboard.task_table(results_dir, run_ids, sort_by, with_reported, ci, per_label, progress,
+                                           aggregate)
     if table.empty:
         raise ConfigError(no_runs_line(results_dir))
     board = formats.board(table, ci=ci)
@@ -283,6 +314,8 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
     render = {"markdown": formats.to_markdown, "csv": formats.to_csv, "json": formats.to_json,
               "latex": formats.to_latex, "html": formats.to_html_page}[output_format]
     click.echo(render(board), nl=False)
+    if board.warning and output_format in ("csv", "json"):  # these formats have no room for a note
+        click.echo(board.warning, err=True)
 
 
 @main.command("leaderboard")
@@ -293,17 +326,19 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
               help="table (terminal), markdown (GitHub), csv, json, latex (booktabs tabular) or html (a page).")
 @click.option("--ci", is_flag=True, help="95 % dialogue-bootstrap confidence intervals beside the scores.")
 @click.option("--per-label", is_flag=True, help="One F1 column per emotion label.")
-@click.option("--with-reported", is_flag=True, help="Add published numbers (results/reported/), marked as reported.")
+@click.option("--with-reported", is_flag=True, help="Add published numbers (installed with ercbench, or $ERCBENCH_REPORTED) with their conditions.")
 @click.option("--pivot", "pivot_by", type=click.Choice(["task", "shots"]), default="task", show_default=True,
               help="Columns per task, or per k of zero-/k-shot runs.")
+@click.option("--aggregate", type=click.Choice(["seeds"]),
+              help="One row across seeds: mean ± sample sd (n-1) and the number of seeds, not a row per seed.")
 @click.option("--task", "tasks", multiple=True, help="Only runs of this task (repeatable).")
 @click.option("--model", "models", multiple=True, help="Only runs of this model, e.g. tfidf-lr or hf (repeatable).")
 @click.option("--prompt", "prompts", multiple=True, help="Only runs of this prompt (repeatable).")
 @click.option("--where", multiple=True, metavar="K=V", callback=where_pairs,
               help="Only runs whose K is V: split, seed, limit, parser, shots or any option name (repeatable).")
-def leaderboard_command(results_dir, sort_by, output_format, ci, per_label, with_reported, pivot_by, tasks, models,
-                        prompts, where):
-    """The leaderboard of every finished run under results/ (latest run per row and column).
+def leaderboard_command(results_dir, sort_by, output_format, ci, per_label, with_reported, pivot_by, aggregate, tasks,
+                        models, prompts, where):
+    """The leaderboard of every finished run under results/ (latest run per row, seed and column).
 
     Scores are percentages with 2 decimals and '-' where missing, the same in every format. Runs whose
     scores disagree with their predictions.jsonl are left out, each with one warning line.
@@ -311,15 +346,18 @@ def leaderboard_command(results_dir, sort_by, output_format, ci, per_label, with
     from harness.report.filters import RunFilter
 
     chosen = RunFilter(tuple(tasks), tuple(models), tuple(prompts), where)
-    show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by, ci, per_label, chosen)
+    show_leaderboard(results_dir, None, sort_by, output_format, with_reported, pivot_by, ci, per_label, aggregate,
+                     chosen)
 
 
 # Command groups live in their own modules; they import nothing from this one.
 from harness.cli.data import data  # noqa: E402
+from harness.cli.describe import describe  # noqa: E402
 from harness.cli.export import export  # noqa: E402
+from harness.cli.plan import plan, rescore  # noqa: E402
 from harness.cli.report import plot, report, show, significance  # noqa: E402
 from harness.cli.results import results  # noqa: E402
 from harness.cli.train import train  # noqa: E402
 
-for command in (data, export, train, results, significance, plot, report, show):
+for command in (data, describe, export, train, results, significance, plot, report, show, plan, rescore):
     main.add_command(command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -14,7 +15,7 @@ from harness.errors import ErcbenchError
 
 # Optional libraries -> the extra that installs them (plugins import them lazily).
 EXTRAS = {"torch": "hf", "transformers": "hf", "tokenizers": "hf", "accelerate": "hf", "safetensors": "hf",
-          "peft": "train", "matplotlib": "report", "scipy": "report", "lm_eval": "lm-eval"}
+          "peft": "train", "matplotlib": "report", "scipy": "report", "lm_eval": "lm-eval", "av": "video"}
 
 # What to do about a failed file operation, by errno; the path itself comes from the exception.
 _NOT_WRITABLE = "choose a folder you can write to (--results-dir, --out) or fix its permissions"
@@ -94,6 +95,58 @@ def positive_limit(ctx, param, value):
     if value is not None and value <= 0:
         raise click.BadParameter(f"must be a positive number, got {value}")
     return value
+
+
+class Limit(click.ParamType):
+    """--limit N: a positive whole number of examples (the first N); a fraction is refused saying so."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return positive_limit(ctx, param, value)
+        try:
+            return positive_limit(ctx, param, int(str(value).strip()))
+        except ValueError:
+            pass
+        what = "a fraction" if _is_number(str(value)) else "not a whole number"
+        self.fail(f"{value!r} is {what}; --limit takes a number of examples, the first N, e.g. --limit 100",
+                  param, ctx)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def takes(declared: Sequence[str], key: str) -> bool:
+    """Whether a plugin with these option names (prefix options as 'prefix<key>') accepts `key`."""
+    prefixes = tuple(item[: -len("<key>")] for item in declared if item.endswith("<key>"))
+    return key in declared or bool(prefixes and key.startswith(prefixes))
+
+
+def one_name_per_flag(names: Sequence[str], known: Sequence[str], flag: str, where: str = "") -> None:
+    """Refuse `-t a,b`: several plugins are named by repeating the flag (`where`: the command that takes several)."""
+    for name in names:
+        base = name.partition(":")[0]
+        if "," in base and base not in known:
+            parts = [part.strip() for part in name.split(",") if part.strip()]
+            raise click.UsageError(f"{flag} {name}: one name per {flag}; repeat {flag} for several"
+                                   f"{where}: {' '.join(f'{flag} {part}' for part in parts)}")
+
+
+def one_pair_per_flag(pairs: Sequence[str], declared: Sequence[str], flag: str) -> None:
+    """Refuse `--model-opt k=v,k=v`: repeat the flag. A value that is itself a k=v,k=v string (lm-eval's
+    model_args=pretrained=X,dtype=Y) is one option and passes."""
+    for pair in pairs:
+        pieces = re.split(r",\s*(?=[\w.-]+=)", pair)
+        key, _, value = pieces[0].partition("=")
+        if len(pieces) > 1 and "=" not in value and takes(declared, key):
+            raise click.UsageError(f"{flag} {pair}: one K=V per {flag}; repeat it: "
+                                   f"{' '.join(f'{flag} {piece}' for piece in pieces)}")
 
 
 def writable_folder(ctx, param, value):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from contextlib import contextmanager
@@ -40,7 +41,8 @@ def download_progress(console: "Console") -> Iterator["ProgressHook"]:
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+    # Off a terminal (a log file) a bar leaves only junk lines; the fetched files are listed after.
+    with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as progress:
         bars: dict[str, int] = {}
 
         def hook(relative: str, done: int, total: int | None) -> None:
@@ -67,14 +69,14 @@ def fetch(name: str, dest: str | None, mirror: str | None) -> None:
 
     console = Console(stderr=True)
     with one_line_errors():
-        cls = default_registry().get("tasks", name).cls
-        files = getattr(cls, "remote_files", {})
-        notice = getattr(cls, "fetch_notice", "")
+        registry = default_registry()
+        cls = registry.get("tasks", name).cls if name in registry.names("tasks") else None
+        files, notice = getattr(cls, "remote_files", {}), getattr(cls, "fetch_notice", "")
+        if not files and not notice:
+            raise ConfigError(not_fetchable(registry, name))
         if notice:
             click.echo(notice)
         if not files:
-            if not notice:
-                raise ConfigError(f"task {name!r} has no files to fetch")
             return
         root = Path(dest or os.environ.get(DATA_ENV) or "data").expanduser()
         with download_progress(console) as hook:
@@ -82,6 +84,18 @@ def fetch(name: str, dest: str | None, mirror: str | None) -> None:
     for item in fetched:
         click.echo(f"{item.status:10} {item.path}")
     click.echo(f"data root: {root} (pass --data-dir {root} or set {DATA_ENV}={root})")
+
+
+def not_fetchable(registry, name: str) -> str:
+    """Why `data fetch NAME` has nothing to do, naming only the tasks it can fetch."""
+    names = registry.names("tasks")
+    ready = [task for task in names if getattr(registry.get("tasks", task).cls, "remote_files", None)]
+    manual = [task for task in names if task not in ready and getattr(registry.get("tasks", task).cls, "fetch_notice", "")]
+    what = f"task {name!r} has no files to fetch" if name in names else f"unknown task {name!r}"
+    close = difflib.get_close_matches(name, ready + manual, n=2, cutoff=0.5)
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    steps = f"; with manual steps: {', '.join(manual)}" if manual else ""
+    return f"{what}{hint}; fetchable: {', '.join(ready) or 'none'}{steps}"
 
 
 def stats_table(stats: dict) -> "Table":

@@ -27,6 +27,7 @@ def results():
 def check_command(results_dir, repair):
     """Find damaged runs: unreadable run.json, truncated predictions, scores that disagree with predictions."""
     from harness.results import check
+    from harness.results.store import check_hint
 
     with one_line_errors():
         findings = check.check(results_dir)
@@ -35,8 +36,8 @@ def check_command(results_dir, repair):
             click.echo(check.repair(results_dir, finding) if repair else f"damaged: {finding.problem}")
     click.echo(f"{total - len(findings)} of {total} runs sound under {results_dir}")
     if findings and not repair:
-        raise click.ClickException(f"{len(findings)} damaged run(s); `ercbench results check --repair` moves them "
-                                   f"into {results_dir / check.QUARANTINE}")
+        raise click.ClickException(f"{len(findings)} damaged run(s); {check_hint(results_dir, repair=True)} "
+                                   f"moves them into {results_dir / check.QUARANTINE}")
 
 
 @results.command("clean")

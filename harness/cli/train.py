@@ -6,7 +6,11 @@ from pathlib import Path
 
 import click
 
-from harness.cli.common import parse_options, writable_folder
+from harness.cli.common import Limit, one_name_per_flag, one_pair_per_flag, parse_options, writable_folder
+from harness.errors import ConfigError
+
+#: The trainer option `--limit` sets: the first N train examples of each task (a declared option of the trainer).
+LIMIT_OPTION = "train_limit"
 
 
 def trainer_options(
@@ -27,6 +31,23 @@ def trainer_options(
     return options
 
 
+def limit_option(trainer: str, limit: int | None, tasks, train_opts) -> dict[str, str]:
+    """`--limit N` as the trainer's train_limit option, after -t and --train-opt are checked to be one per flag."""
+    from harness.discovery import default_registry
+
+    registry = default_registry()
+    declared = registry.get("trainers", trainer).cls.Options.names()
+    one_name_per_flag(tasks, registry.names("tasks"), "-t")
+    one_pair_per_flag(train_opts, declared, "--train-opt")
+    if limit is None:
+        return {}
+    if LIMIT_OPTION not in declared:
+        raise ConfigError(f"trainer {trainer!r} takes no {LIMIT_OPTION} option, so --limit cannot apply to it")
+    if any(pair.partition("=")[0] == LIMIT_OPTION for pair in train_opts):
+        raise ConfigError(f"--limit and --train-opt {LIMIT_OPTION}=... say the same thing; give one")
+    return {LIMIT_OPTION: str(limit)}
+
+
 @click.command()
 @click.option("-t", "--task", "tasks", multiple=True, required=True, help="Training task (repeatable).")
 @click.option("--base", required=True, help="Base model folder (or hub id when online).")
@@ -45,8 +66,10 @@ def trainer_options(
     "train_opts",
     multiple=True,
     metavar="K=V",
-    help="Trainer option, e.g. r=16 epochs=1 quantization=8bit precision=bf16 selection=f1.",
+    help="Trainer option, e.g. r=16 epochs=1 quantization=8bit precision=bf16 selection=f1 "
+         "(`ercbench list trainers --options`).",
 )
+@click.option("--limit", type=Limit(), help="Only the first N train examples of each task (the trainer's train_limit).")
 @click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V", help="Prompt option.")
 @click.option("--task-opt", "task_opts", multiple=True, metavar="K=V", help="Task option (every task).")
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
@@ -64,6 +87,7 @@ def train(
     overwrite,
     trainer,
     train_opts,
+    limit,
     prompt_opts,
     task_opts,
     data_dir,
@@ -79,6 +103,7 @@ def train(
     options = trainer_options(
         base, prompt, template, context, descriptions, loss_on_prompt, resume, overwrite, prompt_opts, train_opts
     )
+    options.update(limit_option(trainer, limit, tasks, train_opts))
     record = training.train(
         trainer, tasks, out_dir, data_dir=data_dir, options=options, task_options=parse_options(task_opts, "--task-opt")
     )

@@ -48,10 +48,14 @@ def _stream(
 def _open_source(url: str | None, mirror: Path | None, relative: str) -> tuple[BinaryIO, int | None]:
     """A readable stream and its announced size: the mirror's file, or the HTTP response."""
     if mirror is not None:
-        for candidate in (mirror / relative, mirror / Path(relative).name):
+        # The mirror may be the data root, the dataset's own folder (DIR/meld, DIR/emorynlp) or a flat folder.
+        parts = Path(relative).parts
+        tails = [Path(*parts[start:]) for start in range(len(parts))]
+        for candidate in (mirror / tail for tail in tails):
             if candidate.is_file():
                 return open(candidate, "rb"), candidate.stat().st_size
-        raise DataError(mirror / relative, "not in the local mirror (tried the same relative path and the bare file name)")
+        tried = ", ".join(str(tail) for tail in tails)
+        raise DataError(mirror / relative, f"not in the local mirror (tried {tried} under {mirror})")
     try:
         response = urllib.request.urlopen(url, timeout=TIMEOUT_S)  # noqa: S310 (pinned https URLs or a test server)
     except (urllib.error.URLError, OSError, ValueError) as exc:

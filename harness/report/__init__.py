@@ -6,3 +6,10 @@ def load_runs(path="results", ci: bool = True, progress=None):
     from harness.report.runs import load_runs as load
 
     return load(path, ci=ci, progress=progress)
+
+
+def aggregate_seeds(frame, metrics=("accuracy", "weighted_f1", "macro_f1")):
+    """One row per spec across seeds: mean, sample sd (`_sd`, ddof=1) and `seeds` (see harness.report.runs)."""
+    from harness.report.runs import aggregate_seeds as aggregate
+
+    return aggregate(frame, metrics)

@@ -124,6 +124,7 @@ def render(b: Board, console: Any, title: str = "ercbench leaderboard") -> None:
     if natural + sum(need + 3 for need in _widths(b, names)) <= console.width:
         full = {i: max(len(n), *(len(r[i]) for r in b.rows)) for i, n in enumerate(b.index_names)}
         console.print(build(b, everything, names, [], title, None, full))
+        print_notes(b, console)
         return
     # Tight: labels may wrap, so they get spaces between their options to wrap at.
     b = replace(b, rows=tuple(tuple(breakable(label) for label in row) for row in b.rows))
@@ -134,6 +135,15 @@ def render(b: Board, console: Any, title: str = "ercbench leaderboard") -> None:
         sizes = label_widths(b, dropped, console.width)
         console.print(build(b, group, names, dropped, title if number == 0 else None, caption, sizes))
     print_legend(legend, console)
+    print_notes(b, console)
+
+
+def print_notes(b: Board, console: Any) -> None:
+    """The conditions legend and the mixing warning, as plain text (user text is never markup)."""
+    for mark, spelled in b.legend:
+        console.print(f"{mark} = {spelled}", markup=False, highlight=False, overflow="fold")
+    if b.warning:
+        console.print(b.warning, style="yellow", markup=False, highlight=False, overflow="fold")
 
 
 def print_legend(entries: list[str], console: Any) -> None:

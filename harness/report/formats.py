@@ -7,13 +7,16 @@ import html
 import io
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from harness.report.conditions import COLUMN, markers, mixing_warning
 from harness.report.page import scroll
 
 SHORT = {"accuracy": "acc", "weighted_f1": "wF1", "macro_f1": "mF1"}
 MISSING = "-"
+COUNT_METRICS = ("unparsed", "seeds")  # whole-number columns, never a best
+PLUS_MINUS = " ± "
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class Column:
 
     @property
     def is_score(self) -> bool:
-        return self.metric != "unparsed"
+        return self.metric not in COUNT_METRICS
 
     @property
     def short(self) -> str:
@@ -39,6 +42,7 @@ class Cell:
     value: float | None
     low: float | None = None
     high: float | None = None
+    sd: float | None = None  # across seeds, when the row aggregates several
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,9 @@ class Board:
     columns: tuple[Column, ...]
     cells: tuple[tuple[Cell, ...], ...]
     ci: bool = False
+    #: the conditions column's letters and what each stands for; a warning when the rows differ in them
+    legend: tuple[tuple[str, str], ...] = ()
+    warning: str = ""
 
     def is_best(self, row: int, col: int) -> bool:
         """The best (highest, as shown rounded) score of its column; ties are all best."""
@@ -62,6 +69,12 @@ class Board:
 
     def has_ci(self, col: int) -> bool:
         return self.ci and any(row[col].low is not None for row in self.cells)
+
+    def has_sd(self, col: int) -> bool:
+        return any(row[col].sd is not None for row in self.cells)
+    def notes(self) -> list[str]:
+        """Lines shown under the table: the conditions legend, then the mixing warning."""
+        return [f"{mark} = {text}" for mark, text in self.legend] + ([self.warning] if self.warning else [])
 
 
 def _missing(value: Any) -> bool:
@@ -76,7 +89,10 @@ def number(value: float | None) -> float | None:
 def text(cell: Cell, column: Column) -> str:
     if _missing(cell.value):
         return MISSING
-    return f"{100 * cell.value:.2f}" if column.is_score else str(int(cell.value))
+    if not column.is_score:
+        return str(int(cell.value))
+    spread = "" if _missing(cell.sd) else f"{PLUS_MINUS}{100 * cell.sd:.2f}"
+    return f"{100 * cell.value:.2f}{spread}"
 
 
 def ci_text(cell: Cell) -> str:
@@ -86,9 +102,10 @@ def ci_text(cell: Cell) -> str:
 
 
 def board(table, ci: bool = False) -> Board:
-    """From a pivot (columns (group, value)); '_lo'/'_hi' values become the CI of their score."""
+    """From a pivot (columns (group, value)); '_lo'/'_hi' values become the CI of their score, '_sd'
+    its standard deviation across seeds."""
     bounds = ("_lo", "_hi")
-    columns = tuple(Column(str(g), str(m)) for g, m in table.columns if not str(m).endswith(bounds))
+    columns = tuple(Column(str(g), str(m)) for g, m in table.columns if not str(m).endswith((*bounds, "_sd")))
     rows, cells = [], []
     for index, row in table.iterrows():
         rows.append(tuple(str(part) for part in (index if isinstance(index, tuple) else (index,))))
@@ -96,12 +113,30 @@ def board(table, ci: bool = False) -> Board:
         for column in columns:
             key = (column.group, column.metric)
             low, high = (row.get((column.group, f"{column.metric}{side}")) for side in bounds)
-            value = row[key]
-            line.append(Cell(None if _missing(value) else float(value),
-                             None if _missing(low) else float(low), None if _missing(high) else float(high)))
+            value, sd = row[key], row.get((column.group, f"{column.metric}_sd"))
+            line.append(Cell(*(None if _missing(x) else float(x) for x in (value, low, high, sd))))
         cells.append(tuple(line))
     names = tuple(str(name) for name in table.index.names)
-    return Board(names, tuple(rows), columns, tuple(cells), ci)
+    return with_markers(Board(names, tuple(rows), columns, tuple(cells), ci))
+
+
+def with_markers(b: Board) -> Board:
+    """The conditions column (present beside published rows) as letters with a legend, so it stays narrow."""
+    if COLUMN not in b.index_names:
+        return b
+    i = b.index_names.index(COLUMN)
+    texts = [row[i] for row in b.rows]
+    marks = markers(texts)
+    rows = tuple((*row[:i], marks.get(row[i], row[i]), *row[i + 1:]) for row in b.rows)
+    return replace(b, rows=rows, legend=tuple((m, t) for t, m in marks.items()), warning=mixing_warning(texts))
+
+
+def full_labels(b: Board, labels: tuple[str, ...]) -> tuple[str, ...]:
+    """Row labels with the conditions letter spelled out (CSV and JSON carry no legend)."""
+    if COLUMN not in b.index_names:
+        return labels
+    i, spelled = b.index_names.index(COLUMN), dict(b.legend)
+    return (*labels[:i], spelled.get(labels[i], labels[i]), *labels[i + 1:])
 
 
 def to_markdown(b: Board) -> str:
@@ -118,7 +153,8 @@ def to_markdown(b: Board) -> str:
             value = f"**{text(cell, column)}**" if b.is_best(r, c) else text(cell, column)
             shown.append(f"{value} {ci_text(cell)}".strip() if b.ci else value)
         body.append("| " + " | ".join([*(esc(x) for x in labels), *shown]) + " |")
-    return "\n".join([header, rule, *body]) + "\n"
+    notes = ["", *(f"- {esc(note)}" for note in b.notes())] if b.notes() else []
+    return "\n".join([header, rule, *body, *notes]) + "\n"
 
 
 def _flat(b: Board) -> tuple[list[str], list[list[Any]]]:
@@ -126,13 +162,16 @@ def _flat(b: Board) -> tuple[list[str], list[list[Any]]]:
     header = list(b.index_names)
     for c, column in enumerate(b.columns):
         header += [column.name] + ([f"{column.name} lo", f"{column.name} hi"] if b.has_ci(c) else [])
+        header += [f"{column.name} sd"] if b.has_sd(c) else []
     rows = []
     for labels, cells in zip(b.rows, b.cells):
-        values: list[Any] = list(labels)
+        values: list[Any] = list(full_labels(b, labels))
         for c, (cell, column) in enumerate(zip(cells, b.columns)):
             values.append(number(cell.value) if column.is_score else (None if _missing(cell.value) else int(cell.value)))
             if b.has_ci(c):
                 values += [number(cell.low), number(cell.high)]
+            if b.has_sd(c):
+                values.append(number(cell.sd))
         rows.append(values)
     return header, rows
 
@@ -188,12 +227,15 @@ def to_latex(b: Board) -> str:
     for r, (labels, cells) in enumerate(zip(b.rows, b.cells)):
         shown = []
         for c, (cell, column) in enumerate(zip(cells, b.columns)):
-            value = text(cell, column)
+            value = text(cell, column).replace(PLUS_MINUS, r" $\pm$ ")
             value = rf"\textbf{{{value}}}" if b.is_best(r, c) else value
             interval = ci_text(cell)
             shown.append(rf"{value} {{\scriptsize {interval}}}" if b.ci and interval else value)
         lines.append(" & ".join([*(latex_escape(x) for x in labels), *shown]) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}"]
+    lines.append(r"\bottomrule")
+    width = first + len(b.columns)
+    lines += [rf"\multicolumn{{{width}}}{{l}}{{\footnotesize {latex_escape(note)}}} \\" for note in b.notes()]
+    lines.append(r"\end{tabular}")
     return "\n".join(lines) + "\n"
 
 
@@ -213,10 +255,13 @@ def to_html(b: Board) -> str:
             extra = f' <span class="ci">{e(interval)}</span>' if b.ci and interval else ""
             shown.append(f'<td class="num">{value}{extra}</td>')
         body.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in labels) + "".join(shown) + "</tr>")
+    width = len(b.index_names) + len(b.columns)
+    notes = "".join(f'<tr><td colspan="{width}" class="note">{e(note)}</td></tr>\n' for note in b.notes())
     return scroll(
         '<table class="leaderboard">\n<thead>\n'
         f"<tr>{first}{groups}</tr>\n<tr>{metrics}</tr>\n</thead>\n<tbody>\n"
-        + "\n".join(body) + "\n</tbody>\n</table>"
+        + "\n".join(body) + "\n</tbody>\n"
+        + (f"<tfoot>\n{notes}</tfoot>\n" if notes else "") + "</table>"
     ) + "\n"
 
 

@@ -11,6 +11,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from harness.data.descriptions import made_by
 from harness.errors import ErcbenchError
 from harness.report import formats, leaderboard, plots
 from harness.report.page import page, scroll
@@ -114,6 +115,7 @@ def run_section(run: Mapping[str, Any], contexts: Contexts, sample: int) -> str:
     provenance = {"run id": run["run_id"], "folder": run["folder"], "started": run["started"],
                   "duration (s)": f"{run.get('duration_s', 0):.1f}", **{f"plugin {k}": v for k, v in
                   (run.get("plugins") or {}).items()}, "task": run.get("task_info"),
+                  **made_by(run.get("task_info") or {}),
                   "confidence intervals": {k: v for k, v in ci.items() if k not in CI_METRICS}}
     return (
         f'<section id="{escape(run["run_id"])}"><h2>{escape(plots.run_title(run))}</h2>\n'
@@ -156,16 +158,28 @@ def loss_plots(checkpoints: Sequence[Path]) -> str:
     return "<h2>Training loss</h2>" + "".join(parts) if parts else ""
 
 
+def across_seeds(frame) -> str:
+    """The leaderboard as mean ± sd across seeds, when some runs differ only in their seed."""
+    if "seed" not in leaderboard.seeds.row_keys(frame, []):
+        return ""
+    table = leaderboard.pivot(frame, aggregate="seeds")
+    return ("<h2>Across seeds</h2>" + formats.to_html(formats.board(table)) +
+            "<p>Mean ± sample standard deviation (n − 1) across seeds, and the number of seeds: the variance "
+            "from demonstration choice, fallback guesses and training; the intervals above are one run's "
+            "test-set sampling.</p>")
+
+
 def build(runs: Sequence[Mapping[str, Any]], data_dir: Path | None = None, sample: int = 10,
           progress: Progress | None = None, checkpoints: Sequence[Path] = ()) -> str:
     """The whole page for these runs."""
     run_ids = [run["run_id"] for run in runs]
-    table = leaderboard.pivot(leaderboard.runs_frame(runs, ci=True))
+    frame = leaderboard.runs_frame(runs, ci=True)
+    table = leaderboard.pivot(frame)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"<h1>ercbench report</h1><p>{len(runs)} runs · ercbench {escape(harness_version())} · {stamp}</p>",
              "<h2>Leaderboard</h2>", formats.to_html(formats.board(table, ci=True)),
              "<p>Percentages; in brackets the 95 % confidence interval from a bootstrap that resamples whole "
-             "dialogues (utterances of one dialogue are not independent).</p>",
+             "dialogues (utterances of one dialogue are not independent).</p>", across_seeds(frame),
              "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs), loss_plots(checkpoints),
              "<h2>Runs</h2><ul>" + "".join(f'<li><a href="#{escape(r)}">{escape(r)}</a></li>' for r in run_ids) + "</ul>"]
     contexts = Contexts(data_dir)

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from harness.errors import ConfigError
-from harness.report.rows import LeaderboardRow, frame
+from harness.report import seeds
+from harness.report.conditions import COLUMN
+from harness.report.rows import LeaderboardRow, frame, natural_rows
 from harness.report.verify import verified
 from harness.results.store import iter_runs
 from harness.types import RunResult
@@ -59,26 +61,37 @@ def value_columns(runs) -> list[str]:
     return [*METRICS, *bounds, *labels]
 
 
-def pivot(runs, sort_by: str | None = None):
-    """Latest run per (model, prompt, parser, task); columns (task, value) plus total unparsed."""
+def pivot(runs, sort_by: str | None = None, aggregate: str | None = None, with_conditions: bool = False):
+    """Latest run per (model, prompt, parser[, conditions][, seed], task); columns (task, value) plus total unparsed.
+
+    Runs of several seeds get a row each; with aggregate='seeds' one row holds each score's mean,
+    sample sd (`_sd`) and seed count (`seeds`) instead. Rows in natural order (a 5-shot row before a 10-shot one).
+    """
     if runs.empty:
         return runs
-    values = value_columns(runs)
-    latest = runs.sort_values("started").groupby(["model", "prompt", "parser", "task"]).tail(1)
-    table = latest.pivot_table(
-        index=["model", "prompt", "parser"], columns="task", values=values, aggfunc="first"
-    )
+    runs = runs.assign(seed=seeds.seed_text(runs))
+    keys = ["model", "prompt", "parser", *([COLUMN] if with_conditions else [])]
+    if aggregate == "seeds":
+        values = [*METRICS, *(f"{metric}_sd" for metric in METRICS), "seeds"]
+        latest = seeds.aggregate_seeds(runs, [*keys, "task"], METRICS)
+        unparsed = seeds.latest(runs, [*keys, "task", "seed"]).groupby(keys)["unparsed"].sum(min_count=1)
+    else:
+        keys, values = seeds.row_keys(runs, keys), value_columns(runs)
+        latest = seeds.latest(runs, [*keys, "task"])
+        unparsed = latest.groupby(keys)["unparsed"].sum(min_count=1)
+    table = latest.pivot_table(index=keys, columns="task", values=values, aggfunc="first")
     table = table.swaplevel(0, 1, axis=1)
     tasks = sorted({t for t, _ in table.columns})
     table = table.reindex(columns=[(t, v) for t in tasks for v in values if (t, v) in table.columns])
     # Published rows have no unparsed count: they show '-', not 0.
-    table[("all", "unparsed")] = latest.groupby(["model", "prompt", "parser"])["unparsed"].sum(min_count=1)
-    return sort_table(table, sort_by)
+    table[("all", "unparsed")] = unparsed
+    return sort_table(natural_rows(table), sort_by)
 
 
 def task_table(root: Path, run_ids=None, sort_by: str | None = None, with_reported: bool = False,
-               ci: bool = False, per_label: bool = False, progress=None):
-    """The by-task leaderboard, optionally with CI bounds and per-label F1 and published rows."""
+               ci: bool = False, per_label: bool = False, progress=None, aggregate: str | None = None):
+    """The by-task leaderboard, optionally with CI bounds and per-label F1 and published rows
+    (or, with aggregate='seeds', mean ± sd across seeds)."""
     import pandas as pd
 
     from harness.report.reported import load_reported, reported_runs
@@ -88,7 +101,7 @@ def task_table(root: Path, run_ids=None, sort_by: str | None = None, with_report
     if reported:
         extra = frame(reported_runs(reported))
         runs = pd.concat([runs, extra], ignore_index=True) if not runs.empty else extra
-    return pivot(runs, sort_by)
+    return pivot(runs, sort_by, aggregate, with_conditions=bool(reported))
 
 
 def sort_table(table, sort_by: str | None):

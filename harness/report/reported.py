@@ -1,4 +1,4 @@
-"""Published numbers from results/reported/*.csv (percentages), checked row by row; DataError on bad rows."""
+"""Published numbers (package data, harness/report/published/*.csv, percentages) with their conditions; DataError on bad rows."""
 
 from __future__ import annotations
 
@@ -7,12 +7,17 @@ import io
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable, Mapping
 
 from harness.errors import DataError
+from harness.report.conditions import UNKNOWN, Conditions, problem
 from harness.report.rows import LeaderboardRow
+from harness.results.store import warn
 
 REPORTED_ENV = "ERCBENCH_REPORTED"
 COLUMNS = ("paper", "model", "dataset", "shots", "accuracy", "weighted_f1", "source", "note")
+# How each number was obtained; a file without these columns reads them as unknown.
+CONDITION_COLUMNS = ("seeds", "checkpoint", "context", "invalid")
 REQUIRED = ("paper", "model", "dataset", "source")
 
 
@@ -29,15 +34,16 @@ class Reported:
     source: str
     note: str
     file: str
+    conditions: Conditions = Conditions()
 
 
 def reported_dir(explicit: str | Path | None = None) -> Path:
-    """--reported-dir, else $ERCBENCH_REPORTED, else results/reported/ of this checkout."""
+    """The folder given, else $ERCBENCH_REPORTED, else the published/ folder installed with this package."""
     if explicit:
         return Path(explicit)
     if os.environ.get(REPORTED_ENV):
         return Path(os.environ[REPORTED_ENV])
-    return Path(__file__).resolve().parents[2] / "results" / "reported"
+    return Path(__file__).resolve().parent / "published"
 
 
 def _percent(path: Path, line: int, column: str, value: str) -> float | None:
@@ -60,6 +66,15 @@ def _shots(path: Path, line: int, value: str) -> int | None:
     return int(value)
 
 
+def _conditions(path: Path, line: int, row: Mapping[str, str | None]) -> Conditions:
+    values = {column: (row.get(column) or "").strip() or UNKNOWN for column in CONDITION_COLUMNS}
+    for column, value in values.items():
+        reason = problem(column, value)
+        if reason:
+            raise DataError(path, reason, line)
+    return Conditions(**values)
+
+
 def parse_row(path: Path, line: int, row: dict[str, str]) -> Reported:
     if None in row or any(row.get(column) is None for column in COLUMNS):
         raise DataError(path, "row has the wrong number of fields", line)
@@ -80,6 +95,7 @@ def parse_row(path: Path, line: int, row: dict[str, str]) -> Reported:
         source=row["source"].strip(),
         note=row["note"].strip(),
         file=path.name,
+        conditions=_conditions(path, line, row),
     )
 
 
@@ -100,17 +116,20 @@ def read_reported_file(path: Path) -> list[Reported]:
     return rows
 
 
-def load_reported(folder: str | Path | None = None) -> list[Reported]:
-    """Every row of every *.csv in the folder, files in name order; a missing folder is empty."""
+def load_reported(folder: str | Path | None = None, on_missing: Callable[[str], None] | None = warn) -> list[Reported]:
+    """Every row of every *.csv in the folder, files in name order. A missing folder, or one without
+    CSV files, is reported through `on_missing` as one line and gives no rows."""
     root = reported_dir(folder)
-    if not root.is_dir():
-        return []
-    return [row for path in sorted(root.glob("*.csv")) for row in read_reported_file(path)]
+    paths = sorted(root.glob("*.csv")) if root.is_dir() else []
+    if not paths and on_missing:
+        where = f" (${REPORTED_ENV})" if folder is None and os.environ.get(REPORTED_ENV) else ""
+        on_missing(f"no published results: {root}{where} {'has no *.csv files' if root.is_dir() else 'does not exist'}")
+    return [row for path in paths for row in read_reported_file(path)]
 
 
 def reported_records(rows: list[Reported]) -> list[dict]:
     """Plain dicts (one per row) with kind='reported', for a leaderboard DataFrame."""
-    return [{**asdict(row), "kind": "reported"} for row in rows]
+    return [{**asdict(row), "conditions": row.conditions.text(), "kind": "reported"} for row in rows]
 
 
 def reported_runs(rows: list[Reported], shot_rows: bool = False) -> list[LeaderboardRow]:
@@ -125,5 +144,6 @@ def reported_runs(rows: list[Reported], shot_rows: bool = False) -> list[Leaderb
             model=row.model, prompt=f"reported: {row.paper}{shots}", parser="reported",
             task=f"{row.dataset}:test", accuracy=row.accuracy, weighted_f1=row.weighted_f1,
             run_id=f"reported/{row.file}", k=None if row.shots is None else f"k={row.shots}", shots=row.shots,
+            conditions=row.conditions.text(),
         ))
     return records

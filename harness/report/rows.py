@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Iterable, Mapping
 
+from harness.report.conditions import of_run
+from harness.results.keys import identity_parser
 from harness.types import RunResult
 
 
@@ -12,8 +15,9 @@ from harness.types import RunResult
 class LeaderboardRow:
     """One scored (model, prompt, parser, task) cell source; scores are fractions (0..1).
 
-    A published number has no `n`, `unparsed` or `started`; `k` and `shots` are set only for
+    A published number has no `n`, `unparsed`, `started` or `seed`; `k` and `shots` are set only for
     zero-/k-shot runs (and reported rows with a shot count), for the table pivoted by k.
+    `conditions` says how the score was obtained (harness.report.conditions), shown beside published rows.
     """
 
     model: str
@@ -29,6 +33,8 @@ class LeaderboardRow:
     run_id: str = ""
     k: str | None = None
     shots: int | None = None
+    seed: int | None = None
+    conditions: str = ""
 
     @classmethod
     def from_run(cls, result: RunResult, **changes: Any) -> "LeaderboardRow":
@@ -37,7 +43,7 @@ class LeaderboardRow:
         row = cls(
             model=with_options(spec["model"], spec["model_args"]),
             prompt=with_options(spec["prompt"], spec["prompt_args"]),
-            parser=spec["parser"],
+            parser=identity_parser(spec["parser"], result.answer_mode),  # score mode: one row whatever --parser
             task=task_column(spec),
             accuracy=result.scores["accuracy"],
             weighted_f1=result.scores["weighted_f1"],
@@ -46,6 +52,8 @@ class LeaderboardRow:
             unparsed=result.n_unparsed,
             started=result.started,
             run_id=result.run_id,
+            seed=spec["seed"],
+            conditions=of_run(spec, result.answer_mode, result.prompt_info).text(),
         )
         return cls(**{**asdict(row), **changes}) if changes else row
 
@@ -63,6 +71,18 @@ def frame(rows: Iterable[LeaderboardRow]):
     import pandas as pd
 
     return pd.DataFrame([row.to_dict() for row in rows], columns=list(columns()))
+
+
+def natural_key(text: Any) -> tuple:
+    """Digits compare as numbers: '(5-shot)' sorts before '(10-shot)'."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", str(text)))
+
+
+def natural_rows(table):
+    """A pivot's rows in natural order of their labels (pandas sorts them as plain strings)."""
+    def key(index: Any) -> tuple:
+        return tuple(natural_key(part) for part in (index if isinstance(index, tuple) else (index,)))
+    return table.iloc[sorted(range(len(table.index)), key=lambda i: key(table.index[i]))]
 
 
 def options_text(args: Mapping[str, Any]) -> str:

@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterable, Mapping
 from harness.errors import ConfigError, DataError
 from harness.report import stats
 from harness.report.verify import problem, verified
+from harness.results.keys import identity_parser
 from harness.results.store import RUN_FILE, iter_runs, read_run
 from harness.run import bootstrap
 from harness.run.sweeps import shots_of
@@ -26,11 +27,16 @@ def options_text(args: Mapping[str, Any] | None) -> str:
     return ",".join(f"{key}={value}" for key, value in sorted((args or {}).items()))
 
 
+def answer_mode(run: Mapping[str, Any]) -> str | None:
+    """generate or score; older run.json files kept it under `extra`."""
+    return run.get("answer_mode") or (run.get("extra") or {}).get("answer_mode")
+
+
 def tidy_row(run: Mapping[str, Any], ci: Mapping[str, Any] | None) -> dict[str, Any]:
     spec, scores = run["spec"], run["scores"]
     row = {
         "run_id": run["run_id"], "task": spec["task"], "split": spec["split"], "prompt": spec["prompt"],
-        "model": spec["model"], "parser": spec.get("parser", "strict"), "shots": shots_of(spec),
+        "model": spec["model"], "parser": identity_parser(spec.get("parser"), answer_mode(run)), "shots": shots_of(spec),
         "seed": spec.get("seed"), "limit": spec.get("limit"),
         "task_options": options_text(spec.get("task_args")), "prompt_options": options_text(spec.get("prompt_args")),
         "model_options": options_text(spec.get("model_args")), "n": run["n"], "n_unparsed": run["n_unparsed"],
@@ -59,6 +65,19 @@ def load_runs(path: str | Path = "results", ci: bool = True, progress: Progress 
             progress(done, len(runs))
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     return frame.astype({"shots": "Int64", "seed": "Int64", "limit": "Int64"})
+
+
+IDENTITY = ("task", "split", "prompt", "model", "parser", "shots", "limit", "task_options", "prompt_options",
+            "model_options")
+
+
+def aggregate_seeds(frame, metrics=bootstrap.CI_METRICS):
+    """`load_runs`' frame with one row per spec across its seeds: each metric's mean, its sample standard
+    deviation `METRIC_sd` (ddof=1, as numpy's std(ddof=1); NaN for one seed) and `seeds`, the number of
+    seeds (the latest run of each seed counts)."""
+    from harness.report.seeds import aggregate_seeds as aggregate
+
+    return aggregate(frame, IDENTITY, [metric for metric in metrics if metric in frame.columns])
 
 
 def resolve(ref: str, results_dir: Path) -> Path:

@@ -7,7 +7,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from harness.discovery import default_registry
 from harness.registry import Registry
-from harness.report.rows import LeaderboardRow
+from harness.report import seeds
+from harness.report.conditions import COLUMN
+from harness.report.rows import LeaderboardRow, natural_rows
 from harness.report.rows import frame as rows_frame
 from harness.report.verify import verified
 from harness.results.store import iter_runs
@@ -34,22 +36,30 @@ def labelled(name: str, options: Mapping[str, Any]) -> str:
     return f"{name}[{','.join(f'{k}={v}' for k, v in sorted(options.items()))}]" if options else name
 
 
-def pivot_shots(rows: Sequence[LeaderboardRow]):
-    """Latest run per row and k; columns (k, metric) in k order, rows (task, model, prompt, parser)."""
+def pivot_shots(rows: Sequence[LeaderboardRow], aggregate: str | None = None, with_conditions: bool = False):
+    """Latest run per row (a row per seed when there are several) and k, or with aggregate='seeds'
+    each score's mean, sd and seed count; columns (k, metric) in k order, rows (task, model, prompt, parser[, conditions])."""
     frame = rows_frame(rows)
     if frame.empty:
         return frame
-    keys = ["task", "model", "prompt", "parser"]
-    latest = frame.sort_values("started").groupby(keys + ["k"]).tail(1)
-    table = latest.pivot_table(index=keys, columns="k", values=["accuracy", "weighted_f1"], aggfunc="first")
+    frame = frame.assign(seed=seeds.seed_text(frame))
+    metrics = ["accuracy", "weighted_f1"]
+    if aggregate == "seeds":
+        keys = ["task", "model", "prompt", "parser", *([COLUMN] if with_conditions else [])]
+        metrics += [*(f"{metric}_sd" for metric in metrics), "seeds"]
+        latest = seeds.aggregate_seeds(frame, keys + ["k", "shots"], metrics[:2])
+    else:
+        keys = seeds.row_keys(frame, ["task", "model", "prompt", "parser", *([COLUMN] if with_conditions else [])])
+        latest = seeds.latest(frame, keys + ["k"])
+    table = latest.pivot_table(index=keys, columns="k", values=metrics, aggfunc="first")
     table = table.swaplevel(0, 1, axis=1)
     order = latest.drop_duplicates("k").sort_values(["shots", "k"])["k"]
-    return table.reindex(columns=[(k, m) for k in order for m in ("accuracy", "weighted_f1")])
+    return natural_rows(table.reindex(columns=[(k, m) for k in order for m in metrics if (k, m) in table.columns]))
 
 
-def shots_table(root: Path, run_ids, with_reported: bool):
+def shots_table(root: Path, run_ids, with_reported: bool, aggregate: str | None = None):
     """The leaderboard pivoted by k (`ercbench leaderboard --pivot shots`), optionally with reported rows."""
     from harness.report.reported import load_reported, reported_runs
 
     reported = reported_runs(load_reported(), shot_rows=True) if with_reported else []
-    return pivot_shots(shot_rows(root, run_ids) + reported)
+    return pivot_shots(shot_rows(root, run_ids) + reported, aggregate, with_conditions=bool(reported))

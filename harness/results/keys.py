@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import PurePath
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
+
+from harness.types import RunSpec
+
+#: The parser a score-mode run records: it reads the argmax of the scored labels, so no text parser runs and
+#: `--parser` does not change its answers. RunSpec's default, so that existing score-mode runs keep their keys.
+SCORE_PARSER = "strict"
 
 
 def digest(blob: Any, size: int = 10) -> str:
@@ -21,6 +28,24 @@ def run_inputs(task_info: Mapping[str, Any], labels: Any, model_fingerprint: Map
     if descriptions:
         data["<descriptions>"] = descriptions
     return {"data": data, "labels": list(labels), "model": dict(model_fingerprint)}
+
+
+def identity_parser(parser: str | None, answer_mode: str | None) -> str:
+    """The parser that is part of a run's identity: none runs in score mode, so all parsers are one there."""
+    return SCORE_PARSER if answer_mode == "score" else (parser or SCORE_PARSER)
+
+
+def identity_spec(spec: RunSpec, answer_mode: str | None) -> RunSpec:
+    """The spec as a run's identity (its key, its folder, its leaderboard row): score mode drops the parser."""
+    parser = identity_parser(spec.parser, answer_mode)
+    return spec if parser == spec.parser else replace(spec, parser=parser)
+
+
+def legacy_specs(spec: RunSpec, answer_mode: str | None, parsers: Iterable[str]) -> list[RunSpec]:
+    """The specs older ercbench versions recorded for the same score-mode run: one per parser it may have had."""
+    if answer_mode != "score":
+        return []
+    return [replace(spec, parser=name) for name in sorted(parsers) if name != identity_parser(name, answer_mode)]
 
 
 def short_path(path: str) -> str:

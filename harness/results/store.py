@@ -6,6 +6,7 @@ import errno
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import sys
 from importlib.metadata import PackageNotFoundError, version
@@ -45,8 +46,17 @@ WRITE_FIXES = {
 }
 
 
+DEFAULT_ROOT = Path("results")
+
+
 def results_root(explicit: str | Path | None = None) -> Path:
-    return Path(explicit or os.environ.get(RESULTS_ENV) or "results")
+    return Path(explicit or os.environ.get(RESULTS_ENV) or DEFAULT_ROOT)
+
+
+def check_hint(root: str | Path, repair: bool = False) -> str:
+    """The `ercbench results check` line to run for this folder, naming it unless it is the default."""
+    folder = "" if Path(root) == DEFAULT_ROOT else f" --results-dir {shlex.quote(str(root))}"
+    return f"`ercbench results check{folder}{' --repair' if repair else ''}`"
 
 
 def harness_version() -> str:
@@ -137,6 +147,19 @@ class PartialRun:
             data = path.read_bytes()
             path.write_bytes(data[: data.rfind(b"\n") + 1])
 
+    def adopt(self, others: Iterable["PartialRun"]) -> None:
+        """Continue the first of `others` that holds predictions (the same run under an older key) as this one."""
+        if self.done_predictions():
+            return
+        for other in others:
+            if other.folder != self.folder and other.done_predictions():
+                shutil.rmtree(self.folder, ignore_errors=True)
+                try:
+                    os.rename(other.folder, self.folder)
+                except OSError as exc:
+                    raise WriteError(self.folder, exc) from None
+                return
+
     def discard_if_empty(self) -> None:
         if not self.done_predictions():
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -212,7 +235,8 @@ def read_run(folder: Path) -> dict[str, Any]:
     except OSError as exc:
         raise DataError(path, f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
-        raise DataError(path, "not text (binary or damaged); `ercbench results check --repair` moves it aside") from None
+        raise DataError(path, f"not text (binary or damaged); {check_hint(folder.parent, repair=True)} "
+                              "moves it aside") from None
     try:
         run = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -272,12 +296,12 @@ def iter_runs(root: Path, on_bad: Callable[[str], None] | None = warn) -> Iterat
             run = read_run(folder)
         except DataError as exc:
             if on_bad is not None:
-                on_bad(f"skipped {exc} (see `ercbench results check`)")
+                on_bad(f"skipped {exc} (see {check_hint(root)})")
             continue
         if not predictions_match(folder, run["n"]):
             if on_bad is not None:
                 on_bad(f"skipped {folder / PREDICTIONS_FILE}: not {run['n']} whole lines as run.json says "
-                       "(truncated or edited; see `ercbench results check`)")
+                       f"(truncated or edited; see {check_hint(root)})")
             continue
         run["folder"] = str(folder)
         yield run

@@ -124,6 +124,12 @@ PARSERS: dict[str, TextParser] = {
     "lenient": parse_lenient,
     "dialoguellm": parse_dialoguellm,
 }
+# What each parser does with an answer naming no label, in the words published rows use (leaderboard conditions).
+INVALID_ANSWERS: dict[str, str] = {
+    "strict": "counted wrong",
+    "lenient": "nearest label by edit distance, else counted wrong",
+    "dialoguellm": "random label (seeded)",
+}
 
 
 def parser_names() -> list[str]:

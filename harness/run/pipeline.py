@@ -14,18 +14,26 @@ from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
 from harness.results.claim import claimed
-from harness.results.keys import input_key, run_inputs
+from harness.results.keys import identity_spec, input_key, legacy_specs, run_inputs
 from harness.results.names import safe_name
 from harness.results.store import PartialRun, find_finished, load_result, results_root, spec_key
 from harness.run import distributed, metrics
 from harness.run.bootstrap import bootstrap_ci
 from harness.run.cache import cache_root
 from harness.run.model_prompt import apply_model_prompt
-from harness.run.parsing import get_parser, to_prediction
+from harness.run.parsing import PARSERS, get_parser, to_prediction
 from harness.sdk.fingerprint import CACHE_FILE, hash_cache
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
 
 Progress = Callable[[int, int], None]  # (done, total)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run; `saved` predictions are kept in its partial folder for --resume (0: none)."""
+
+    def __init__(self, saved: int):
+        super().__init__(saved)
+        self.saved = saved
 
 
 @dataclass
@@ -244,20 +252,41 @@ def run(
     root = results_root(results_dir)
     parts = instantiate(spec, registry, data_dir)
     parts.model.cache_dir = cache_root(results_dir) if use_cache else None
+    spec, legacy = identity_spec(spec, parts.model.answer_mode), legacy_specs(spec, parts.model.answer_mode, PARSERS)
     examples = select_examples(parts.task, spec)
     inputs = world.first(lambda: read_run_inputs(parts, root))  # hashed once, by rank 0
     key = input_key(spec_key(spec), inputs)
     what = f"{spec.task}/{spec.split}/{spec.prompt}/{spec.model}"
     with world.held_by_main(lambda: claimed(root, spec_key(spec), wait, say, what)):  # rank 0 claims the key
-        found = world.first(lambda: None if force else find_finished(root, spec, key))
+        found = world.first(lambda: None if force else find_reusable(root, spec, key, legacy, inputs))
         if found is not None:
             say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
             return load_result(found), found
-        partial = PartialRun(root, spec)
-        resumed_from, timing = predict_run(world, parts, spec, examples, partial, inputs, resume, batch_size,
-                                           progress)
+        partial = open_partial(world, root, spec, legacy, resume)
+        try:
+            resumed_from, timing = predict_run(world, parts, spec, examples, partial, inputs, resume, batch_size,
+                                               progress)
+        except KeyboardInterrupt:
+            raise Interrupted(len(partial.done_predictions())) from None
         return world.first(lambda: finish(spec, parts, registry, partial, examples, resumed_from, started, clock,
                                           inputs, key, timing, world.size))
+
+
+def open_partial(world: distributed.World, root: Path, spec: RunSpec, legacy: Sequence[RunSpec],
+                 resume: bool) -> PartialRun:
+    """This run's partial folder; with resume, taking over one an older ercbench keyed by an unused parser."""
+    partial = PartialRun(root, spec)
+    if resume:
+        world.first(lambda: partial.adopt(PartialRun(root, old) for old in legacy))
+    return partial
+
+
+def find_reusable(root: Path, spec: RunSpec, key: str, legacy: Sequence[RunSpec], inputs: dict) -> Path | None:
+    """A finished run of this spec and inputs, also one an older ercbench keyed by an unused parser."""
+    found = find_finished(root, spec, key)
+    for old in legacy:
+        found = found or find_finished(root, old, input_key(spec_key(old), inputs))
+    return found
 
 
 def predict_run(world: distributed.World, parts: Components, spec: RunSpec, examples: Sequence[Example],

@@ -1,12 +1,12 @@
-"""The plugin SDK: what a plugin imports to define tasks, prompts, models and trainers."""
+"""The plugin SDK: what a plugin imports to define tasks, prompts, models, trainers and describers."""
 
-from harness.errors import ConfigError, DataError, ErcbenchError, PluginError
+from harness.errors import ClipError, ConfigError, DataError, ErcbenchError, PluginError
 from harness.hookspecs import hookimpl
-from harness.interfaces import Model, PromptStrategy, RequiredPrompt, Task, Trainer
+from harness.interfaces import Clip, Describer, Model, PromptStrategy, RequiredPrompt, Task, Trainer
 from harness.schema import Options, option
 from harness.types import Completion, Dialogue, Example, Prediction, Prompt, Utterance
 
 __all__ = [
-    "Completion", "ConfigError", "DataError", "Dialogue", "ErcbenchError", "Example", "Model", "PluginError",
+    "Clip", "ClipError", "Completion", "ConfigError", "Describer", "DataError", "Dialogue", "ErcbenchError", "Example", "Model", "PluginError",
     "Options", "Prediction", "Prompt", "PromptStrategy", "RequiredPrompt", "Task", "Trainer", "Utterance", "hookimpl", "option",
 ]

@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 
 from harness.data.files import data_root
-from harness.errors import DataError
+from harness.errors import ConfigError, DataError
 from harness.hookspecs import hookimpl
+from harness.interfaces import Clip
 from harness.sdk.options import option
 from harness.types import Dialogue
 from plugins.datasets.common import FileTask
-from plugins.datasets.iemocap_release import release_dialogues
+from plugins.datasets.iemocap_release import release_dialogues, release_spans, session_video
 from plugins.datasets.jsonl_format import build_dialogues, read_rows
 from plugins.datasets.tsv_format import load_dialogues
 
@@ -144,6 +145,27 @@ class Iemocap(FileTask):
                 raise DataError(data_root(self.data_dir) / "iemocap", problem)
             self._release = release_dialogues(folder, self.ledger, self.codes, self.clean)
         return self._release
+
+    def video_clips(self, split: str, videos: Path) -> dict[tuple[str, int], Clip]:
+        """Each utterance's span of its dialogue's session video, timed by the release's transcriptions."""
+        folder = self.release_folder()
+        if folder is None or self.chosen_format() != "official":
+            raise ConfigError(
+                "iemocap: cutting the session videos needs each utterance's start and end times, which only the "
+                "IEMOCAP release has (Session1..5/dialog/transcriptions/*.txt; --task-opt release=DIR); the text "
+                "copies have none: use the release, or give a --map CSV with start and end seconds")
+        spans = release_spans(folder, self.ledger, self.codes)
+        clips, looked = {}, []
+        for dialogue in self.dialogues(split):
+            paths = session_video(videos, dialogue.dialogue_id)
+            video = next((path for path in paths if path.is_file()), None)
+            looked = looked or paths  # the first dialogue's, for the refusal
+            for utterance, (start, end) in zip(dialogue.utterances, spans.get(dialogue.dialogue_id, [])):
+                clips[(dialogue.dialogue_id, utterance.index)] = Clip(video or paths[0], start, end)
+        if not any(clip.path.is_file() for clip in clips.values()):
+            raise ConfigError(f"iemocap: no {split} session video found; looked for "
+                              f"{' or '.join(str(path) for path in looked)} (and the like for each dialogue)")
+        return clips
 
     def from_jsonl(self, split: str) -> list[Dialogue]:
         path = self.jsonl_path()

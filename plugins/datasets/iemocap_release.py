@@ -15,6 +15,7 @@ SESSIONS = tuple(f"Session{n}" for n in range(1, 6))
 # `Ses01F_impro01_F000 [006.2901-008.2357]: Excuse me.`
 _TRANSCRIPT = re.compile(r"^(Ses\w+?_([FM])(XX)?\d+[A-Za-z]?)\s*\[[^\]]*\]:\s?(.*)$")
 # `[6.2901 - 8.2357]<TAB>Ses01F_impro01_F000<TAB>neu<TAB>[2.5000, 2.5000, 2.5000]`
+_SPAN = re.compile(r"\[\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*\]")
 _EVALUATION = re.compile(r"^\[[^\]]*\]\s+(Ses\w+)\s+(\w+)\s+\[")
 
 # The 12 Sessions 1-4 dialogues that the standard split (DialogueRNN, COSMIC) holds out as dev.
@@ -33,6 +34,8 @@ class Turn:
     speaker: str
     text: str
     line: int
+    #: the turn's [start, end] seconds in its dialogue's video
+    span: tuple[float, float] | None = None
 
 
 def split_of(dialogue_id: str) -> str:
@@ -53,7 +56,9 @@ def parse_transcription(path: Path, text: str) -> list[Turn]:
             raise DataError(path, f"not a transcription line (`<utterance id> [start-end]: text`): {line[:60]!r}", number)
         utterance_id, speaker, overlap, words = match.groups()
         if not overlap:
-            turns.append(Turn(utterance_id, speaker, words.strip(), number))
+            times = _SPAN.search(line)
+            span = (float(times.group(1)), float(times.group(2))) if times else None
+            turns.append(Turn(utterance_id, speaker, words.strip(), number, span))
     return turns
 
 
@@ -110,3 +115,27 @@ def release_dialogues(
             if dialogue is not None:
                 dialogues.append(dialogue)
     return dialogues
+
+
+def release_spans(release: Path, ledger: FileLedger, keep: Collection[str]) -> dict[str, list[tuple[float, float]]]:
+    """Per dialogue id, each kept turn's [start, end] seconds, indexed as `release_dialogues` numbers them."""
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for session in SESSIONS:
+        folder = release / session / "dialog"
+        for path in sorted((folder / "transcriptions").glob("Ses*.txt")):
+            evaluation_path = folder / "EmoEvaluation" / path.name
+            evaluation = parse_evaluation(evaluation_path, ledger.read_text(evaluation_path))
+            turns = parse_transcription(path, ledger.read_text(path))
+            kept = [t for t in turns if evaluation.get(t.utterance_id) in keep]
+            for turn in kept:
+                if turn.span is None:
+                    raise DataError(path, "no [start-end] seconds on this transcription line", turn.line)
+            spans[path.stem] = [t.span for t in kept]
+    return spans
+
+
+def session_video(videos: Path, dialogue_id: str) -> list[Path]:
+    """Where a dialogue's video may be: the release's Session<N>/dialog/avi/DivX/<id>.avi, or <id>.avi/.mp4 in one folder."""
+    session = f"Session{int(dialogue_id[3:5])}" if dialogue_id[3:5].isdigit() else "Session?"
+    return [videos / session / "dialog" / "avi" / "DivX" / f"{dialogue_id}.avi",
+            videos / f"{dialogue_id}.avi", videos / f"{dialogue_id}.mp4"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from harness.errors import DataError
+from harness.errors import ConfigError, DataError
 from harness.hookspecs import hookimpl
+from harness.interfaces import Clip
 from harness.sdk.options import option
 from harness.types import Dialogue, Utterance
 from plugins.datasets.common import FileTask
@@ -21,6 +22,8 @@ SPLIT_FILES = {
     "dev": "dev_sent_emo.csv",
     "test": "test_sent_emo.csv",
 }
+# The clip folders of MELD.Raw.tar.gz, per split; each holds dia{Dialogue_ID}_utt{Utterance_ID}.mp4.
+VIDEO_FOLDERS = {"train": "train_splits", "dev": "dev_splits_complete", "test": "output_repeated_splits_test"}
 MELD_COMMIT = "2d2011b409d3ca2d7e94460cd007d434b1d0a102"
 REMOTE_FILES = {
     f"meld/{name}": (f"https://raw.githubusercontent.com/declare-lab/MELD/{MELD_COMMIT}/data/MELD/{name}", sha)
@@ -84,6 +87,17 @@ class Meld(FileTask):
         rows = read_csv_rows(path, text, COLUMNS + (self.label_column,))
         clean = repair if self.fix_mojibake else (lambda value: value)
         return group_dialogues(path, split, rows, self.label_column, self.labels, clean)
+
+    def video_clips(self, split: str, videos: Path) -> dict[tuple[str, int], Clip]:
+        """The official clips: <videos>/[<split>/]<split folder>/dia{D}_utt{U}.mp4 (or straight under <videos>)."""
+        name = VIDEO_FOLDERS[split]
+        candidates = (videos / name, videos / split / name, videos / split, videos)
+        folder = next((c for c in candidates if any(c.glob("dia*_utt*.mp4"))), None)
+        if folder is None:
+            looked = ", ".join(str(c) for c in candidates)
+            raise ConfigError(f"meld: no {split} clips (dia<Dialogue_ID>_utt<Utterance_ID>.mp4) in any of {looked}")
+        return {(d.dialogue_id, u.index): Clip(folder / f"dia{d.dialogue_id}_utt{u.index}.mp4")
+                for d in self.dialogues(split) for u in d.utterances}
 
 
 class MeldSentiment(Meld):

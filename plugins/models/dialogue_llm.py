@@ -68,6 +68,7 @@ class DialogueLLM(Model):
         self.folder, self.record = read_record(self.config.target or None)
         self.use_adapter = self.config.adapter
         self.base = self.config.base or self.record["base"]
+        self.check_base()
         own = {"target", "mode", "adapter", "base", "prompt"}
         hf_options = {key: value for key, value in self.options.items()
                       if key not in own and not key.startswith(PROMPT_PREFIX)}
@@ -99,13 +100,16 @@ class DialogueLLM(Model):
         """The hf model's wish for examples per predict call (whole splits on a GPU)."""
         return getattr(self.hf, "preferred_batch_size", None)
 
-    def prepare(self, task: Task, seed: int) -> None:
+    def check_base(self) -> None:
+        """A base folder that is gone is refused when the run is set up, naming where it was recorded."""
         base = Path(self.base).expanduser()
         if self.base.startswith((".", "/", "~")) and not base.exists():
             raise ConfigError(
                 f"dialoguellm: base model {self.base!r} (recorded in {self.folder / RECORD_FILE}) does not exist;"
                 " override with --model-opt base=PATH"
             )
+
+    def prepare(self, task: Task, seed: int) -> None:
         self.hf.prepare(task, seed)
 
     def fingerprint(self) -> dict[str, str]:

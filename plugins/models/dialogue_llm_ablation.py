@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import click
 
-from harness.cli.common import parse_options, writable_folder
+from harness.cli.common import Limit, parse_options, writable_folder
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.types import RunResult, RunSpec, frozen_mapping
@@ -44,7 +44,7 @@ def ablation_variants(checkpoint: Path, retrained: Mapping[str, Path] | None = N
     retrained = dict(retrained or {})
     unknown = sorted(set(retrained) - {"no-context", "no-descriptions"})
     if unknown:
-        raise ConfigError(f"ablate: only no-context and no-descriptions can use their own checkpoint, not {unknown}")
+        raise ConfigError(f"ablate: only no-context and no-descriptions can use their own checkpoint, not {', '.join(unknown)}")
     overrides = {"no-context": {"window": "0"}, "no-descriptions": {"descriptions": "off"}}
     variants = [Variant("full", checkpoint)]
     for name, override in overrides.items():
@@ -59,8 +59,11 @@ def variant_spec(
 ) -> RunSpec:
     """The run for one variant: the prompt exactly as recorded at training, plus the variant's overrides."""
     record = read_checkpoint(variant.checkpoint)
-    prompt_args = {**record["prompt"]["options"], **variant.prompt_overrides}
-    args = {**model_args, **variant.model_args, **{f"prompt.{k}": v for k, v in variant.prompt_overrides.items()}}
+    overrides = dict(variant.prompt_overrides)
+    if overrides.get("window") == "0" and record["prompt"]["options"].get("future", "0") != "0":
+        overrides["future"] = "0"  # without context means no later turns either
+    prompt_args = {**record["prompt"]["options"], **overrides}
+    args = {**model_args, **variant.model_args, **{f"prompt.{k}": v for k, v in overrides.items()}}
     return RunSpec(
         task=task,
         prompt=record["prompt"]["name"],
@@ -112,6 +115,18 @@ def ablation_table(rows: Sequence[Mapping[str, Any]]):
     return table.reindex(list(dict.fromkeys(frame["variant"])))
 
 
+def run_label(spec: RunSpec) -> str:
+    """One run as the CLI spells it: model, its options as K=V, task and split."""
+    options = " ".join(f"{key}={value}" for key, value in sorted(spec.model_args.items()))
+    return f"{spec.model}{' ' + options if options else ''} on {spec.task}:{spec.split}"
+
+
+def table_title(split: str, limit: int | None) -> str:
+    """The table's title names what was evaluated: the split, and how many examples of it."""
+    first = f", first {limit} examples" if limit is not None else ""
+    return f"DialogueLLM ablations: weighted F1 (%), {split}{first}"
+
+
 @click.command("ablate")
 @click.option("--checkpoint", required=True, type=click.Path(path_type=Path), help="Folder from `ercbench train`.")
 @click.option("-t", "--task", "tasks", multiple=True, help="Tasks (default: those the checkpoint was trained on).")
@@ -123,7 +138,7 @@ def ablation_table(rows: Sequence[Mapping[str, Any]]):
     help="Use a checkpoint trained without the part (no-context=DIR, no-descriptions=DIR).",
 )
 @click.option("--split", default="test", show_default=True, help="Split to evaluate.")
-@click.option("--limit", type=int, help="Only the first N examples.")
+@click.option("--limit", type=Limit(), help="Only the first N examples.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every run.")
 @click.option("--model-opt", "model_opts", multiple=True, metavar="K=V", help="dialoguellm option, e.g. mode=generate.")
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
@@ -133,33 +148,29 @@ def ablation_table(rows: Sequence[Mapping[str, Any]]):
 def ablate_command(checkpoint, tasks, retrained, split, limit, seed, model_opts, data_dir, results_dir):
     """The paper's ablations: full, without context, without descriptions, without LoRA; one table."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from harness.run import pipeline
 
-    if limit is not None and limit <= 0:
-        raise ConfigError(f"--limit must be positive, got {limit}")
     tasks = tasks or [entry["name"] for entry in read_checkpoint(checkpoint)["tasks"]]
     variants = ablation_variants(checkpoint, parse_options(retrained, "--variant-checkpoint"))
 
     def run(spec):
         result, folder = pipeline.run(spec, data_dir=data_dir, results_dir=results_dir)
-        click.echo(
-            f"{spec.model} {dict(spec.model_args)} on {spec.task}: weighted F1 "
-            f"{100 * result.scores['weighted_f1']:.2f} -> {folder}"
-        )
+        click.echo(f"{run_label(spec)}: weighted F1 {100 * result.scores['weighted_f1']:.2f} -> {folder}")
         return result
 
     rows = ablate(
         variants, tasks, run, split=split, limit=limit, seed=seed, model_args=parse_options(model_opts, "--model-opt")
     )
     frame = ablation_table(rows)
-    table = Table(title=f"DialogueLLM ablations: weighted F1 (%), {split}")
+    table = Table(title=escape(table_title(split, limit)))  # names users typed are text, not rich markup
     table.add_column("variant")
     for column in frame.columns:
-        table.add_column(str(column), justify="right")
+        table.add_column(escape(str(column)), justify="right")
     for variant, values in frame.iterrows():
-        table.add_row(str(variant), *(f"{value:.2f}" for value in values))
+        table.add_row(escape(str(variant)), *(f"{value:.2f}" for value in values))
     Console().print(table)
 
 

@@ -75,6 +75,10 @@ class HFCausal(Model):
         self.renderings: set[str] = set()
         self.overheads: dict[str, int] = {}
         self.model: Any = None
+        # A missing folder is refused here, when the run is set up, so a sweep fails before its first run.
+        loading.check_target(self.target, "model", self.name)
+        if self.adapter:
+            loading.check_target(self.adapter, "adapter", self.name)
 
     def prepare(self, task: Task, seed: int) -> None:
         if self.model is not None:

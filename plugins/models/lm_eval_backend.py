@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any, Sequence
 
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
+from harness.sdk.lm.quiet import no_load_bars
 from harness.sdk.options import option
 from harness.types import Completion, Prompt, frozen_mapping
 from plugins.models.hf_causal import parse_stops
@@ -47,6 +49,11 @@ def merged_model_args(backend: str, model_args: str, target: str | None) -> str:
     return ",".join(part for part in (f"{key}={target}", model_args) if part)
 
 
+def no_tqdm(method: Any) -> dict[str, bool]:
+    """lm-eval's own bar per call is off where the method allows it: the run draws one bar (on a terminal only)."""
+    return {"disable_tqdm": True} if "disable_tqdm" in inspect.signature(method).parameters else {}
+
+
 def to_instances(request_type: str, arguments: Sequence[tuple]) -> list[Any]:
     from lm_eval.api.instance import Instance
 
@@ -76,6 +83,9 @@ class LmEvalModel(Model):
         self.model_args = merged_model_args(config.backend, config.model_args, config.target or None)
         if not self.model_args:
             raise ConfigError("lm-eval: no model given; use -m lm-eval:PATH or model_args=pretrained=PATH")
+        missing = missing_local_path(self.model_args) if self.backend in PRETRAINED_BACKENDS else None
+        if missing:  # refused when the run is set up, so a sweep fails before its first run
+            raise ConfigError(f"lm-eval: no such model folder {missing}; pass -m lm-eval:PATH with an existing folder")
         self.answer_mode = config.mode
         self.batch_size = config.batch_size
         self.device = config.device
@@ -97,9 +107,6 @@ class LmEvalModel(Model):
         except ModuleNotFoundError as exc:  # lm-eval imports a backend's library (vllm, ...) on first use
             raise ConfigError(f"lm-eval: backend {self.backend!r} needs the {exc.name} package, which is not "
                               f"installed: pip install {exc.name}") from None
-        missing = missing_local_path(self.model_args) if self.backend in PRETRAINED_BACKENDS else None
-        if missing:
-            raise ConfigError(f"lm-eval: no such model folder {missing}; pass -m lm-eval:PATH with an existing folder")
         extra = {"batch_size": self.batch_size}
         if self.device.startswith("cuda") and available_device() != "cuda":
             raise ConfigError(f"lm-eval: device={self.device} asked for, but torch sees no CUDA GPU here; "
@@ -109,7 +116,8 @@ class LmEvalModel(Model):
         elif self.backend in TORCH_DEVICE_BACKENDS and "device=" not in self.model_args:
             extra["device"] = self.device_used = available_device()
         try:
-            self.lm = model_class.create_from_arg_string(self.model_args, extra)
+            with no_load_bars():
+                self.lm = model_class.create_from_arg_string(self.model_args, extra)
         except (OSError, ValueError, TypeError, RuntimeError, AssertionError) as exc:
             if "Repo id" in str(exc):  # huggingface_hub's wording for a local path that does not exist
                 raise ConfigError(f"lm-eval: no such model folder ({self.model_args}); give an existing folder or a "
@@ -139,12 +147,13 @@ class LmEvalModel(Model):
         if self.answer_mode == "score":
             return self.score(prompts, contexts)
         settings = {"until": list(self.stop), "max_gen_toks": self.max_new_tokens, "do_sample": False}
-        texts = self.lm.generate_until(to_instances("generate_until", [(c, settings) for c in contexts]))
+        requests = to_instances("generate_until", [(c, settings) for c in contexts])
+        texts = self.lm.generate_until(requests, **no_tqdm(self.lm.generate_until))
         return [Completion(p.example.example_id, text=t) for p, t in zip(prompts, texts)]
 
     def score(self, prompts: Sequence[Prompt], contexts: Sequence[str]) -> list[Completion]:
         pairs = [(context, choice) for prompt, context in zip(prompts, contexts) for choice in prompt.choices]
-        results = iter(self.lm.loglikelihood(to_instances("loglikelihood", pairs)))
+        results = iter(self.lm.loglikelihood(to_instances("loglikelihood", pairs), **no_tqdm(self.lm.loglikelihood)))
         completions = []
         for prompt in prompts:
             scores = {choice: float(next(results)[0]) for choice in prompt.choices}

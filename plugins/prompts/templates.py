@@ -17,6 +17,15 @@ class Style:
     window: int | None = 5
     speakers: bool = True
     descriptions: bool = False
+    future: int = 0
+
+
+def following(example: Example, style: Style) -> tuple[Utterance, ...]:
+    """Up to `style.future` utterances after the target (fewer at the dialogue's end); none by default."""
+    if style.future <= 0:
+        return ()
+    start = example.target_index + 1
+    return example.dialogue.utterances[start:start + style.future]
 
 
 def render_turn(utterance: Utterance, style: Style) -> str:
@@ -80,6 +89,10 @@ class Plain(Template):
             lines.extend(render_turn(u, style) for u in context)
         lines.append("Target utterance:")
         lines.append(render_turn(example.target, style))
+        after = following(example, style)
+        if after:
+            lines.append("After the target:")
+            lines.extend(render_turn(u, style) for u in after)
         lines.append(f"Choose one label from: {', '.join(example.labels)}.")
         lines.append("Answer:")
         return "\n".join(lines)
@@ -130,6 +143,9 @@ class DialogueLLM(Template):
         if context:
             parts.append(self.section("Context", "\n".join(render_turn(u, style) for u in context)))
         parts.append(self.section("Input", render_turn(example.target, style)))
+        after = following(example, style)
+        if after:
+            parts.append(self.section("After the input", "\n".join(render_turn(u, style) for u in after)))
         parts.append(f"{INDENT}### Response:\n{INDENT}")
         return "".join(parts)
 
@@ -160,6 +176,10 @@ class InstructERC(Template):
         parts.extend(f"\t {instructerc_turn(u, style)}" for u in turns)
         # The original takes the text after the last tab, so the target keeps its leading space.
         target = f" {instructerc_turn(example.target, style)}"
+        after = following(example, style)
+        if after:
+            parts.append(" ### After it:")
+            parts.extend(f"\t {instructerc_turn(u, style)}" for u in after)
         parts.append(f" ### Please select the emotional label of <{target}> from <{', '.join(example.labels)}>:")
         return "".join(parts)
 
@@ -184,6 +204,10 @@ class Chat(Template):
             lines.extend(render_turn(u, style) for u in context)
         lines.append("Target utterance:")
         lines.append(render_turn(example.target, style))
+        after = following(example, style)
+        if after:
+            lines.append("After the target:")
+            lines.extend(render_turn(u, style) for u in after)
         lines.append("Which emotion does the target utterance express?")
         return "\n".join(lines)
 

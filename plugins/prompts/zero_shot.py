@@ -1,4 +1,4 @@
-"""Zero-shot prompting: the last N context utterances, the target and the label list, in a chosen template."""
+"""Zero-shot prompting: the last N context utterances, the target (optionally later turns) and the label list, in a template."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ class ZeroShot(PromptStrategy):
     class Options(PromptStrategy.Options):
         window: int | None = option(5, "earlier turns shown before the target ('all': the whole history)",
                                     minimum=0, none="all")
+        future: int = option(0, "later turns shown after the target, marked as such (0: past context only)",
+                             minimum=0)
         speakers: bool = option(True, "prefix each turn with its speaker")
         descriptions: bool = option(False, "append each utterance's description, when the task attaches them")
         template: str = option("plain", "the prompt wording", choices=tuple(TEMPLATES))
@@ -31,7 +33,7 @@ class ZeroShot(PromptStrategy):
     def __init__(self, **options: str):
         super().__init__(**options)
         self.style = Style(window=self.config.window, speakers=self.config.speakers,
-                           descriptions=self.config.descriptions)
+                           descriptions=self.config.descriptions, future=self.config.future)
         self.template = get_template(self.config.template)
 
     @classmethod

@@ -119,15 +119,18 @@ def callbacks(out_dir: Path, console: Any = None, is_main: bool = True) -> list[
         """A rich progress bar with the latest loss, instead of tqdm."""
 
         def on_train_begin(self, args, state, control, **kwargs):
+            from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+            shown = console or Console(stderr=True)
             self.progress = Progress(
                 TextColumn("training"),
                 BarColumn(),
                 TextColumn("{task.completed}/{task.total}"),
                 TextColumn("{task.fields[loss]}"),
                 TimeRemainingColumn(),
-                console=console,
+                console=shown,
+                disable=not shown.is_terminal,  # off a terminal (a log file) a bar leaves only junk lines
             )
             self.progress.start()
             self.task = self.progress.add_task("train", total=state.max_steps, completed=state.global_step, loss="")

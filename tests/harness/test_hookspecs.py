@@ -37,7 +37,7 @@ def specimen_manager():
     return discovery.make_plugin_manager([(load_specimen(), Origin("specimen", "ercbench-specimen", "0.3.1"))])
 
 
-def test_the_hooks_are_the_four_kinds_and_commands():
+def test_the_hooks_are_the_five_kinds_and_commands():
     assert HOOKS == sorted([f"ercbench_register_{kind}" for kind in KINDS] + ["ercbench_register_commands"])
 
 
@@ -59,12 +59,30 @@ def test_the_specimen_plugins_classes_are_registered_and_run(tmp_path):
     registry = discovery.build_registry(*specimen_manager())
     mine = {(e.kind, e.name) for e in registry.all() if e.origin.plugin == "specimen"}
     assert mine == {("tasks", "specimen-task"), ("prompts", "specimen-bare"), ("models", "first-choice"),
-                    ("trainers", "specimen-count")}
+                    ("trainers", "specimen-count"), ("describers", "specimen-names")}
     spec = RunSpec(task="specimen-task", prompt="specimen-bare", model="first-choice", split="test")
     result, _ = run(spec, results_dir=tmp_path / "results", registry=registry)
     assert result.n == 7 and result.n_unparsed == 0
     trainer = registry.get("trainers", "specimen-count").cls(label="x")
     assert trainer.train([registry.get("tasks", "specimen-task").cls()], tmp_path / "ckpt")["n_train"] == 5
+
+
+def test_the_specimen_describer_describes_clips(tmp_path):
+    from harness.describe.clips import Job
+    from harness.describe.store import DescriptionsFile
+    from harness.describe.work import Describing
+    from harness.interfaces import Clip
+
+    registry = discovery.build_registry(*specimen_manager())
+    task = registry.get("tasks", "specimen-task").cls()
+    describer = registry.get("describers", "specimen-names").cls(words="clip")
+    for name in ("a.mp4", "b.avi"):
+        (tmp_path / name).write_bytes(b"x")
+    jobs = [Job("test", "d0", 0, Clip(tmp_path / "a.mp4")), Job("test", "d0", 1, Clip(tmp_path / "b.avi"))]
+    out = tmp_path / "d.jsonl"
+    summary = Describing(task, describer, DescriptionsFile(out, {"task": task.name})).run(jobs)
+    assert summary.described == 1 and summary.problems == [("test/d0/1", f"{tmp_path / 'b.avi'}: not an .mp4")]
+    assert "clip a" in out.read_text()
 
 
 def test_the_specimen_command_is_collected_and_runs():

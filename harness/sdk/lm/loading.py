@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.sdk.lm.quiet import no_load_bars
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 #: Weight files that are Python pickles: loading one can run arbitrary code.
@@ -132,9 +133,10 @@ def load_model(target: str, dtype: Any, *, device: str | None = None, allow_pick
     check_weight_files(target, allow_pickle, who)
     kwargs.setdefault("attn_implementation", "sdpa")
     try:
-        model = AutoModelForCausalLM.from_pretrained(
-            target, dtype=dtype, use_safetensors=None if allow_pickle else True, **kwargs
-        )
+        with no_load_bars():  # a bar per load fills logs and terminals with lines that say nothing
+            model = AutoModelForCausalLM.from_pretrained(
+                target, dtype=dtype, use_safetensors=None if allow_pickle else True, **kwargs
+            )
     except Exception as exc:  # malicious pickle, broken safetensors, missing files: one line
         raise load_failure(who, "a causal LM", target, exc) from None
     return model if device is None else model.to(device)
@@ -152,7 +154,8 @@ def attach_adapter(model: Any, adapter: str, *, merge: bool = True, allow_pickle
         with warnings.catch_warnings():
             # peft reads transformers' deprecated `is_gradient_checkpointing`; nothing we call can avoid it.
             warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning)
-            model = PeftModel.from_pretrained(model, path, device_map=None)
+            with no_load_bars():
+                model = PeftModel.from_pretrained(model, path, device_map=None)
     except Exception as exc:
         raise load_failure(who, "an adapter", path, exc) from None
     return model.merge_and_unload() if merge else model

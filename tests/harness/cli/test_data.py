@@ -55,6 +55,29 @@ def test_fetch_emorynlp_from_mirror_then_stats(data_root, tmp_path):
     assert stats["splits"]["train"]["utterances"] == 9934
 
 
+def test_fetch_off_a_terminal_draws_no_bars(data_root, tmp_path):
+    result = CliRunner().invoke(data, ["fetch", "meld", "--from", str(data_root), "--dest", str(tmp_path)])
+    assert result.exit_code == 0 and result.stderr == ""  # a log file gets the file list, not bar frames
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:4]] == ["copied"] * 3
+
+
+def test_fetch_from_the_dataset_folder_itself_works_for_every_dataset(data_root, tmp_path):
+    for name, folder in (("meld", "meld"), ("emorynlp", "emorynlp")):
+        result = invoke("fetch", name, "--from", str(data_root / folder), "--dest", str(tmp_path))
+        assert result.exit_code == 0, result.output
+    assert sha256_file(tmp_path / "emorynlp" / "official" / "emotion-detection-tst.json") == sha256_file(
+        data_root / "emorynlp" / "official" / "emotion-detection-tst.json")
+
+
+def test_fetch_of_an_unknown_or_fileless_task_lists_only_fetchable_tasks():
+    for name in ("foo", "sample"):
+        result = CliRunner().invoke(data, ["fetch", name])
+        line = result.output.strip()
+        assert result.exit_code == 1 and "\n" not in line and "fetchable: " in line
+        fetchable = line.split("fetchable: ")[1]
+        assert "meld" in fetchable and "emorynlp" in fetchable and "sample" not in fetchable
+
+
 def test_fetch_iemocap_prints_the_licensing_steps(tmp_path):
     result = invoke("fetch", "iemocap", "--dest", str(tmp_path))
     assert result.exit_code == 0

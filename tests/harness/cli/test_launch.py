@@ -8,15 +8,16 @@ from click.testing import CliRunner
 from harness.run import launcher
 
 
-def test_processes_relaunches_the_command_as_typed(monkeypatch):
+def test_processes_relaunches_the_command_as_typed(monkeypatch, tmp_path):
     from harness.cli import main
 
     calls = []
     monkeypatch.setattr(launcher, "launch", lambda n, args: calls.append((n, args)) or 3)
-    result = CliRunner().invoke(main, ["run", "-t", "meld", "-m", "hf:/m", "--limit", "40", "--model-opt", "mode=score",
+    model = f"hf:{tmp_path}"  # the check before launching refuses a model folder that is not there
+    result = CliRunner().invoke(main, ["run", "-t", "meld", "-m", model, "--limit", "40", "--model-opt", "mode=score",
                                        "--model-opt", "batch_size=2", "--resume", "--processes", "2"])
     assert result.exit_code == 3
-    assert calls == [(2, ["run", "--task", "meld", "--model", "hf:/m", "--limit", "40", "--model-opt", "mode=score",
+    assert calls == [(2, ["run", "--task", "meld", "--model", model, "--limit", "40", "--model-opt", "mode=score",
                           "--model-opt", "batch_size=2", "--resume"])]
 
 

@@ -57,8 +57,21 @@ def test_ctrl_c_while_loading_the_model_is_one_line_and_keeps_predictions(result
     monkeypatch.setattr(model, "prepare", interrupted)
     result = CliRunner().invoke(main, RUN + ["--results-dir", str(results_dir)])
     assert result.exit_code == 1
-    assert result.output.strip().count("\n") == 0 and "interrupted" in result.output and "--resume" in result.output
+    assert result.output.strip().count("\n") == 0 and "interrupted" in result.output
+    assert "1 prediction(s) saved, rerun with --resume" in result.output
     assert visible(results_dir) == [] and len(partial.done_predictions()) == 1
+
+
+def test_ctrl_c_before_any_prediction_does_not_offer_resume(results_dir, monkeypatch):
+    model = default_registry().get("models", "majority").cls
+
+    def interrupted(self, task, seed):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(model, "prepare", interrupted)
+    result = CliRunner().invoke(main, RUN + ["--results-dir", str(results_dir)])
+    assert result.exit_code == 1 and result.output.strip().count("\n") == 0
+    assert "saved no predictions" in result.output and "--resume" not in result.output
 
 
 def test_full_disk_is_one_line_naming_the_file(results_dir, monkeypatch):

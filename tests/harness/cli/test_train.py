@@ -91,3 +91,20 @@ def test_ablate_prints_one_table_of_four_variants(tmp_path_factory, tmp_path):
     for variant in ("full", "no-context", "no-descriptions", "no-lora"):
         assert variant in result.output
     assert len([p for p in tmp_path.iterdir() if (p / "run.json").is_file()]) == 4
+
+
+def test_limit_is_the_trainers_train_limit(tmp_path, monkeypatch):
+    from harness.run import training
+
+    seen = {}
+
+    def fake_train(trainer, tasks, out_dir, data_dir=None, options=None, task_options=None):
+        seen.update(options)
+        return {"n_train": 8, "global_steps": 1, "selection": {}}
+
+    monkeypatch.setattr(training, "train", fake_train)
+    args = ["train", "-t", "meld", "--base", "b", "--out", str(tmp_path / "out"), "--limit", "8"]
+    assert CliRunner().invoke(main, args).exit_code == 0 and seen["train_limit"] == "8"
+    twice = CliRunner().invoke(main, args + ["--train-opt", "train_limit=4"])
+    assert twice.exit_code == 1 and "--limit and --train-opt train_limit=... say the same thing" in twice.output
+    assert "--limit" in CliRunner().invoke(main, ["train", "--help"]).output

@@ -77,7 +77,9 @@ def test_ci_and_per_label_columns(results):
 
 
 def test_markdown_is_a_github_table_without_fractions_or_nan(results):
-    lines = leaderboard(results, "--format", "markdown", "--with-reported").strip().splitlines()
+    table, notes = leaderboard(results, "--format", "markdown", "--with-reported").strip().split("\n\n")
+    lines = table.splitlines()
+    assert notes.startswith("- A = seeds=") and "warning: mixed conditions" in notes
     assert lines[0].startswith("| model | prompt | parser |") and set(lines[1]) <= set("|-:")
     assert all(line.count("|") == lines[0].count("|") for line in lines)
     body = "\n".join(lines)

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.results import check
+from harness.results import check, store
 from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun, iter_runs
 from harness.run import pipeline
 from harness.sdk.testing import registry_with
@@ -107,6 +107,17 @@ def test_cli_check_exits_non_zero_until_repaired(two_runs, results_dir):
     assert fixed.exit_code == 0 and "moved" in fixed.output
     again = runner.invoke(main, ["results", "check", "--results-dir", str(results_dir)])
     assert again.exit_code == 0 and "1 of 1 runs sound" in again.output
+
+
+def test_the_repair_hint_names_the_results_folder_it_was_given(two_runs, results_dir, capsys):
+    bad, _ = two_runs
+    damage(bad, "binary")
+    first = CliRunner().invoke(main, ["results", "check", "--results-dir", str(results_dir)])
+    assert f"`ercbench results check --results-dir {results_dir} --repair` moves them" in first.output
+    assert len(list(iter_runs(results_dir))) == 1
+    warning = capsys.readouterr().err
+    assert f"--results-dir {results_dir} --repair` moves it aside" in warning
+    assert store.check_hint("results") == "`ercbench results check`"  # the default folder needs no flag
 
 
 @pytest.mark.parametrize("command", ["check", "clean"])

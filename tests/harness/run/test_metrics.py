@@ -25,7 +25,7 @@ def for_sklearn(predicted):
     return [UNPARSED if p is None else p for p in predicted]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)  # each example costs several sklearn calls
 @given(gold_and_predicted())
 def test_scores_equal_sklearn(pair):
     gold, predicted = pair
@@ -40,7 +40,7 @@ def test_scores_equal_sklearn(pair):
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(gold_and_predicted())
 def test_per_label_and_confusion_equal_sklearn(pair):
     gold, predicted = pair

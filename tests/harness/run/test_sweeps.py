@@ -97,9 +97,10 @@ def test_cli_compare_shots_and_leaderboard_with_reported(tmp_path):
     board = runner.invoke(main, ["leaderboard", "--results-dir", str(tmp_path), "--pivot", "shots",
                                  "--with-reported", "--format", "csv"])
     assert board.exit_code == 0, board.output
-    header, *lines = board.output.strip().splitlines()
-    assert header.startswith("task,model,prompt,parser,k=0 acc,k=0 wF1,k=1 acc")
-    assert any(line.startswith("meld:test,DialogueLLM-7B,reported: DialogueLLM,reported,71.91") for line in lines)
+    header, *lines = board.stdout.strip().splitlines()
+    assert header.startswith("task,model,prompt,parser,conditions,k=0 acc,k=0 wF1,k=1 acc")
+    assert any(line.startswith('meld:test,DialogueLLM-7B,reported: DialogueLLM,reported,"seeds=unknown, checkpoint=unknown'
+                               ', context=past, invalid=random label (unseeded)",71.91') for line in lines)
     plain = runner.invoke(main, ["leaderboard", "--results-dir", str(tmp_path), "--with-reported", "--format", "csv"])
     assert plain.exit_code == 0, plain.output
     assert "InstructERC (LLaMA2-7B),reported: InstructERC,reported" in plain.output

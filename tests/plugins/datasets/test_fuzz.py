@@ -91,7 +91,7 @@ def put(root: Path, relative: str, data: bytes) -> Path:
     return path
 
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FUZZ

@@ -12,10 +12,10 @@ from harness.types import RunResult, frozen_mapping
 from plugins.models import dialogue_llm_ablation as training
 
 
-def fake_checkpoint(folder: Path, window: str = "5", descriptions: str = "on") -> Path:
+def fake_checkpoint(folder: Path, window: str = "5", descriptions: str = "on", **more: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     record = {
-        "prompt": {"name": "zero-shot", "options": {"window": window, "descriptions": descriptions}},
+        "prompt": {"name": "zero-shot", "options": {"window": window, "descriptions": descriptions, **more}},
         "tasks": [{"name": "meld", "options": {}}],
     }
     (folder / "dialoguellm.json").write_text(json.dumps(record))
@@ -33,6 +33,16 @@ def test_variants_remove_one_part_each(tmp_path):
     assert dict(no_context.model_args) == {"mode": "generate", "prompt.window": "0"}
     no_lora = training.variant_spec(variants["no-lora"], "meld", "test", None, 0, {})
     assert dict(no_lora.model_args) == {"adapter": "off"} and no_lora.prompt_args == full.prompt_args
+
+
+def test_no_context_also_drops_later_turns_of_a_checkpoint_trained_with_them(tmp_path):
+    checkpoint = fake_checkpoint(tmp_path / "full", future="2")
+    variants = {v.name: v for v in training.ablation_variants(checkpoint)}
+    no_context = training.variant_spec(variants["no-context"], "meld", "test", None, 0, {})
+    assert (no_context.prompt_args["window"], no_context.prompt_args["future"]) == ("0", "0")
+    assert dict(no_context.model_args) == {"prompt.window": "0", "prompt.future": "0"}
+    full = training.variant_spec(variants["full"], "meld", "test", None, 0, {})
+    assert full.prompt_args["future"] == "2"
 
 
 def test_a_retrained_variant_uses_its_own_checkpoint_and_prompts(tmp_path):
@@ -76,3 +86,28 @@ def test_ablate_is_a_command_of_the_dialoguellm_plugin_not_of_the_core():
     assert origin.plugin == "dialoguellm" and command is training.ablate_command
     assert "ablate" not in main.commands  # not built in: found through the hook
     assert main.get_command(None, "ablate") is command
+
+
+def test_ablate_prints_options_as_the_cli_spells_them_and_its_title_names_the_limit(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from harness.cli import main
+    from harness.run import pipeline
+
+    checkpoint = fake_checkpoint(tmp_path / "full")
+
+    def fake_run(spec, **kwargs):
+        scores = frozen_mapping({"accuracy": 0.5, "weighted_f1": 0.5})
+        return RunResult("id", spec, scores, 3, 0, {}, {}, "", 0.0), tmp_path / "run"
+
+    monkeypatch.setattr(pipeline, "run", fake_run)
+    result = CliRunner().invoke(main, ["ablate", "--checkpoint", str(checkpoint), "--limit", "3",
+                                       "--results-dir", str(tmp_path / "results")], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "{" not in result.output and "'" not in result.output  # no Python dicts or reprs
+    assert f"dialoguellm:{checkpoint} adapter=off on meld:test: weighted F1 50.00" in result.output
+    assert f"dialoguellm:{checkpoint} prompt.window=0 on meld:test" in result.output
+    words = " ".join(result.output.split())  # the table may wrap its title
+    assert "DialogueLLM ablations: weighted F1 (%), test, first 3 examples" in words
+    fraction = CliRunner().invoke(main, ["ablate", "--checkpoint", str(checkpoint), "--limit", "0.5"])
+    assert fraction.exit_code == 2 and "a number of examples, the first N" in fraction.output

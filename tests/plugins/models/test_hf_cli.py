@@ -10,9 +10,12 @@ from click.testing import CliRunner
 from harness.cli import main
 from harness.results.store import iter_runs, read_predictions
 
+# Enough utterances to hold several labels and whole dialogues, few enough for the fast suite.
+LIMIT = 30
+
 
 def compare(model_path, mode, data_dir, results_dir, *extra):
-    args = ["compare", "-t", "meld", "--limit", "200", "-m", f"hf:{model_path}", "-p", "zero-shot", "-p", "k-shot",
+    args = ["compare", "-t", "meld", "--limit", str(LIMIT), "-m", f"hf:{model_path}", "-p", "zero-shot", "-p", "k-shot",
             "--prompt-opt", "window=2", "--model-opt", f"mode={mode}", "--model-opt", "max_new_tokens=4",
             "--model-opt", "batch_size=16", "--data-dir", str(data_dir), "--results-dir", str(results_dir), *extra]
     result = CliRunner().invoke(main, args, terminal_width=200)
@@ -25,18 +28,18 @@ def test_generate_mode_reads_the_trained_answer(joy_llama, data_dir, tmp_path):
     assert set(runs) == {"zero-shot", "k-shot"}
     zero = runs["zero-shot"]
     rows = read_predictions(Path(zero["folder"]))
-    assert len(rows) == 200 and zero["answer_mode"] == "generate"
+    assert len(rows) == LIMIT and zero["answer_mode"] == "generate"
     assert all(row.predicted == "joy" for row in rows)
-    share_of_joy = sum(row.gold == "joy" for row in rows) / 200
+    share_of_joy = sum(row.gold == "joy" for row in rows) / LIMIT
     assert abs(zero["scores"]["accuracy"] - share_of_joy) < 1e-12
-    assert runs["k-shot"]["n"] == 200
+    assert runs["k-shot"]["n"] == LIMIT
 
 
 @pytest.mark.slow
 def test_score_mode_keeps_per_label_log_probs(tiny_llama, data_dir, tmp_path):
     runs = compare(tiny_llama, "score", data_dir, tmp_path / "results")
     for run in runs.values():
-        assert run["n"] == 200 and run["n_unparsed"] == 0 and run["answer_mode"] == "score"
+        assert run["n"] == LIMIT and run["n_unparsed"] == 0 and run["answer_mode"] == "score"
         rows = read_predictions(Path(run["folder"]))
         labels = set(run["scores"]["confusion"]["labels"])
         for row in rows:

@@ -14,10 +14,12 @@ def prepared(model):
     return model
 
 
-def test_hf_backend_log_probs_equal_ours(tiny_llama, meld_prompts):
+def test_hf_backend_log_probs_equal_ours(tiny_llama, meld_prompts, capfd):
     ours = prepared(HFCausal(target=str(tiny_llama), mode="score")).predict(meld_prompts)
     lm_eval = prepared(LmEvalModel(target=str(tiny_llama), mode="score", model_args="dtype=float32", device="cpu"))
     theirs = lm_eval.predict(meld_prompts)
+    bars = capfd.readouterr().err
+    assert "Loading weights" not in bars and "loglikelihood requests" not in bars  # no library bars in logs
     worst = max(
         abs(mine.choice_logprobs[choice] - other.choice_logprobs[choice])
         for mine, other in zip(ours, theirs)

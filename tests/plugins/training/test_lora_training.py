@@ -17,11 +17,13 @@ def root(tmp_path_factory) -> Path:
     return tmp_path_factory.getbasetemp()
 
 
+# Training runs are slow-marked; the fast suite keeps one (tests/plugins/training/test_lora_model.py's disk-full run).
 @pytest.fixture(scope="module")
 def checkpoint(root) -> Path:
     return trained_checkpoint(root)
 
 
+@pytest.mark.slow
 def test_training_lowers_the_loss(checkpoint):
     with open(checkpoint / "training_log.csv", encoding="utf-8") as handle:
         losses = [float(row["loss"]) for row in csv.DictReader(handle) if row["loss"]]
@@ -29,6 +31,7 @@ def test_training_lowers_the_loss(checkpoint):
     assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3
 
 
+@pytest.mark.slow
 def test_trained_adapter_scores_the_training_labels_better_than_the_base(checkpoint):
     from harness.discovery import default_registry
     from plugins.training.lora_data import build_records, make_strategy
@@ -50,6 +53,7 @@ def test_trained_adapter_scores_the_training_labels_better_than_the_base(checkpo
     assert mean_gold_logprob("on") > mean_gold_logprob("off") + 0.1
 
 
+@pytest.mark.slow
 def test_checkpoint_folder_holds_adapter_record_log_and_curve(checkpoint):
     for name in (
         "adapter_model.safetensors",
@@ -89,6 +93,7 @@ def adapter_tensors(folder: Path) -> dict:
     return load_file(str(folder / "adapter_model.safetensors"))
 
 
+@pytest.mark.slow
 def test_resuming_gives_the_same_final_weights_as_an_uninterrupted_run(root, checkpoint):
     import torch
 
@@ -108,6 +113,7 @@ def test_resuming_gives_the_same_final_weights_as_an_uninterrupted_run(root, che
         assert all(torch.equal(resumed[key], straight[key]) for key in straight), folder
 
 
+@pytest.mark.slow
 def test_f1_model_selection_uses_dev_and_records_it(root):
     out = root / "by-f1"
     record = make_trainer(tiny_base(root), selection="f1", epochs="1").train([meld()], out)
@@ -116,6 +122,7 @@ def test_f1_model_selection_uses_dev_and_records_it(root):
     assert record["n_dev"] == 8
 
 
+@pytest.mark.slow
 def test_a_folder_holding_a_different_run_is_refused_unless_overwrite(root, checkpoint):
     with pytest.raises(ConfigError, match="holds a different run"):
         make_trainer(tiny_base(root), r="4", resume="on").train([meld()], checkpoint)

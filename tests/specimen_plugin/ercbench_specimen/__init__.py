@@ -8,7 +8,7 @@ from typing import Sequence
 
 import click
 
-from harness.sdk import Completion, Model, Prompt, PromptStrategy, Trainer, hookimpl, option
+from harness.sdk import Clip, ClipError, Completion, Describer, Model, Prompt, PromptStrategy, Trainer, hookimpl, option
 from harness.sdk.testing import TinyTask
 from harness.types import frozen_mapping
 
@@ -59,6 +59,22 @@ class CountingTrainer(Trainer):
         return record
 
 
+class NamingDescriber(Describer):
+    name = "specimen-names"
+    description = "describes a clip by its file name (a describer needing no libraries)"
+
+    class Options(Describer.Options):
+        words: str = option("a clip named", "put before the name")
+
+    def read(self, clip: Clip) -> str:
+        if clip.path.suffix != ".mp4":
+            raise ClipError(f"{clip.path}: not an .mp4")
+        return clip.path.stem
+
+    def describe(self, inputs: Sequence[str]) -> list[str]:
+        return [f"{self.config.words} {stem}" for stem in inputs]
+
+
 @click.command("specimen-hello")
 @click.option("--name", default="world", show_default=True)
 def hello(name):
@@ -84,6 +100,11 @@ def ercbench_register_models(register):
 @hookimpl
 def ercbench_register_trainers(register):
     register(CountingTrainer)
+
+
+@hookimpl
+def ercbench_register_describers(register):
+    register(NamingDescriber)
 
 
 @hookimpl

@@ -1,0 +1,1 @@
+"""Built-in describers: turn utterances' video clips into text descriptions (`ercbench describe`)."""
