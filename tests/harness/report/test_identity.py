@@ -49,6 +49,7 @@ def results(tmp_path):
     for name, change in VARIANTS.items():
         write_run(tmp_path, name, predictions(len(name), 0.5), **{**BASE, **change})
     write_run(tmp_path, "limit", predictions(9, 0.5), **BASE, limit=100)
+    write_run(tmp_path, "seed", predictions(8, 0.5), **BASE, seed=1)
     return tmp_path
 
 
@@ -59,8 +60,8 @@ def leaderboard(root, *args, width=300):
     return result.stdout
 
 
-def row_labels(root) -> set[str]:
-    """'model | prompt' of each run: what a leaderboard row must show somewhere."""
+def row_labels(root) -> set[tuple[str, str]]:
+    """(model, prompt) of each run: what a leaderboard row must show somewhere."""
     labels = set()
     for folder in root.iterdir():
         run = json.loads((folder / "run.json").read_text())
@@ -81,7 +82,7 @@ def test_every_leaderboard_format_shows_each_option(results, output_format):
 def test_terminal_rows_are_distinct_and_wrap_between_options(results):
     text = leaderboard(results)
     body = [line for line in text.splitlines() if "hf:x" in line]
-    assert len(body) == len(VARIANTS) + 1 and len(set(body)) == len(body)
+    assert len(body) == len(VARIANTS) + 2 and len(set(body)) == len(body)  # the seed-1 run has its own row
     words = {word for model, prompt in row_labels(results) for word in breakable(f"{model} {prompt}").split()}
     assert "adapter=off," in words and "mode=generate]" in words
     for width in (60, 100):
@@ -91,17 +92,18 @@ def test_terminal_rows_are_distinct_and_wrap_between_options(results):
 
 
 def test_csv_and_json_rows_are_distinct(results):
-    rows = list(csv.reader(io.StringIO(leaderboard(results, "--format", "csv"))))[1:]
-    assert len({tuple(r[:3]) for r in rows}) == len(rows) == len(VARIANTS) + 1
+    header, *rows = list(csv.reader(io.StringIO(leaderboard(results, "--format", "csv"))))
+    labels = header.index("seed") + 1
+    assert len({tuple(r[:labels]) for r in rows}) == len(rows) == len(VARIANTS) + 2
     records = json.loads(leaderboard(results, "--format", "json"))
-    assert len({(r["model"], r["prompt"]) for r in records}) == len(records)
+    assert len({(r["model"], r["prompt"], r["seed"]) for r in records}) == len(records)
 
 
 def test_plot_legends_and_titles_show_the_whole_identity(results):
     runs = [json.loads((folder / "run.json").read_text()) for folder in results.iterdir()]
     titles = {plots.run_title(run) for run in runs}
     assert len(titles) == len(runs)
-    meld = [run for run in runs if run["spec"]["limit"] is None]
+    meld = [run for run in runs if run["spec"]["limit"] is None and run["spec"]["seed"] == 0]
     fig = plots.label_bars(meld)
     legend = [text.get_text() for text in fig.legends[0].get_texts()]
     assert len(set(legend)) == len(meld) and all("seed=0" in entry for entry in legend)
