@@ -287,16 +287,16 @@ def predict_together(world: World, partial: PartialRun, examples: Sequence[Examp
             prepare()
             predict(todo, writer, len(done))
 
-    predict_shard(world, partial, examples, work)
+    predict_shard(world, partial, work)
     attempts = [attempt for attempt in world.gather(dict(facts()) if todo else None) if attempt is not None]
     if attempts:
         world.first(lambda: partial.record_attempt(merge_attempts(attempts)))
     return len(done)
 
 
-def predict_shard(world: World, partial: PartialRun, examples: Sequence[Example],
-                  work: Callable[[PartialRun], None]) -> None:
-    """Each process runs `work` with its own writer; rank 0 then merges every shard in example order.
+def predict_shard(world: World, partial: PartialRun, work: Callable[[PartialRun], None]) -> None:
+    """Each process runs `work` with its own writer; rank 0 then merges every shard (the run's
+    finish puts them in example order).
 
     A failure anywhere stops every process; rank 0 keeps the predictions for --resume (and drops
     an empty folder) only once all have stopped writing.
@@ -312,7 +312,6 @@ def predict_shard(world: World, partial: PartialRun, examples: Sequence[Example]
         raise
     if world.is_main:
         fold_shards(partial.folder)
-        order_predictions(partial.folder, examples)
 
 
 def slowest(timings: Sequence[Mapping[str, float]]) -> dict[str, float]:

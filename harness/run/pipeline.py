@@ -285,6 +285,8 @@ def finish(spec: RunSpec, parts: Components, registry: Registry, partial: Partia
            resumed_from: int, started: datetime, clock: float, inputs: dict, key: str, timing: dict[str, float],
            processes: int) -> tuple[RunResult, Path]:
     """Score every prediction written (by every process), write run.json and publish the folder."""
+    # In example order whoever wrote them: a resume with another number of processes appends out of order.
+    distributed.order_predictions(partial.folder, examples)
     predictions = list(partial.done_predictions().values())
     counts = metrics.prediction_counts(predictions)
     # Several processes: their merged settings were recorded as the attempt.
