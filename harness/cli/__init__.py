@@ -156,6 +156,15 @@ def check_spec(spec, data_dir):
     instantiate(spec, default_registry(), data_dir)
 
 
+def partial_folder(spec, results_dir):
+    """Where the run of `spec` keeps its predictions until it finishes (the model's own prompt applied)."""
+    from harness.discovery import default_registry
+    from harness.results.store import PartialRun, results_root
+    from harness.run.model_prompt import apply_model_prompt
+
+    return PartialRun(results_root(results_dir), apply_model_prompt(spec, default_registry())).folder
+
+
 def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_cache=False):
     """One run with a rich progress bar; Ctrl-C keeps only the hidden partial folder."""
     from rich.console import Console
@@ -208,7 +217,7 @@ def run(ctx, task, prompt, model, split, limit, seed, parser, task_opts, prompt_
 
     prompt = prompt or default_names("prompts", "-p")[0]
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
-    relaunch(ctx, processes, check=lambda: check_spec(spec, data_dir))
+    relaunch(ctx, processes, check=lambda: check_spec(spec, data_dir), partial=lambda: partial_folder(spec, results_dir))
     execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache)
 
 

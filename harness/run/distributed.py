@@ -246,6 +246,14 @@ def fold_shards(folder: Path) -> int:
     return len(moved)
 
 
+def kept_count(folder: Path) -> int:
+    """How many examples the complete lines of a partial folder answer (merged file and every rank's)."""
+    ids = set()
+    for path in [folder / PREDICTIONS_FILE, *folder.glob(f"{RANK_FOLDER}*/{PREDICTIONS_FILE}")]:
+        ids.update(_line_id(path, number, line) for number, line in enumerate(complete_lines(path), 1))
+    return len(ids)
+
+
 def order_predictions(folder: Path, examples: Sequence[Example]) -> None:
     """Rewrite predictions.jsonl in the examples' order: the order a single process writes."""
     path = folder / PREDICTIONS_FILE
