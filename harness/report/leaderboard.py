@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from harness.errors import ConfigError
-from harness.report.rows import LeaderboardRow, frame
+from harness.report.rows import LeaderboardRow, frame, oldest_first
 from harness.results.store import iter_runs
 from harness.types import RunResult
 
@@ -63,7 +63,7 @@ def pivot(runs, sort_by: str | None = None):
     if runs.empty:
         return runs
     values = value_columns(runs)
-    latest = runs.sort_values("started").groupby(["model", "prompt", "parser", "task"]).tail(1)
+    latest = oldest_first(runs).groupby(["model", "prompt", "parser", "task"]).tail(1)
     table = latest.pivot_table(
         index=["model", "prompt", "parser"], columns="task", values=values, aggfunc="first"
     )

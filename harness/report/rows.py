@@ -29,6 +29,7 @@ class LeaderboardRow:
     run_id: str = ""
     k: str | None = None
     shots: int | None = None
+    sequence: int | None = None  # the order runs finished in under their results folder
 
     @classmethod
     def from_run(cls, result: RunResult, **changes: Any) -> "LeaderboardRow":
@@ -46,6 +47,7 @@ class LeaderboardRow:
             unparsed=result.n_unparsed,
             started=result.started,
             run_id=result.run_id,
+            sequence=result.sequence,
         )
         return cls(**{**asdict(row), **changes}) if changes else row
 
@@ -63,6 +65,15 @@ def frame(rows: Iterable[LeaderboardRow]):
     import pandas as pd
 
     return pd.DataFrame([row.to_dict() for row in rows], columns=list(columns()))
+
+
+def oldest_first(rows):
+    """Rows in the order their runs finished: by the results folder's sequence, whatever the clocks
+    said; runs from before it (and published rows) come first, by start time."""
+    import pandas as pd
+
+    order = pd.to_numeric(rows["sequence"]).fillna(0)
+    return rows.assign(_order=order).sort_values(["_order", "started"], kind="stable").drop(columns="_order")
 
 
 def options_text(args: Mapping[str, Any]) -> str:

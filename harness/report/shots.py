@@ -7,7 +7,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from harness.discovery import default_registry
 from harness.registry import Registry
-from harness.report.rows import LeaderboardRow
+from harness.report.rows import LeaderboardRow, oldest_first
 from harness.report.rows import frame as rows_frame
 from harness.results.store import iter_runs
 from harness.run.sweeps import shots_setting
@@ -39,7 +39,7 @@ def pivot_shots(rows: Sequence[LeaderboardRow]):
     if frame.empty:
         return frame
     keys = ["task", "model", "prompt", "parser"]
-    latest = frame.sort_values("started").groupby(keys + ["k"]).tail(1)
+    latest = oldest_first(frame).groupby(keys + ["k"]).tail(1)
     table = latest.pivot_table(index=keys, columns="k", values=["accuracy", "weighted_f1"], aggfunc="first")
     table = table.swaplevel(0, 1, axis=1)
     order = latest.drop_duplicates("k").sort_values(["shots", "k"])["k"]

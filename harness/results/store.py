@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -15,6 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from harness.errors import ConfigError, DataError, ErcbenchError
 from harness.results.keys import describe_changes
 from harness.results.names import child
+from harness.results.sequence import SEQUENCE_FILE, sequence_lock, clock_warnings, next_sequence
 from harness.sdk.atomic import atomic_file
 from harness.types import Prediction, RunResult, RunSpec
 
@@ -162,11 +164,21 @@ class PartialRun:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def finish(self, result: RunResult) -> Path:
-        write_json_atomic(self.folder / RUN_FILE, result_to_json(result))
-        for name in (INPUTS_FILE, ATTEMPT_FILE):
-            (self.folder / name).unlink(missing_ok=True)
-        return move_into_place(self.folder, self.root, result.run_id)
+    def finish(self, result: RunResult) -> tuple[RunResult, Path]:
+        """Number the run (the folder's sequence), write run.json and publish the folder."""
+        try:
+            lock = sequence_lock(self.root)
+        except OSError as exc:
+            raise WriteError(self.root, exc) from None
+        with lock:
+            try:
+                result = replace(result, sequence=next_sequence(self.root))
+            except OSError as exc:
+                raise WriteError(self.root / SEQUENCE_FILE, exc) from None
+            write_json_atomic(self.folder / RUN_FILE, result_to_json(result))
+            for name in (INPUTS_FILE, ATTEMPT_FILE):
+                (self.folder / name).unlink(missing_ok=True)
+            return result, move_into_place(self.folder, self.root, result.run_id)
 
 
 def move_into_place(folder: Path, root: Path, run_id: str) -> Path:
@@ -249,10 +261,12 @@ def iter_runs(root: Path, on_bad: Callable[[str], None] | None = warn) -> Iterat
     """Every finished run under root (hidden partial folders are skipped).
 
     A damaged run.json, or predictions.jsonl whose line count disagrees with it, is reported
-    through `on_bad` as one line and skipped, so one bad folder never hides the good ones.
+    through `on_bad` as one line and skipped, so one bad folder never hides the good ones; a run
+    stamped by a wrong clock is reported there too, once every run is read.
     """
     if not root.is_dir():
         return
+    found = []
     for folder in sorted(root.iterdir()):
         if folder.name.startswith(".") or not (folder / RUN_FILE).is_file():
             continue
@@ -268,7 +282,10 @@ def iter_runs(root: Path, on_bad: Callable[[str], None] | None = warn) -> Iterat
                        "(truncated or edited; see `ercbench results check`)")
             continue
         run["folder"] = str(folder)
+        found.append(run)
         yield run
+    for line in clock_warnings(found) if on_bad is not None else ():
+        on_bad(line)
 
 
 def find_finished(root: Path, spec: RunSpec, key: str) -> Path | None:

@@ -309,4 +309,4 @@ def finish(spec: RunSpec, parts: Components, registry: Registry, partial: Partia
         timing=frozen_mapping(timing_facts(timing, len(predictions) - resumed_from, parts.model)),
         processes=processes,
     )
-    return result, partial.finish(result)
+    return partial.finish(result)
