@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from harness.errors import ConfigError, DataError, ErcbenchError
 from harness.results.keys import describe_changes
 from harness.results.names import child
-from harness.results.sequence import SEQUENCE_FILE, sequence_lock, clock_warnings, next_sequence
+from harness.results.sequence import SEQUENCE_FILE, clock_warnings, next_sequence, sequence_lock
 from harness.sdk.atomic import atomic_file
 from harness.types import Prediction, RunResult, RunSpec
 
