@@ -107,14 +107,19 @@ class PartialRun:
             shutil.rmtree(self.folder)
         if resume and inputs is not None and self.done_predictions():
             self._check_inputs(inputs)
+        created = not self.folder.exists()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if resume:
                 self._drop_torn_tail()
-        except OSError as exc:
-            raise WriteError(self.folder, exc) from None
-        if inputs is not None:
-            write_json_atomic(self.folder / INPUTS_FILE, {"spec": self.spec.to_dict(), "inputs": dict(inputs)})
+            if inputs is not None:
+                write_json_atomic(self.folder / INPUTS_FILE, {"spec": self.spec.to_dict(), "inputs": dict(inputs)})
+        except BaseException as exc:
+            if created:  # never leave an empty folder behind
+                shutil.rmtree(self.folder, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise WriteError(self.folder, exc) from None
+            raise
 
     def _check_inputs(self, inputs: Mapping[str, Any]) -> None:
         path = self.folder / INPUTS_FILE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from dataclasses import dataclass
@@ -58,6 +59,16 @@ def instantiate(spec: RunSpec, registry: Registry, data_dir: Path | None) -> Com
         prompt=prompt_cls(**spec.prompt_args),
         model=model_cls(**model_args),
     )
+
+
+def refuse_non_text(spec: RunSpec) -> None:
+    """A name that cannot be written as UTF-8 (a lone surrogate: undecodable bytes typed) stops the run here."""
+    for field, value in spec.to_dict().items():
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigError(f"the run's {field} {value!r} is not valid text (undecodable bytes on the command "
+                              "line?); retype it") from None
 
 
 def select_examples(task: Task, spec: RunSpec) -> list[Example]:
@@ -236,6 +247,7 @@ def run(
     of the same spec and inputs is reused unless `force`.
     """
     registry = registry or default_registry()
+    refuse_non_text(spec)
     world = distributed.World.from_env()  # one process, or one of a data-parallel run (accelerate launch)
     world.join()
     spec = apply_model_prompt(spec, registry)  # before anything reads the spec: run.json names the prompt used
