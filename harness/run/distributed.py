@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Callable, ContextManager, Iterator, Mapping, Sequence, TypeVar
 
 from harness.errors import ConfigError, DataError, ErcbenchError
-from harness.results.store import PREDICTIONS_FILE, PartialRun
+from harness.results.store import PREDICTIONS_FILE, PartialRun, WriteError
 from harness.sdk.atomic import atomic_file
 from harness.types import Example, frozen_mapping
 
@@ -262,13 +262,17 @@ def order_predictions(folder: Path, examples: Sequence[Example]) -> None:
     position = {example.example_id: index for index, example in enumerate(examples)}
     lines = complete_lines(path)
     keyed = [(position.get(_line_id(path, n, line), len(position)), n, line) for n, line in enumerate(lines, 1)]
-    _write_lines(path, [line for _, _, line in sorted(keyed)], path)
+    if keyed != sorted(keyed):  # in order already (one process from the start): no rewrite
+        _write_lines(path, [line for _, _, line in sorted(keyed)], path)
 
 
 def _write_lines(path: Path, lines: Sequence[str], like: Path) -> None:
     """Replace `path` atomically, with the permissions of `like` (the file it replaces, or a sibling)."""
-    with atomic_file(path, permissions=like.stat().st_mode & 0o777) as out:
-        out.writelines(lines)
+    try:
+        with atomic_file(path, permissions=like.stat().st_mode & 0o777) as out:
+            out.writelines(lines)
+    except OSError as exc:
+        raise WriteError(path, exc) from None
 
 
 def open_partial(partial: PartialRun, resume: bool, inputs: Mapping[str, Any]) -> None:

@@ -140,6 +140,8 @@ def predict_all(
             # whatever the batch size or resume point.
             rng = random.Random(f"{spec.seed}:{prompt.example.example_id}")
             predictions.append(to_prediction(prompt, completion, parser, rng))
+        # The settings first: every saved prediction is covered by an attempt that says how it was made.
+        partial.record_attempt(attempt_facts(parts))
         partial.append(predictions)
         if progress:
             progress(already + start + len(batch), total)
@@ -201,9 +203,7 @@ def predict_missing(parts: Components, spec: RunSpec, examples, partial: Partial
         if not resume:
             partial.start(False, inputs)
             started = True
-        partial.record_attempt(attempt_facts(parts))
         predict_all(parts, spec, todo, partial, batch_size, progress, len(done), timing)
-        partial.record_attempt(attempt_facts(parts))
     except BaseException:
         if started:
             partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
