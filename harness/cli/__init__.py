@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.common import ErcbenchGroup, no_runs_line, parse_options, positive_limit, writable_folder
+from harness.cli.common import ErcbenchGroup, no_runs_line, parse_options, positive_limit, results_folder
 from harness.errors import ConfigError, ErcbenchError
 from harness.run.parsing import PARSERS
 
@@ -31,7 +31,7 @@ def run_options(func):
         click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
                      help="Data root (default: $ERCBENCH_DATA)."),
         click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS",
-                     default=Path("results"), show_default=True, callback=writable_folder,
+                     default=Path("results"), show_default=True, callback=results_folder,
                      help="Folder to write runs into (or $ERCBENCH_RESULTS)."),
         click.option("--resume", is_flag=True, help="Continue an interrupted run of the same spec."),
         click.option("--force", is_flag=True, help="Recompute even when a finished run of the same spec and inputs exists."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -222,7 +223,7 @@ def timing_facts(timing: dict[str, float], n_predicted: int, model: Model) -> di
 def read_run_inputs(parts: Components, root: Path) -> dict:
     """Data files' and weights' sha256 and the label set, before any model loads (hashes cached in root)."""
     parts.task.read_inputs()  # hash the train files too: prompts and models may read them later
-    with hash_cache(root / CACHE_FILE):
+    with hash_cache(None if read_only(root) else root / CACHE_FILE):
         task_info = {**parts.task.info(), **parts.task.descriptions_info()}
         return run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
 
@@ -260,16 +261,28 @@ def run(
     inputs = world.first(lambda: read_run_inputs(parts, root))  # hashed once, by rank 0
     key = input_key(spec_key(spec), inputs)
     what = f"{spec.task}/{spec.split}/{spec.prompt}/{spec.model}"
+    if not force and read_only(root):  # nothing can change a finished run there: no claim to read it
+        found = world.first(lambda: find_finished(root, spec, key))
+        if found is not None:
+            return reuse(found, say)
     with world.held_by_main(lambda: claimed(root, spec_key(spec), wait, say, what)):  # rank 0 claims the key
         found = world.first(lambda: None if force else find_finished(root, spec, key))
         if found is not None:
-            say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
-            return load_result(found), found
+            return reuse(found, say)
         partial = PartialRun(root, spec)
         resumed_from, timing = predict_run(world, parts, spec, examples, partial, inputs, resume, batch_size,
                                            progress)
         return world.first(lambda: finish(spec, parts, registry, partial, examples, resumed_from, started, clock,
                                           inputs, key, timing, world.size))
+
+
+def read_only(root: Path) -> bool:
+    return root.is_dir() and not os.access(root, os.W_OK | os.X_OK)
+
+
+def reuse(found: Path, say: Callable[[str], None]) -> tuple[RunResult, Path]:
+    say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
+    return load_result(found), found
 
 
 def predict_run(world: distributed.World, parts: Components, spec: RunSpec, examples: Sequence[Example],
