@@ -252,6 +252,8 @@ class RunResult:
     timing: Mapping[str, Any] = field(default_factory=frozen_mapping)
     #: the run whose stored answers this one re-parsed (`ercbench rescore`), without the model
     rescored_from: str | None = None
+    #: the order it finished in among the runs of its results folder (1, 2, ...; None before numbering)
+    sequence: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
@@ -295,6 +297,9 @@ def _check_run(flat: Mapping[str, Any], path: str | Path) -> None:
         value = flat.get(name, 0)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise DataError(path, f"{name} must be a whole number >= 0, got {value!r}")
+    sequence = flat.get("sequence")
+    if sequence is not None and (isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1):
+        raise DataError(path, f"sequence must be a whole number >= 1, got {sequence!r}")
     for name in _RUN_MAPPINGS:
         if not isinstance(flat.get(name) or {}, Mapping):
             raise DataError(path, f"{name} must be a JSON object, got {flat[name]!r}")

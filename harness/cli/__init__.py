@@ -15,9 +15,9 @@ from harness.cli.common import (
     one_name_per_flag,
     one_pair_per_flag,
     parse_options,
+    results_folder,
     takes,
     where_pairs,
-    writable_folder,
 )
 from harness.errors import ConfigError, ErcbenchError
 from harness.run.parsing import PARSERS
@@ -40,7 +40,7 @@ def run_options(func):
         click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
                      help="Data root (default: $ERCBENCH_DATA)."),
         click.option("--results-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_RESULTS",
-                     default=Path("results"), show_default=True, callback=writable_folder,
+                     default=Path("results"), show_default=True, callback=results_folder,
                      help="Folder to write runs into (or $ERCBENCH_RESULTS)."),
         click.option("--resume", is_flag=True, help="Continue an interrupted run of the same spec."),
         click.option("--force", is_flag=True, help="Recompute even when a finished run of the same spec and inputs exists."),
@@ -186,6 +186,15 @@ def interrupted_line(label, saved):
     return f"interrupted: {label} wrote no result; {saved} prediction(s) saved, rerun with --resume to continue it"
 
 
+def partial_folder(spec, results_dir):
+    """Where the run of `spec` keeps its predictions until it finishes (the model's own prompt applied)."""
+    from harness.discovery import default_registry
+    from harness.results.store import PartialRun, results_root
+    from harness.run.model_prompt import apply_model_prompt
+
+    return PartialRun(results_root(results_dir), apply_model_prompt(spec, default_registry())).folder
+
+
 def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_cache=False):
     """One run with a rich progress bar; Ctrl-C keeps only the hidden partial folder."""
     from rich.console import Console
@@ -239,7 +248,7 @@ def run(ctx, task, prompt, model, split, limit, seed, parser, task_opts, prompt_
     check_flags({"tasks": [task], "prompts": [prompt], "models": [model]},
                 {"tasks": task_opts, "prompts": prompt_opts, "models": model_opts}, " with `ercbench compare`")
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
-    relaunch(ctx, processes, check=lambda: check_spec(spec, data_dir))
+    relaunch(ctx, processes, check=lambda: check_spec(spec, data_dir), partial=lambda: partial_folder(spec, results_dir))
     execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache)
 
 

@@ -165,6 +165,16 @@ def writable_folder(ctx, param, value):
     return value
 
 
+def results_folder(ctx, param, value):
+    """--results-dir: as writable_folder, except that a read-only folder holding finished runs is
+    accepted (they can be reused without writing; a run to compute is refused then, in one line)."""
+    path = Path(value).expanduser() if value is not None else None
+    if path is not None and path.is_dir() and not os.access(path, os.W_OK | os.X_OK) and os.access(path, os.R_OK):
+        if any(child.is_file() for child in path.glob("*/run.json")):
+            return value
+    return writable_folder(ctx, param, value)
+
+
 @contextmanager
 def one_line_errors() -> Iterator[None]:
     """Our errors as one `Error: ...` line and exit status 1, also when a group runs on its own."""

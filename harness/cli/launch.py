@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
 from typing import Callable
 
 import click
@@ -27,10 +29,12 @@ def command_args(ctx: click.Context, drop: str = "processes") -> list[str]:
     return args
 
 
-def relaunch(ctx: click.Context, processes: int, check: Callable[[], object] | None = None) -> bool:
+def relaunch(ctx: click.Context, processes: int, check: Callable[[], object] | None = None,
+             partial: Callable[[], Path] | None = None) -> bool:
     """Start N processes running this command and exit with their status; False when this process
     is already one of a launched run (or N is 1): then it runs its own share. `check` runs first,
-    here, so that a bad option is reported once rather than by every process."""
+    here, so that a bad option is reported once rather than by every process. `partial` names the
+    run's partial folder: when a process dies, what it holds and the resume command are reported."""
     from harness.run import distributed, launcher
 
     world = distributed.World.from_env()
@@ -42,8 +46,22 @@ def relaunch(ctx: click.Context, processes: int, check: Callable[[], object] | N
         return False
     if check is not None:
         check()
-    ctx.exit(launcher.launch(processes, command_args(ctx)))
+    args = command_args(ctx)
+    resume = shlex.join(["ercbench", *args, "--processes", str(processes), *([] if "--resume" in args else ["--resume"])])
+    ctx.exit(launcher.launch(processes, args, kept=lambda: kept_text(partial, resume)))
     return True
+
+
+def kept_text(partial: Callable[[], Path] | None, resume: str) -> str:
+    """'12 predictions kept in results/.k.partial; continue with: ercbench run ... --resume'."""
+    from harness.run import distributed
+
+    try:
+        folder = partial() if partial else None
+        kept = f"{distributed.kept_count(folder)} predictions kept in {folder}" if folder else "predictions kept"
+    except Exception:  # the line must come out whatever the folder holds
+        kept = "the predictions written are kept"
+    return f"{kept}; continue with: {resume}"
 
 
 def is_main_process() -> bool:

@@ -78,4 +78,10 @@ def json_object_line(path: Path, number: int, line: str, required: Sequence[str]
     missing = [key for key in required if key not in row]
     if missing:
         raise DataError(path, f"missing key(s) {', '.join(missing)}", number)
+    if "\\ud" in line.lower():  # an escaped surrogate: text only when it pairs with the next one
+        try:
+            json.dumps(row, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise DataError(path, f"a lone surrogate escape ({exc.object[exc.start:exc.end]!r}) is not text", number) \
+                from None
     return row

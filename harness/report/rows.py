@@ -35,6 +35,7 @@ class LeaderboardRow:
     shots: int | None = None
     seed: int | None = None
     conditions: str = ""
+    sequence: int | None = None  # the order runs finished in under their results folder
 
     @classmethod
     def from_run(cls, result: RunResult, **changes: Any) -> "LeaderboardRow":
@@ -54,6 +55,7 @@ class LeaderboardRow:
             run_id=result.run_id,
             seed=spec["seed"],
             conditions=of_run(spec, result.answer_mode, result.prompt_info).text(),
+            sequence=result.sequence,
         )
         return cls(**{**asdict(row), **changes}) if changes else row
 
@@ -83,6 +85,13 @@ def natural_rows(table):
     def key(index: Any) -> tuple:
         return tuple(natural_key(part) for part in (index if isinstance(index, tuple) else (index,)))
     return table.iloc[sorted(range(len(table.index)), key=lambda i: key(table.index[i]))]
+def oldest_first(rows):
+    """Rows in the order their runs finished: by the results folder's sequence, whatever the clocks
+    said; runs from before it (and published rows) come first, by start time."""
+    import pandas as pd
+
+    order = pd.to_numeric(rows["sequence"]).fillna(0)
+    return rows.assign(_order=order).sort_values(["_order", "started"], kind="stable").drop(columns="_order")
 
 
 def options_text(args: Mapping[str, Any]) -> str:

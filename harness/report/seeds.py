@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from harness.errors import ConfigError
+from harness.report.rows import oldest_first
 
 AGGREGATES = ("seeds",)
 #: the sample standard deviation (n - 1 in the denominator), as numpy's std(ddof=1)
@@ -26,7 +27,7 @@ def row_keys(frame, keys: Sequence[str]) -> list[str]:
 
 def latest(frame, keys: Sequence[str]):
     """The latest run of each combination of keys (reruns of one spec replace each other)."""
-    return frame.sort_values("started").groupby(list(keys), dropna=False, sort=False).tail(1)
+    return oldest_first(frame).groupby(list(keys), dropna=False, sort=False).tail(1)
 
 
 def aggregate_seeds(frame, keys: Sequence[str], values: Sequence[str]):

@@ -9,6 +9,7 @@ import os
 import shlex
 import shutil
 import sys
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -16,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from harness.errors import ConfigError, DataError, ErcbenchError
 from harness.results.keys import describe_changes
 from harness.results.names import child
+from harness.results.sequence import SEQUENCE_FILE, clock_warnings, next_sequence, sequence_lock
 from harness.sdk.atomic import atomic_file
 from harness.types import Prediction, RunResult, RunSpec
 
@@ -116,14 +118,19 @@ class PartialRun:
             shutil.rmtree(self.folder)
         if resume and inputs is not None and self.done_predictions():
             self._check_inputs(inputs)
+        created = not self.folder.exists()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if resume:
                 self._drop_torn_tail()
-        except OSError as exc:
-            raise WriteError(self.folder, exc) from None
-        if inputs is not None:
-            write_json_atomic(self.folder / INPUTS_FILE, {"spec": self.spec.to_dict(), "inputs": dict(inputs)})
+            if inputs is not None:
+                write_json_atomic(self.folder / INPUTS_FILE, {"spec": self.spec.to_dict(), "inputs": dict(inputs)})
+        except BaseException as exc:
+            if created:  # never leave an empty folder behind
+                shutil.rmtree(self.folder, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise WriteError(self.folder, exc) from None
+            raise
 
     def _check_inputs(self, inputs: Mapping[str, Any]) -> None:
         path = self.folder / INPUTS_FILE
@@ -186,13 +193,23 @@ class PartialRun:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def finish(self, result: RunResult) -> Path:
-        data = json.loads(json.dumps(result_to_json(result)))  # as read back, so the digest is of what is stored
-        data[DIGEST_KEY] = scores_digest((self.folder / PREDICTIONS_FILE).read_bytes(), data)
-        write_json_atomic(self.folder / RUN_FILE, data)
-        for name in (INPUTS_FILE, ATTEMPT_FILE):
-            (self.folder / name).unlink(missing_ok=True)
-        return move_into_place(self.folder, self.root, result.run_id)
+    def finish(self, result: RunResult) -> tuple[RunResult, Path]:
+        """Number the run (the folder's sequence), write run.json with its digest and publish the folder."""
+        try:
+            lock = sequence_lock(self.root)
+        except OSError as exc:
+            raise WriteError(self.root, exc) from None
+        with lock:
+            try:
+                result = replace(result, sequence=next_sequence(self.root))
+            except OSError as exc:
+                raise WriteError(self.root / SEQUENCE_FILE, exc) from None
+            data = json.loads(json.dumps(result_to_json(result)))  # as read back, so the digest is of what is stored
+            data[DIGEST_KEY] = scores_digest((self.folder / PREDICTIONS_FILE).read_bytes(), data)
+            write_json_atomic(self.folder / RUN_FILE, data)
+            for name in (INPUTS_FILE, ATTEMPT_FILE):
+                (self.folder / name).unlink(missing_ok=True)
+            return result, move_into_place(self.folder, self.root, result.run_id)
 
 
 def scores_digest(predictions: bytes, run: Mapping[str, Any]) -> str:
@@ -285,10 +302,12 @@ def iter_runs(root: Path, on_bad: Callable[[str], None] | None = warn) -> Iterat
     """Every finished run under root (hidden partial folders are skipped).
 
     A damaged run.json, or predictions.jsonl whose line count disagrees with it, is reported
-    through `on_bad` as one line and skipped, so one bad folder never hides the good ones.
+    through `on_bad` as one line and skipped, so one bad folder never hides the good ones; a run
+    stamped by a wrong clock is reported there too, once every run is read.
     """
     if not root.is_dir():
         return
+    found = []
     for folder in sorted(root.iterdir()):
         if folder.name.startswith(".") or not (folder / RUN_FILE).is_file():
             continue
@@ -304,7 +323,10 @@ def iter_runs(root: Path, on_bad: Callable[[str], None] | None = warn) -> Iterat
                        f"(truncated or edited; see {check_hint(root)})")
             continue
         run["folder"] = str(folder)
+        found.append(run)
         yield run
+    for line in clock_warnings(found) if on_bad is not None else ():
+        on_bad(line)
 
 
 def find_finished(root: Path, spec: RunSpec, key: str) -> Path | None:

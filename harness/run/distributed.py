@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Callable, ContextManager, Iterator, Mapping, Sequence, TypeVar
 
 from harness.errors import ConfigError, DataError, ErcbenchError
-from harness.results.store import PREDICTIONS_FILE, PartialRun
+from harness.results.store import PREDICTIONS_FILE, PartialRun, WriteError
 from harness.sdk.atomic import atomic_file
 from harness.types import Example, frozen_mapping
 
@@ -246,6 +246,14 @@ def fold_shards(folder: Path) -> int:
     return len(moved)
 
 
+def kept_count(folder: Path) -> int:
+    """How many examples the complete lines of a partial folder answer (merged file and every rank's)."""
+    ids = set()
+    for path in [folder / PREDICTIONS_FILE, *folder.glob(f"{RANK_FOLDER}*/{PREDICTIONS_FILE}")]:
+        ids.update(_line_id(path, number, line) for number, line in enumerate(complete_lines(path), 1))
+    return len(ids)
+
+
 def order_predictions(folder: Path, examples: Sequence[Example]) -> None:
     """Rewrite predictions.jsonl in the examples' order: the order a single process writes."""
     path = folder / PREDICTIONS_FILE
@@ -254,13 +262,17 @@ def order_predictions(folder: Path, examples: Sequence[Example]) -> None:
     position = {example.example_id: index for index, example in enumerate(examples)}
     lines = complete_lines(path)
     keyed = [(position.get(_line_id(path, n, line), len(position)), n, line) for n, line in enumerate(lines, 1)]
-    _write_lines(path, [line for _, _, line in sorted(keyed)], path)
+    if keyed != sorted(keyed):  # in order already (one process from the start): no rewrite
+        _write_lines(path, [line for _, _, line in sorted(keyed)], path)
 
 
 def _write_lines(path: Path, lines: Sequence[str], like: Path) -> None:
     """Replace `path` atomically, with the permissions of `like` (the file it replaces, or a sibling)."""
-    with atomic_file(path, permissions=like.stat().st_mode & 0o777) as out:
-        out.writelines(lines)
+    try:
+        with atomic_file(path, permissions=like.stat().st_mode & 0o777) as out:
+            out.writelines(lines)
+    except OSError as exc:
+        raise WriteError(path, exc) from None
 
 
 def open_partial(partial: PartialRun, resume: bool, inputs: Mapping[str, Any]) -> None:
@@ -287,16 +299,16 @@ def predict_together(world: World, partial: PartialRun, examples: Sequence[Examp
             prepare()
             predict(todo, writer, len(done))
 
-    predict_shard(world, partial, examples, work)
+    predict_shard(world, partial, work)
     attempts = [attempt for attempt in world.gather(dict(facts()) if todo else None) if attempt is not None]
     if attempts:
         world.first(lambda: partial.record_attempt(merge_attempts(attempts)))
     return len(done)
 
 
-def predict_shard(world: World, partial: PartialRun, examples: Sequence[Example],
-                  work: Callable[[PartialRun], None]) -> None:
-    """Each process runs `work` with its own writer; rank 0 then merges every shard in example order.
+def predict_shard(world: World, partial: PartialRun, work: Callable[[PartialRun], None]) -> None:
+    """Each process runs `work` with its own writer; rank 0 then merges every shard (the run's
+    finish puts them in example order).
 
     A failure anywhere stops every process; rank 0 keeps the predictions for --resume (and drops
     an empty folder) only once all have stopped writing.
@@ -312,7 +324,6 @@ def predict_shard(world: World, partial: PartialRun, examples: Sequence[Example]
         raise
     if world.is_main:
         fold_shards(partial.folder)
-        order_predictions(partial.folder, examples)
 
 
 def slowest(timings: Sequence[Mapping[str, float]]) -> dict[str, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -66,6 +68,16 @@ def instantiate(spec: RunSpec, registry: Registry, data_dir: Path | None) -> Com
         prompt=prompt_cls(**spec.prompt_args),
         model=model_cls(**model_args),
     )
+
+
+def refuse_non_text(spec: RunSpec) -> None:
+    """A name that cannot be written as UTF-8 (a lone surrogate: undecodable bytes typed) stops the run here."""
+    for field, value in spec.to_dict().items():
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigError(f"the run's {field} {value!r} is not valid text (undecodable bytes on the command "
+                              "line?); retype it") from None
 
 
 def select_examples(task: Task, spec: RunSpec) -> list[Example]:
@@ -137,6 +149,8 @@ def predict_all(
             # whatever the batch size or resume point.
             rng = random.Random(f"{spec.seed}:{prompt.example.example_id}")
             predictions.append(to_prediction(prompt, completion, parser, rng))
+        # The settings first: every saved prediction is covered by an attempt that says how it was made.
+        partial.record_attempt(attempt_facts(parts))
         partial.append(predictions)
         if progress:
             progress(already + start + len(batch), total)
@@ -198,9 +212,7 @@ def predict_missing(parts: Components, spec: RunSpec, examples, partial: Partial
         if not resume:
             partial.start(False, inputs)
             started = True
-        partial.record_attempt(attempt_facts(parts))
         predict_all(parts, spec, todo, partial, batch_size, progress, len(done), timing)
-        partial.record_attempt(attempt_facts(parts))
     except BaseException:
         if started:
             partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
@@ -219,7 +231,7 @@ def timing_facts(timing: dict[str, float], n_predicted: int, model: Model) -> di
 def read_run_inputs(parts: Components, root: Path) -> dict:
     """Data files' and weights' sha256 and the label set, before any model loads (hashes cached in root)."""
     parts.task.read_inputs()  # hash the train files too: prompts and models may read them later
-    with hash_cache(root / CACHE_FILE):
+    with hash_cache(None if read_only(root) else root / CACHE_FILE):
         task_info = {**parts.task.info(), **parts.task.descriptions_info()}
         return run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
 
@@ -244,6 +256,7 @@ def run(
     of the same spec and inputs is reused unless `force`.
     """
     registry = registry or default_registry()
+    refuse_non_text(spec)
     world = distributed.World.from_env()  # one process, or one of a data-parallel run (accelerate launch)
     world.join()
     spec = apply_model_prompt(spec, registry)  # before anything reads the spec: run.json names the prompt used
@@ -257,11 +270,14 @@ def run(
     inputs = world.first(lambda: read_run_inputs(parts, root))  # hashed once, by rank 0
     key = input_key(spec_key(spec), inputs)
     what = f"{spec.task}/{spec.split}/{spec.prompt}/{spec.model}"
+    if not force and read_only(root):  # nothing can change a finished run there: no claim to read it
+        found = world.first(lambda: find_reusable(root, spec, key, legacy, inputs))
+        if found is not None:
+            return reuse(found, say)
     with world.held_by_main(lambda: claimed(root, spec_key(spec), wait, say, what)):  # rank 0 claims the key
         found = world.first(lambda: None if force else find_reusable(root, spec, key, legacy, inputs))
         if found is not None:
-            say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
-            return load_result(found), found
+            return reuse(found, say)
         partial = open_partial(world, root, spec, legacy, resume)
         try:
             resumed_from, timing = predict_run(world, parts, spec, examples, partial, inputs, resume, batch_size,
@@ -289,6 +305,15 @@ def find_reusable(root: Path, spec: RunSpec, key: str, legacy: Sequence[RunSpec]
     return found
 
 
+def read_only(root: Path) -> bool:
+    return root.is_dir() and not os.access(root, os.W_OK | os.X_OK)
+
+
+def reuse(found: Path, say: Callable[[str], None]) -> tuple[RunResult, Path]:
+    say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
+    return load_result(found), found
+
+
 def predict_run(world: distributed.World, parts: Components, spec: RunSpec, examples: Sequence[Example],
                 partial: PartialRun, inputs: dict, resume: bool, batch_size: int,
                 progress: Progress | None) -> tuple[int, dict]:
@@ -314,6 +339,8 @@ def finish(spec: RunSpec, parts: Components, registry: Registry, partial: Partia
            resumed_from: int, started: datetime, clock: float, inputs: dict, key: str, timing: dict[str, float],
            processes: int) -> tuple[RunResult, Path]:
     """Score every prediction written (by every process), write run.json and publish the folder."""
+    # In example order whoever wrote them: a resume with another number of processes appends out of order.
+    distributed.order_predictions(partial.folder, examples)
     predictions = list(partial.done_predictions().values())
     counts = metrics.prediction_counts(predictions)
     # Several processes: their merged settings were recorded as the attempt.
@@ -336,4 +363,4 @@ def finish(spec: RunSpec, parts: Components, registry: Registry, partial: Partia
         timing=frozen_mapping(timing_facts(timing, len(predictions) - resumed_from, parts.model)),
         processes=processes,
     )
-    return result, partial.finish(result)
+    return partial.finish(result)

@@ -75,7 +75,7 @@ def rescore(folder: Path, parser: str, results_dir: Path | None = None, data_dir
         partial.start(False, source.inputs)
         partial.append(predictions)
         result = rescored_result(source, spec, predictions, labels, started, key, time.perf_counter() - clock)
-        return result, partial.finish(result)
+        return partial.finish(result)
 
 
 def rescored_result(source: RunResult, spec: RunSpec, predictions: list[Prediction], labels: list[str],

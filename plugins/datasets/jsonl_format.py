@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import sys
+from array import array
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO, Iterable, Iterator, Mapping, Sequence
 
 from harness.data.files import json_object_line, require_file
 from harness.errors import DataError
@@ -44,39 +46,81 @@ def iter_rows(path: Path, digest: Any = None) -> Iterator[tuple[int, dict]]:
 
     `digest` (a hashlib object), when given, is fed every byte read, for provenance.
     """
+    for number, _, _, row in iter_placed_rows(path, digest):
+        yield number, row
+
+
+def iter_placed_rows(path: Path, digest: Any = None) -> Iterator[tuple[int, int, int, dict]]:
+    """(line number, start and end byte offsets, row) for every non-blank line, as iter_rows."""
     with open(require_file(path), "rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            if digest is not None:
-                digest.update(raw)
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise DataError(path, f"not valid utf-8 (byte 0x{raw[exc.start]:02x}); wrong encoding?", number) from None
-            if line.strip():
-                yield number, parse_line(path, number, line)
+        yield from placed_rows(path, handle, digest)
+
+
+def placed_rows(path: Path, handle: BinaryIO, digest: Any = None, start: int = 0, end: int | None = None,
+                first: int = 1) -> Iterator[tuple[int, int, int, dict]]:
+    """As iter_placed_rows over an open file, from byte `start` (line `first`) to byte `end` when given."""
+    handle.seek(start)
+    offset, number = start, first
+    while end is None or offset < end:
+        raw = handle.readline()
+        if not raw:
+            break
+        if digest is not None:
+            digest.update(raw)
+        line = decoded(path, number, raw)
+        if line.strip():
+            yield number, offset, offset + len(raw), parse_line(path, number, line)
+        offset, number = offset + len(raw), number + 1
+
+
+def decoded(path: Path, number: int, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(path, f"not valid utf-8 (byte 0x{raw[exc.start]:02x}); wrong encoding?", number) from None
 
 
 @dataclass(frozen=True)
 class Scan:
-    """One streaming pass over a file: its splits (first-seen order), train labels and sha256."""
+    """One streaming pass over a file: its splits (first-seen order), train labels and sha256, and
+    where each split's lines are: flat (start offset, end offset, first line number) triples, one
+    per run of consecutive lines of that split (a few bytes per run, never a parsed copy)."""
 
     splits: tuple[str, ...]
     train_labels: tuple[str, ...]
     sha256: str
+    places: Mapping[str, array] = field(default_factory=dict)
 
 
 def scan(path: Path) -> Scan:
-    """Validate every line and collect what a task needs before loading a split: O(lines), O(1) memory."""
+    """Validate every line and collect what a task needs before loading a split: O(lines) time,
+    memory of a few bytes per run of one split's lines."""
     digest = hashlib.sha256()
-    splits: dict[str, None] = {}
+    places: dict[str, array] = {}
     labels: set[str] = set()
-    for _, row in iter_rows(path, digest):
-        splits.setdefault(row["split"])
-        if row["split"] == "train" and row["label"] is not None:
+    last = None
+    for number, start, end, row in iter_placed_rows(path, digest):
+        split = row["split"]
+        place = places.setdefault(split, array("q"))
+        if split == last:
+            place[-2] = end  # the run goes on (blank lines between are skipped when read)
+        else:
+            place.extend((start, end, number))
+        last = split
+        if split == "train" and row["label"] is not None:
             labels.add(row["label"])
-    if not splits:
+    if not places:
         raise DataError(path, f"the file is empty; expected one JSON object per line with keys {', '.join(REQUIRED_KEYS)}")
-    return Scan(tuple(splits), tuple(sorted(labels)), digest.hexdigest())
+    return Scan(tuple(places), tuple(sorted(labels)), digest.hexdigest(), places)
+
+
+def split_rows(path: Path, places: array) -> Iterator[tuple[int, dict]]:
+    """(line number, row) of the lines at `places` (a Scan's triples): only they are read and parsed."""
+    with open(require_file(path), "rb") as handle:
+        for index in range(0, len(places), 3):
+            start, end, first = places[index : index + 3]
+            for number, _, _, row in placed_rows(path, handle, None, start, end, first):
+                yield number, row
 
 
 def build_dialogues(
@@ -99,7 +143,9 @@ def build_dialogues(
         label = row["label"]
         if known is not None and label is not None and label not in known:
             raise DataError(path, f"unknown label {label!r} (expected one of {', '.join(labels)})", number)
-        utterance = Utterance(row["utt_index"], row["speaker"], row["text"], label, row.get("description"))
+        # Speakers and labels repeat: one shared string each, not one per line.
+        label = label if label is None else sys.intern(label)
+        utterance = Utterance(row["utt_index"], sys.intern(row["speaker"]), row["text"], label, row.get("description"))
         grouped.setdefault(str(row["dialogue_id"]), []).append(utterance)
     return [
         Dialogue(dialogue_id, split, tuple(sorted(utterances, key=lambda u: u.index)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from array import array
 from pathlib import Path
 
 from harness.data.files import DATA_ENV, data_root
@@ -12,7 +13,7 @@ from harness.hookspecs import hookimpl
 from harness.sdk.options import option, word_list
 from harness.types import Dialogue
 from plugins.datasets.common import FileTask
-from plugins.datasets.jsonl_format import Scan, build_dialogues, iter_rows, scan
+from plugins.datasets.jsonl_format import Scan, build_dialogues, scan, split_rows
 
 
 class JsonlTask(FileTask):
@@ -21,6 +22,7 @@ class JsonlTask(FileTask):
     Options: path=FILE (required; relative paths are tried from the working folder, then
     the data root), labels=a,b,c (default: the sorted labels seen in the train split).
     The file is streamed, never held whole: memory follows the utterances of the splits loaded.
+    The validating pass records where each split's lines are; loading a split parses only those.
     """
 
     name = "jsonl"
@@ -77,12 +79,14 @@ class JsonlTask(FileTask):
         self.scan()  # hashes the whole file without keeping any split in memory
 
     def load(self, split: str) -> list[Dialogue]:
-        """Streams the file again, keeping only this split; refuses a file that changed since the scan."""
+        """Reads and parses only this split's lines (where the scan found them); refuses a file that
+        changed since the scan."""
         self.formats[split] = "jsonl"
-        path, digest = self.path(), hashlib.sha256()
-        dialogues = build_dialogues(path, iter_rows(path, digest), split, self.labels)
-        if digest.hexdigest() != self.scan().sha256:
-            raise DataError(path, "changed while being read; rerun once it is complete")
+        path, found = self.path(), self.scan()
+        dialogues = build_dialogues(path, split_rows(path, found.places.get(split, array("q"))), split, self.labels)
+        with open(path, "rb") as handle:  # read at the places the scan found: the same bytes?
+            if hashlib.file_digest(handle, "sha256").hexdigest() != found.sha256:
+                raise DataError(path, "changed while being read; rerun once it is complete")
         return dialogues
 
     def info(self) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 from pathlib import Path
 
@@ -83,3 +84,33 @@ def test_a_write_that_fails_anyway_is_one_line_naming_the_path(tmp_path, command
 def test_os_errors_become_one_line_with_the_path_and_the_fix(exc, expected):
     line = os_error_line(exc)
     assert line.startswith(expected) and "\n" not in line
+
+
+def read_only(monkeypatch, folder: Path) -> None:
+    """`folder` as on a read-only mount, even for root: access says no and every write there fails."""
+    inside = lambda path: Path(os.fsdecode(path)).resolve().is_relative_to(folder.resolve())  # noqa: E731
+    real_access, real_open, real_mkdir, real_io_open = os.access, os.open, os.mkdir, io.open
+
+    def refuse(path):
+        raise OSError(errno.EROFS, "Read-only file system", os.fsdecode(path))
+
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: not (inside(path) and mode & os.W_OK)
+                        and real_access(path, mode, **kw))
+    monkeypatch.setattr(os, "open", lambda path, flags, *a, **kw: refuse(path) if inside(path) and flags & (
+        os.O_WRONLY | os.O_RDWR | os.O_CREAT) else real_open(path, flags, *a, **kw))
+    monkeypatch.setattr(os, "mkdir", lambda path, *a, **kw: refuse(path) if inside(path) else real_mkdir(path, *a, **kw))
+    monkeypatch.setattr(io, "open", lambda path, mode="r", *a, **kw: refuse(path) if inside(path) and set(mode) & set(
+        "wax+") else real_io_open(path, mode, *a, **kw))
+
+
+def test_a_read_only_results_folder_reuses_its_finished_runs_and_refuses_new_ones_in_one_line(tmp_path, monkeypatch):
+    out = tmp_path / "published"
+    command = ["run", "-t", "sample", "-m", "majority", "--results-dir", str(out)]
+    assert CliRunner().invoke(main, command).exit_code == 0
+    before = sorted(p.name for p in out.iterdir())
+    read_only(monkeypatch, out)
+    reused = CliRunner().invoke(main, command)
+    assert reused.exit_code == 0 and "reusing the finished run" in reused.output, reused.output
+    assert_one_line_refusal(CliRunner().invoke(main, [*command, "--limit", "3"]), out, "choose a folder you can write to")
+    monkeypatch.undo()
+    assert sorted(p.name for p in out.iterdir()) == before

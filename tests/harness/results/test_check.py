@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from harness.cli import main
 from harness.results import check, store
+from harness.results.sequence import SEQUENCE_FILE
 from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun, iter_runs
 from harness.run import pipeline
 from harness.sdk.testing import registry_with
@@ -140,7 +141,8 @@ def test_clean_lists_and_removes_orphaned_partials_but_not_finished_runs(two_run
     assert "which no longer runs" in listed.output and orphan.folder.exists()
     removed = runner.invoke(main, ["results", "clean", "--results-dir", str(results_dir)])
     assert removed.exit_code == 0 and not orphan.folder.exists()
-    assert sorted(p.name for p in results_dir.iterdir()) == sorted(p.name for p in two_runs)
+    kept = sorted(p.name for p in results_dir.iterdir())
+    assert kept == sorted([SEQUENCE_FILE, *(p.name for p in two_runs)])  # the run counter stays
 
 
 def test_a_run_json_with_impossible_counts_is_skipped_not_fatal(two_runs, results_dir):

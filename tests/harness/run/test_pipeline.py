@@ -56,6 +56,21 @@ def test_non_positive_limit_is_refused(registry, results_dir, limit):
         pipeline.run(spec(limit=limit), registry=registry, results_dir=results_dir)
 
 
+@pytest.mark.parametrize("field", ["split", "model", "prompt_args"])
+def test_a_name_that_is_not_text_is_one_line_and_leaves_nothing(registry, results_dir, field):
+    value = {"split": "te\udcffst", "model": "echo-gold:\udcff", "prompt_args": frozen_mapping({"x": "\udcff"})}
+    with pytest.raises(ConfigError, match=f"the run's {field} .* is not valid text"):
+        pipeline.run(spec(**{field: value[field]}), registry=registry, results_dir=results_dir)
+    assert not results_dir.exists() or not list(results_dir.iterdir())
+
+
+def test_a_partial_folder_that_cannot_be_started_is_not_left_empty(results_dir):
+    partial = PartialRun(results_dir, spec())
+    with pytest.raises(UnicodeEncodeError):
+        partial.start(False, {"data": {"\udcff": "x"}})
+    assert not partial.folder.exists()
+
+
 def test_unknown_split_is_refused(registry, results_dir):
     with pytest.raises(ConfigError, match="no split 'dev'"):
         pipeline.run(spec(split="dev"), registry=registry, results_dir=results_dir)

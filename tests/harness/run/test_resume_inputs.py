@@ -15,7 +15,7 @@ from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun
 from harness.run import pipeline
 from harness.sdk.fingerprint import path_fingerprint
 from harness.sdk.options import option
-from harness.sdk.testing import TESTING_ORIGIN, registry_with
+from harness.sdk.testing import TESTING_ORIGIN, TinyTask, registry_with
 from harness.types import Completion, Prompt, RunSpec, frozen_mapping
 
 
@@ -153,8 +153,8 @@ def test_a_full_disk_keeps_what_was_written(registry, results_dir, monkeypatch):
     real_fsync = os.fsync
 
     def fsync(fd):
-        calls["n"] += 1
-        if calls["n"] == 4:
+        calls["n"] += os.readlink(f"/proc/self/fd/{fd}").endswith(PREDICTIONS_FILE)
+        if calls["n"] == 2:  # the second batch's predictions
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_fsync(fd)
 
@@ -172,3 +172,49 @@ def test_the_run_key_covers_files_read_later_by_prompts_and_models(registry, res
     spec = RunSpec(task="meld", prompt="zero-shot", model="majority", limit=3)
     result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir, data_dir=data_root)
     assert {"meld/train_sent_emo.csv", "meld/dev_sent_emo.csv", "meld/test_sent_emo.csv"} <= set(result.inputs["data"])
+
+
+class RenderingModel(Model):
+    """Answers gold, and reports in info() what it learnt while answering (as hf reports its renderings)."""
+
+    name = "rendering"
+
+    def __init__(self, **options: str):
+        super().__init__(**options)
+        self.renderings: set[str] = set()
+
+    def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
+        self.renderings.add("text")
+        return [Completion(p.example.example_id, text=next(c for c, label in p.answer_map.items()
+                                                           if label == p.example.gold)) for p in prompts]
+
+    def info(self) -> dict:
+        return {"renderings": sorted(self.renderings)}
+
+
+def test_a_full_disk_at_any_write_resumes_into_the_run_json_of_an_uninterrupted_run(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    registry = registry_with([("tasks", TinyTask), ("models", RenderingModel)])
+    spec = RunSpec(task="tiny", prompt="zero-shot", model="rendering")
+    real_fsync, calls = os.fsync, {"n": 0, "fail": 0}
+
+    def fsync(fd):
+        calls["n"] += 1
+        if calls["n"] == calls["fail"]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(store.os, "fsync", fsync)
+    for fail in range(1, 100):
+        results, calls["n"], calls["fail"] = tmp_path / str(fail), 0, fail
+        try:
+            pipeline.run(spec, registry=registry, results_dir=results, batch_size=3)
+        except store.WriteError:
+            calls["fail"] = 0
+            result, _ = pipeline.run(spec, registry=registry, results_dir=results, resume=True)
+            assert result.n == 7 and result.model_info == {"renderings": ["text"]}, fail
+        else:
+            break
+    assert fail > 4  # every write of a run was made to fail once

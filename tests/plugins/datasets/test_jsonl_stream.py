@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import tracemalloc
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.errors import DataError
-from plugins.datasets import jsonl_task
+from plugins.datasets import jsonl_format, jsonl_task
 from plugins.datasets.jsonl_task import JsonlTask
 
 LABELS = ("anger", "joy", "neutral", "sadness")
@@ -74,3 +78,32 @@ def test_a_bad_byte_is_reported_at_its_line(tmp_path):
     path.write_bytes(path.read_bytes() + b'{"split": "\xff"}\n')
     with pytest.raises(DataError, match=r"d.jsonl:4: not valid utf-8"):
         JsonlTask(path=str(path)).splits()
+
+
+@given(st.lists(st.tuples(st.sampled_from(["train", "dev", "test"]), st.sampled_from(LABELS), st.booleans()),
+                min_size=1, max_size=60))
+@settings(max_examples=60, deadline=None)
+def test_a_split_read_at_its_places_equals_the_split_streamed_from_the_whole_file(lines):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "d.jsonl"
+        with open(path, "w", encoding="utf-8") as out:
+            for i, (split, label, blank) in enumerate(lines):
+                out.write("\n" if blank else "")  # blank lines between (and inside) runs of a split
+                out.write(json.dumps({"split": split, "dialogue_id": i % 4, "utt_index": i, "speaker": "Zoë",
+                                      "text": f"line {i} ✓", "label": label}) + "\n")
+        found = jsonl_format.scan(path)
+        for split in found.splits:
+            streamed = [(n, row) for n, row in jsonl_format.iter_rows(path) if row["split"] == split]
+            assert list(jsonl_format.split_rows(path, found.places[split])) == streamed
+
+
+def test_loading_a_split_parses_only_its_own_lines(tmp_path, monkeypatch):
+    path = tmp_path / "d.jsonl"
+    write(path, n_train=200, n_test=30)
+    task = JsonlTask(path=str(path))
+    task.splits()
+    parsed = []
+    real = jsonl_format.parse_line
+    monkeypatch.setattr(jsonl_format, "parse_line", lambda *args: parsed.append(args[1]) or real(*args))
+    assert len(task.examples("test")) == 30
+    assert parsed == list(range(201, 231))  # the test lines, by line number, and nothing else
