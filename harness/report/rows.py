@@ -90,6 +90,8 @@ def oldest_first(rows):
     said; runs from before it (and published rows) come first, by start time."""
     import pandas as pd
 
+    if "sequence" not in rows:  # a frame built elsewhere (load_runs' tidy rows) has start times only
+        return rows.sort_values("started", kind="stable")
     order = pd.to_numeric(rows["sequence"]).fillna(0)
     return rows.assign(_order=order).sort_values(["_order", "started"], kind="stable").drop(columns="_order")
 

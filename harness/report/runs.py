@@ -19,7 +19,7 @@ COLUMNS = (
     "run_id", "task", "split", "prompt", "model", "parser", "shots", "seed", "limit",
     "task_options", "prompt_options", "model_options", "n", "n_unparsed", "n_dialogues",
     *(name for metric in bootstrap.CI_METRICS for name in (metric, f"{metric}_lo", f"{metric}_hi")),
-    "started", "duration_s", "folder",
+    "started", "sequence", "duration_s", "folder",
 )
 
 
@@ -41,7 +41,8 @@ def tidy_row(run: Mapping[str, Any], ci: Mapping[str, Any] | None) -> dict[str, 
         "task_options": options_text(spec.get("task_args")), "prompt_options": options_text(spec.get("prompt_args")),
         "model_options": options_text(spec.get("model_args")), "n": run["n"], "n_unparsed": run["n_unparsed"],
         "n_dialogues": (ci or {}).get("n_dialogues"),
-        "started": run["started"], "duration_s": run.get("duration_s"), "folder": run.get("folder"),
+        "started": run["started"], "sequence": run.get("sequence"), "duration_s": run.get("duration_s"),
+        "folder": run.get("folder"),
     }
     for metric in bootstrap.CI_METRICS:
         interval = (ci or {}).get(metric) or (None, None)
