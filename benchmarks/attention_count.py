@@ -31,9 +31,9 @@ def tiny_model(tokenizer):
 
 def main(argv=None) -> None:
     from harness.discovery import default_registry
-    from harness.sdk.lm.loading import load_tokenizer
-    from harness.sdk.lm.score import score_choices
-    from harness.sdk.lm.stats import ScoreStats
+    from harness.lm.loading import load_tokenizer
+    from harness.lm.score import score_choices
+    from harness.lm.stats import ScoreStats
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokenizer", required=True)

@@ -99,8 +99,8 @@ def main() -> None:
 def run(args) -> None:
     from harness.describe.store import DescriptionsFile
     from harness.describe.work import Describing, provenance
+    from harness.lm import loading
     from harness.registry import Origin
-    from harness.sdk.lm import loading
     from plugins.describers.hf_vlm import HfVlm
     from tests.tinymodels import build_tiny_vlm
 

@@ -31,8 +31,8 @@ from benchmarks.speed_parts import SIZES, block_flops, build_model, build_tokeni
 
 def ours(model, tokenizer, task: str, window: str, args, results: Path, mode: str = "score") -> dict:
     """`ercbench run` in-process with default hf options; returns scores per example id, timing, counts."""
+    from harness.lm import loading
     from harness.run import pipeline
-    from harness.sdk.lm import loading
     from harness.types import RunSpec
 
     info = {"path": "in-memory", "device": str(next(model.parameters()).device), "dtype": args.dtype_now}
@@ -175,7 +175,7 @@ def parse_args(argv=None):
 def load_tokenizer(args):
     if not args.tokenizer or args.tokenizer == "meld-bpe32k":
         return build_tokenizers(meld_task(args.data_dir), ["meld-bpe32k"])["meld-bpe32k"]
-    from harness.sdk.lm.loading import load_tokenizer as shared
+    from harness.lm.loading import load_tokenizer as shared
 
     return shared(args.tokenizer)[0]
 

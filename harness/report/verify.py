@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from harness import metrics
 from harness.results.check import SCORES, read_rows
 from harness.results.store import DIGEST_KEY, PREDICTIONS_FILE, scores_digest, warn
-from harness.run import metrics
 
 
 def problem(run: Mapping[str, Any]) -> str | None:

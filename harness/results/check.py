@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from harness import metrics
 from harness.errors import DataError
 from harness.results.lock import LOCK_SUFFIX, holder_text, is_held
 from harness.results.store import INPUTS_FILE, PARTIAL_SUFFIX, PREDICTIONS_FILE, RUN_FILE, read_run
-from harness.run import metrics
 from harness.types import Prediction
 
 QUARANTINE = ".quarantine"  # hidden, so the leaderboard never reads it; nothing in it is deleted

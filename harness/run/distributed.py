@@ -9,12 +9,12 @@ import os
 import re
 import shutil
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, ContextManager, Iterator, Mapping, Sequence, TypeVar
 
+from harness import context
 from harness.errors import ConfigError, DataError, ErcbenchError
 from harness.results.store import PREDICTIONS_FILE, PartialRun, WriteError
 from harness.sdk.atomic import atomic_file
@@ -41,31 +41,8 @@ class PeerLost(ErcbenchError):
         )
 
 
-@dataclass(frozen=True)
-class World:
-    """This process's place among the processes of one run (from torchrun/accelerate's variables)."""
-
-    rank: int = 0
-    size: int = 1
-    local_rank: int = 0
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "World":
-        env = os.environ if env is None else env
-        try:
-            size = int(env.get("WORLD_SIZE", "1"))
-            rank = int(env.get("RANK", "0"))
-            local_rank = int(env.get("LOCAL_RANK", str(rank)))
-        except ValueError:
-            raise ConfigError("RANK, WORLD_SIZE and LOCAL_RANK must be whole numbers (accelerate launch sets them)") \
-                from None
-        if size < 1 or not 0 <= rank < size:
-            raise ConfigError(f"RANK {rank} is not within WORLD_SIZE {size} (set by accelerate launch)")
-        return cls(rank=rank, size=size, local_rank=local_rank)
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
+class World(context.World):
+    """This process's place among the processes of one run, with the collectives its processes share."""
 
     def join(self) -> None:
         """Join the other processes (gloo over TCP: no GPU needed); each GPU process uses its own device."""

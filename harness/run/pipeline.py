@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
+from harness import metrics
 from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
@@ -19,7 +20,7 @@ from harness.results.claim import claimed
 from harness.results.keys import identity_spec, input_key, legacy_specs, run_inputs
 from harness.results.names import safe_name
 from harness.results.store import PartialRun, find_finished, load_result, results_root, spec_key
-from harness.run import distributed, metrics
+from harness.run import distributed
 from harness.run.bootstrap import bootstrap_ci
 from harness.run.cache import cache_root
 from harness.run.model_prompt import apply_model_prompt

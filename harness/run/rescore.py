@@ -9,13 +9,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from harness import metrics
 from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.registry import Registry
 from harness.results.claim import claimed
 from harness.results.keys import input_key
 from harness.results.store import PartialRun, find_finished, load_result, read_predictions, results_root, spec_key
-from harness.run import metrics
 from harness.run.bootstrap import bootstrap_ci
 from harness.run.parsing import get_parser, to_prediction
 from harness.run.pipeline import make_run_id, select_examples

@@ -9,8 +9,8 @@ from typing import Any, Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Clip, Describer
+from harness.lm import loading
 from harness.sdk.fingerprint import path_fingerprint
-from harness.sdk.lm import loading
 from harness.sdk.options import option
 from harness.sdk.video import sample_frames
 

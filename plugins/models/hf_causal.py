@@ -8,8 +8,8 @@ from typing import Any, Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
-from harness.sdk.lm import chat, loading
-from harness.sdk.lm.stats import ScoreStats
+from harness.lm import chat, loading
+from harness.lm.stats import ScoreStats
 from harness.sdk.options import option
 from harness.types import Completion, Prompt, frozen_mapping
 
@@ -122,7 +122,7 @@ class HFCausal(Model):
 
     def encode_many(self, head: str, texts: list[str]) -> list[list[int]]:
         """Token ids of texts that all start like `head`, in one (Rust-batched) tokenizer call."""
-        from harness.sdk.lm.tokens import special_tokens_flag
+        from harness.lm.tokens import special_tokens_flag
 
         flag = special_tokens_flag(self.tokenizer, head, self.special_flag())
         return self.tokenizer(texts, **({} if flag is None else {"add_special_tokens": flag}))["input_ids"]
@@ -165,7 +165,7 @@ class HFCausal(Model):
         return longest
 
     def score(self, prompts: Sequence[Prompt]) -> list[Completion]:
-        from harness.sdk.lm.score import score_choices
+        from harness.lm.score import score_choices
 
         fitted = [self.fitted(prompt, self.choice_room(prompt)) for prompt in prompts]
         requests = [(text, prompt.choices) for (text, _), prompt in zip(fitted, prompts)]
@@ -182,7 +182,7 @@ class HFCausal(Model):
             text, meta = self.fitted(prompt, self.max_new_tokens)
             inputs.append(self.encode(text))
             metas.append(meta)
-        from harness.sdk.lm.generate import generate
+        from harness.lm.generate import generate
 
         on_gpu = next(self.model.parameters()).device.type == "cuda"
         settings = {"batch_size": self.batch_size or (64 if on_gpu else 8), "max_new_tokens": self.max_new_tokens,

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
-from harness.sdk.lm.quiet import no_load_bars
+from harness.lm.quiet import no_load_bars
 from harness.sdk.options import option
 from harness.types import Completion, Prompt, frozen_mapping
 from plugins.models.hf_causal import parse_stops

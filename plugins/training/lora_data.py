@@ -7,9 +7,9 @@ from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError
 from harness.interfaces import PromptStrategy, Task
+from harness.lm import chat
+from harness.lm.tokens import encode_pair, prefix_for
 from harness.registry import Registry
-from harness.sdk.lm import chat
-from harness.sdk.lm.tokens import encode_pair, prefix_for
 from harness.types import Example, Prompt
 
 IGNORE = -100  # the label id PyTorch's cross-entropy skips

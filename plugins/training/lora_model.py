@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
-from harness.sdk.lm import loading
+from harness.lm import loading
 from plugins.training.lora_settings import LoraSettings
 
 

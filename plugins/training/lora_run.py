@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from harness.run import metrics
+from harness import metrics
 from plugins.training.lora_data import IGNORE, Record, tokenize_record
 from plugins.training.lora_output import write_log
 from plugins.training.lora_settings import LoraSettings
@@ -55,8 +55,8 @@ def training_arguments(settings: LoraSettings, out_dir: Path, precision: str, de
 
 def choice_logprobs(model: Any, tokenizer: Any, record: Record, max_length: int) -> dict[str, float]:
     """Sum of log-probs of each choice's tokens after the prompt (the same encoding as training)."""
-    from harness.sdk.lm.score import score_encoded
-    from harness.sdk.lm.tokens import EncodedRequest
+    from harness.lm.score import score_encoded
+    from harness.lm.tokens import EncodedRequest
 
     requests = []
     for choice in record.answer_map:

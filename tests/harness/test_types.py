@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harness import metrics
 from harness.errors import DataError
 from harness.report.leaderboard import load_runs
 from harness.results import store
-from harness.run import metrics
 from harness.types import Prediction, RunResult, RunSpec, frozen_mapping
 
 OLD_RESULTS = Path(__file__).resolve().parent.parent / "fixtures" / "old_results"

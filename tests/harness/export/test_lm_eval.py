@@ -8,11 +8,11 @@ import os
 import pytest
 from click.testing import CliRunner
 
+from harness import metrics
 from harness.cli import main
 from harness.errors import ConfigError
 from harness.export.lm_eval import export_lm_eval, prompt_row
 from harness.export.lm_eval_utils import macro_f1, process_results, weighted_f1
-from harness.run import metrics
 from harness.run.pipeline import run
 from harness.types import Prompt, RunSpec, frozen_mapping
 

@@ -6,7 +6,7 @@ import json
 import random
 from pathlib import Path
 
-from harness.run import metrics
+from harness import metrics
 from harness.run.bootstrap import bootstrap_ci
 from harness.types import Prediction
 

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, f1_score
 
+from harness import metrics
 from harness.report import stats
-from harness.run import bootstrap, metrics
+from harness.run import bootstrap
 from tests.harness.report.fakeruns import typed
 
 LABELS = ("neutral", "joy", "anger")

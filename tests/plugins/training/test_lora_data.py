@@ -6,7 +6,7 @@ import pytest
 
 from harness.discovery import default_registry
 from harness.errors import ConfigError
-from harness.sdk.lm.tokens import encode_pair as scorer_pair
+from harness.lm.tokens import encode_pair as scorer_pair
 from plugins.training import lora_data
 from tests.plugins.training.lora_fixtures import meld, offline
 

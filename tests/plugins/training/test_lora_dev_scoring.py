@@ -15,7 +15,7 @@ torch = pytest.importorskip("torch")
 def test_dev_choice_logprobs_equal_one_forward_per_choice(tmp_path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from harness.sdk.lm.oracle import sequence_logprob
+    from harness.lm.oracle import sequence_logprob
     from tests.tinymodels import build_tiny_llama
 
     offline()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
-from harness.sdk.lm.quiet import no_load_bars
+from harness.lm.quiet import no_load_bars
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 #: Weight files that are Python pickles: loading one can run arbitrary code.

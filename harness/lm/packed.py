@@ -6,10 +6,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from harness.sdk.lm.batched import cache_keyword, returned_cache
-from harness.sdk.lm.pack import Carry, PackedGroup, pack, plan_groups
-from harness.sdk.lm.stats import ScoreStats
-from harness.sdk.lm.tokens import EncodedRequest
+from harness.lm.batched import cache_keyword, returned_cache
+from harness.lm.pack import Carry, PackedGroup, pack, plan_groups
+from harness.lm.stats import ScoreStats
+from harness.lm.tokens import EncodedRequest
 
 #: Tokens per forward on CPU: past ~1024 the wasted masked attention outgrows what packing saves.
 CPU_TOKEN_BUDGET = 1024

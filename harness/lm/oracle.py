@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from harness.sdk.lm.tokens import Request, encode_requests
+from harness.lm.tokens import Request, encode_requests
 
 
 def sequence_logprob(model: Any, tokens: Sequence[int], length: int) -> float:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from harness.sdk.lm.batched import Wave, map_cache, run_wave
-from harness.sdk.lm.pack import common_prefix
-from harness.sdk.lm.stats import ScoreStats
-from harness.sdk.lm.tokens import EncodedRequest
+from harness.lm.batched import Wave, map_cache, run_wave
+from harness.lm.pack import common_prefix
+from harness.lm.stats import ScoreStats
+from harness.lm.tokens import EncodedRequest
 
 #: A request continues its predecessor's chain when it shares this many tokens more than every context does.
 CHAIN_MARGIN = 8

@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.sdk.lm.pack import Carry, common_prefix, new_tokens_needed, pack, plan_groups
-from harness.sdk.lm.tokens import EncodedRequest
+from harness.lm.pack import Carry, common_prefix, new_tokens_needed, pack, plan_groups
+from harness.lm.tokens import EncodedRequest
 
 TOKENS = st.lists(st.integers(0, 3), min_size=0, max_size=8).map(tuple)
 

@@ -13,10 +13,10 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from harness.errors import ConfigError  # noqa: E402
-from harness.sdk.lm.oracle import score_choices_naive  # noqa: E402
-from harness.sdk.lm.score import score_choices  # noqa: E402
-from harness.sdk.lm.stats import ScoreStats  # noqa: E402
-from harness.sdk.lm.tokens import encode_pair, encode_request  # noqa: E402
+from harness.lm.oracle import score_choices_naive  # noqa: E402
+from harness.lm.score import score_choices  # noqa: E402
+from harness.lm.stats import ScoreStats  # noqa: E402
+from harness.lm.tokens import encode_pair, encode_request  # noqa: E402
 from tests.tinymodels import build_tiny_llama  # noqa: E402
 
 LABELS = (" neutral", " joy", " surprise", " anger", " sadness", " disgust", " fear")
@@ -211,7 +211,7 @@ def test_flash_attention_models_are_refused_in_one_line(tiny):
     """Flash-attention kernels take no custom 4D mask, which both paths need."""
     import types
 
-    from harness.sdk.lm.score import takes_custom_mask
+    from harness.lm.score import takes_custom_mask
 
     model, tokenizer = tiny
     flash = types.SimpleNamespace(config=types.SimpleNamespace(_attn_implementation="flash_attention_2"))
@@ -222,7 +222,7 @@ def test_flash_attention_models_are_refused_in_one_line(tiny):
 
 
 def test_auto_picks_packed_on_cpu(tiny):
-    from harness.sdk.lm.score import pick_scorer
+    from harness.lm.score import pick_scorer
 
     model, _ = tiny
     assert pick_scorer(model, "auto") == "packed"
@@ -240,8 +240,8 @@ def test_gpu_token_budget_follows_free_memory(monkeypatch):
     """On a GPU the tokens per pass shrink with free memory, between 64 and the GPU cap."""
     import types
 
-    from harness.sdk.lm import packed as scoring_run
-    from harness.sdk.lm import waves
+    from harness.lm import packed as scoring_run
+    from harness.lm import waves
 
     parameter = types.SimpleNamespace(device=types.SimpleNamespace(type="cuda"), element_size=lambda: 2)
     config = types.SimpleNamespace(num_hidden_layers=32, hidden_size=4096, intermediate_size=11008, num_attention_heads=32)
@@ -284,7 +284,7 @@ def several_dialogues(lengths=(1, 6, 3, 5, 2, 4)):
 def test_batched_streams_feed_each_dialogue_once(tiny, rows, split, monkeypatch):
     """Full history: one dialogue per row, each utterance's new tokens fed once over its own cache;
     with `split` every wave whose new segments differ runs as two passes over parts of the cache."""
-    from harness.sdk.lm import streams
+    from harness.lm import streams
 
     if split:
         monkeypatch.setattr(streams, "SPLIT_SAVING", 0.0)

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.errors import ConfigError
-from harness.sdk.lm import tokens
+from harness.lm import tokens
 
 
 @pytest.fixture(scope="module")

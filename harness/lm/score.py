@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from harness.errors import ConfigError
-from harness.sdk.lm.stats import ScoreStats
-from harness.sdk.lm.tokens import EncodedRequest, Request, encode_requests
+from harness.lm.stats import ScoreStats
+from harness.lm.tokens import EncodedRequest, Request, encode_requests
 
 #: auto: packed on a CPU, batched on a GPU (see docs/scoring.md for why each wins where it does).
 SCORERS = ("auto", "packed", "batched")
@@ -47,11 +47,11 @@ def score_encoded(
     if not encoded:
         return []
     if pick_scorer(model, scorer) == "batched":
-        from harness.sdk.lm.waves import score_batched
+        from harness.lm.waves import score_batched
 
         return score_batched(model, encoded, max_tokens=max_tokens, max_rows=batch_size,
                              reuse_prefix=reuse_prefix, stats=stats)
-    from harness.sdk.lm.packed import score_packed
+    from harness.lm.packed import score_packed
 
     return score_packed(model, encoded, batch_size=batch_size, max_tokens=max_tokens,
                         reuse_prefix=reuse_prefix, stats=stats)

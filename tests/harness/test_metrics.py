@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from harness.run import metrics
+from harness import metrics
 
 LABELS = ("a", "b", "c", "d")
 UNPARSED = "<unparsed>"

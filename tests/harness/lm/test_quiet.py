@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.sdk.lm import loading
+from harness.lm import loading
 from tests.tinymodels import build_tiny_llama
 
 

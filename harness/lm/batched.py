@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from harness.sdk.lm.stats import ScoreStats, path_scores
-from harness.sdk.lm.tokens import EncodedRequest
+from harness.lm.stats import ScoreStats, path_scores
+from harness.lm.tokens import EncodedRequest
 
 
 @dataclass

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from harness.sdk.lm.batched import Wave, run_wave
-from harness.sdk.lm.pack import common_prefix
-from harness.sdk.lm.stats import ScoreStats
-from harness.sdk.lm.streams import cache_cap, chains, group_chains, groups_cost, score_streams
-from harness.sdk.lm.tokens import EncodedRequest
+from harness.lm.batched import Wave, run_wave
+from harness.lm.pack import common_prefix
+from harness.lm.stats import ScoreStats
+from harness.lm.streams import cache_cap, chains, group_chains, groups_cost, score_streams
+from harness.lm.tokens import EncodedRequest
 
 #: Tokens per pass on a GPU at most; below it the budget follows free memory.
 GPU_TOKEN_BUDGET = 32768

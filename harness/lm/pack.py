@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from harness.sdk.lm.tokens import EncodedRequest
+from harness.lm.tokens import EncodedRequest
 
 
 @dataclass

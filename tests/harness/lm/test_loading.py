@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError
-from harness.sdk.lm.loading import load_lm
+from harness.lm.loading import load_lm
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")

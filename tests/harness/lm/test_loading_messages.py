@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from harness.cli import main
 from harness.errors import ConfigError
-from harness.sdk.lm.loading import first_line, load_tokenizer
+from harness.lm.loading import first_line, load_tokenizer
 
 
 def test_a_message_cut_at_a_colon_keeps_its_continuation():
@@ -50,7 +50,7 @@ def test_attaching_an_adapter_prints_no_deprecation_warning(tmp_path):
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    from harness.sdk.lm.loading import attach_adapter
+    from harness.lm.loading import attach_adapter
     from tests.tinymodels import build_tiny_llama
 
     base = build_tiny_llama(tmp_path / "model")

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.sdk.lm.chat import token_count, truncate_left
-from harness.sdk.lm.generate import cut_at_stop
+from harness.lm.chat import token_count, truncate_left
+from harness.lm.generate import cut_at_stop
 
 
 @pytest.fixture(scope="module")
