@@ -3,8 +3,9 @@
 A chain is a run of consecutive requests whose contexts extend one another (one dialogue's
 full-history prompts). Chains of similar length (requests, then tokens) share a group of rows;
 wave t of a group feeds every live chain's t-th request: only its new tokens, after the cache its
-previous context left, cut per row to the shared prefix. A dialogue's history is computed once,
-and rows pad little because their histories and new segments have similar lengths.
+previous context left (a chain's first request: the common head's), cut per row to the shared
+prefix. A dialogue's history is computed once; a wave runs as passes of similar new-segment lengths,
+so rows pad little.
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ def score_group(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[
             scores, part_cache, on_path = run_wave(model, wave, stats, keep_cache=bool(kept))
             for index, score in zip(members, scores):
                 results[index] = score
-            parts.append((part_cache, on_path, kept))
+            parts.append((part_cache if kept else None, on_path, kept))  # a finished part's cache goes
             following += [live[rows[out]] for out in kept]
         live, step = following, step + 1
         if live:

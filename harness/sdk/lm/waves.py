@@ -1,9 +1,9 @@
-"""Plan and run the GPU scorer's waves: length-sorted fresh rows, or streams that carry each dialogue's prefix.
+"""Plan and run the GPU scorer's waves: the common head once, then chains that carry each dialogue's prefix.
 
-Sorted: requests longest first, as many rows per pass as the token budget allows; nothing is
-carried (a sliding window shares little beyond the instruction). Streams (streams.py): when
-consecutive contexts share most of their tokens (full-history prompts), one dialogue per row,
-its history computed once.
+Every context's common head (the instruction) runs once; each request's prefix shared with the
+previous prompt of its dialogue is carried in its row's cache (streams.py). Of the two plans, chains
+or every request on its own, the one feeding fewer tokens (padding included) runs. Without prefix
+reuse, fresh length-sorted rows take the fused causal kernel.
 """
 
 from __future__ import annotations
