@@ -1,5 +1,4 @@
-"""The batched (GPU) path forced on the CPU: real prompts at every window equal the naive oracle, and the
-common head and each dialogue's shared history are fed once."""
+"""The batched (GPU) path forced on the CPU: real prompts at every window, equal to the naive oracle, fed once."""
 
 from __future__ import annotations
 
