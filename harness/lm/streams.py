@@ -3,33 +3,33 @@
 A chain is a run of consecutive requests whose contexts extend one another (one dialogue's
 full-history prompts). Chains of similar length (requests, then tokens) share a group of rows;
 wave t of a group feeds every live chain's t-th request: only its new tokens, after the cache its
-previous context left, cut per row to the shared prefix. A dialogue's history is computed once,
-and rows pad little because their histories and new segments have similar lengths.
+previous context left (a chain's first request: the common head's), cut per row to the shared
+prefix. A dialogue's history is computed once; a wave runs as passes of similar new-segment lengths,
+so rows pad little.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Sequence
 
-from harness.lm.batched import Wave, map_cache, run_wave
-from harness.lm.pack import common_prefix
-from harness.lm.stats import ScoreStats
+from harness.lm.batched import Wave, forward, map_cache, run_wave
+from harness.lm.stats import ScoreStats, path_scores
 from harness.lm.tokens import EncodedRequest
 
 #: A request continues its predecessor's chain when it shares this many tokens more than every context does.
 CHAIN_MARGIN = 8
-#: Split a wave into two passes when that feeds at least this share fewer (padding) tokens.
-SPLIT_SAVING = 0.15
+#: What one more pass costs, in tokens fed: a wave is cut into passes of similar new-segment lengths
+#: while that saves more padding than this.
+PASS_TOKENS = 96
 
 
-def chains(encoded: Sequence[EncodedRequest], shared: Sequence[int]) -> list[list[int]]:
+def chains(encoded: Sequence[EncodedRequest], shared: Sequence[int], head: int) -> list[list[int]]:
     """Request indices cut into chains: a request continues its predecessor's chain when it shares
-    more than the prefix common to all contexts (the instruction) with it: its dialogue's history."""
-    first = encoded[0].context
-    base = min(common_prefix(first, request.context) for request in encoded)
+    more than the head common to all contexts (the instruction) with it: its dialogue's history."""
     out: list[list[int]] = []
     for index in range(len(encoded)):
-        if out and shared[index] > base + CHAIN_MARGIN:
+        if out and shared[index] > head + CHAIN_MARGIN:
             out[-1].append(index)
         else:
             out.append([index])
@@ -58,27 +58,35 @@ def group_chains(encoded: Sequence[EncodedRequest], runs: Sequence[list[int]], b
     return groups
 
 
-def groups_cost(encoded: Sequence[EncodedRequest], shared: Sequence[int], groups: Sequence[Sequence[list[int]]]) -> int:
-    """Tokens the groups would feed, padding included: per pass, its rows x its longest new segment."""
-    cost = 0
+def groups_cost(encoded: Sequence[EncodedRequest], shared: Sequence[int], head: int,
+                groups: Sequence[Sequence[list[int]]]) -> int:
+    """Tokens the groups would feed, padding included: per pass, its rows x its longest new segment
+    (a chain's first request starts after the common head)."""
+    cost = head
     for group in groups:
         for step in range(max(map(len, group))):
-            news = [len(encoded[run[step]].context) - (shared[run[step]] if step else 0)
+            news = [len(encoded[run[step]].context) - (shared[run[step]] if step else head)
                     for run in group if step < len(run)]
             cost += sum(len(part) * max(news[row] for row in part) for part in split_rows(news))
     return cost
 
 
 def split_rows(news: Sequence[int]) -> list[list[int]]:
-    """A wave's rows in one pass, or in two (short new segments, long ones) when that pads at least
-    SPLIT_SAVING less: each pass pads only to its own longest segment."""
+    """A wave's rows in passes, each padded to its own longest new segment: rows sorted by that
+    length and cut where it minimises padded tokens plus PASS_TOKENS per pass (dynamic programming
+    over the distinct lengths)."""
     order = sorted(range(len(news)), key=lambda row: news[row])
     lengths = [news[row] for row in order]
-    whole = len(order) * lengths[-1]
-    cut = min(range(1, len(order) + 1), key=lambda k: k * lengths[k - 1] + (len(order) - k) * lengths[-1])
-    if cut == len(order) or cut * lengths[cut - 1] + (len(order) - cut) * lengths[-1] > (1 - SPLIT_SAVING) * whole:
-        return [list(range(len(news)))]
-    return [sorted(order[:cut]), sorted(order[cut:])]
+    ends = [i + 1 for i in range(len(order)) if i + 1 == len(order) or lengths[i + 1] != lengths[i]]
+    best: dict[int, tuple[int, int]] = {0: (0, 0)}  # rows taken -> (cost, where the last pass starts)
+    for end in ends:
+        best[end] = min((best[start][0] + (end - start) * lengths[end - 1] + PASS_TOKENS, start)
+                        for start in best)
+    cuts, end = [], len(order)
+    while end:
+        cuts.append((best[end][1], end))
+        end = best[end][1]
+    return [sorted(order[start:end]) for start, end in reversed(cuts)]
 
 
 def reshape_cache(cache: Any, keep_rows: Any, columns: Any) -> Any:
@@ -107,8 +115,6 @@ def carried_columns(on_path: Any, keep_rows: Sequence[int], prefixes: Sequence[i
 def take_rows(cache: Any, rows: Sequence[int], width: int, keep: int) -> Any:
     """A new cache holding some rows of `cache` and its last `keep` columns (rows are right-aligned);
     the shared cache itself when that is all of it."""
-    import copy
-
     import torch
 
     if cache is None or (keep == width and list(rows) == list(range(_rows(cache)))):
@@ -148,11 +154,37 @@ def join(parts: Sequence[tuple[Any, Any, list[int]]], prefixes: Sequence[int]) -
     return first, width
 
 
-def score_group(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[int], group: Sequence[list[int]],
-                results: list[dict[str, float]], stats: ScoreStats | None) -> None:
-    """One chain per row; wave t scores every live chain's t-th request into `results`, in one pass
-    or two (split by new segment length)."""
-    live, cached, cache, width, step = list(range(len(group))), [0] * len(group), None, 0, 0
+def head_cache(model: Any, tokens: Sequence[int], stats: ScoreStats | None) -> Any:
+    """Keys/values of the head every context starts with, computed once in one row."""
+    import torch
+
+    device = next(model.parameters()).device
+    count = len(tokens)
+    allowed = torch.ones((1, count, count), dtype=torch.bool).tril()
+    _, cache = forward(model, torch.tensor([list(tokens)], device=device), torch.arange(count, device=device)[None],
+                       allowed.to(device), None, 1)
+    if stats is not None:
+        stats.add_pass(count, count, count * count, path_scores(0, count))
+    return cache
+
+
+def broadcast(cache: Any, rows: int) -> Any:
+    """A cache whose every row is the one-row `cache` (views: the next pass's concatenation copies)."""
+    part = copy.copy(cache)
+    if hasattr(cache, "layers"):
+        part.layers = [copy.copy(layer) for layer in cache.layers]
+    else:
+        part.key_cache, part.value_cache = list(cache.key_cache), list(cache.value_cache)
+    return map_cache(part, lambda t: t.expand(rows, *t.shape[1:]))
+
+
+def score_group(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[int], head: tuple[int, Any],
+                group: Sequence[list[int]], results: list[dict[str, float]], stats: ScoreStats | None) -> None:
+    """One chain per row, every row starting after the common head's cache; wave t scores every
+    live chain's t-th request into `results`, in one pass or two (split by new segment length)."""
+    width, start = head
+    live, cached, step = list(range(len(group))), [width] * len(group), 0
+    cache = broadcast(start, len(group)) if width else None
     while live:
         news = [len(encoded[group[s][step]].context) - cached[row] for row, s in enumerate(live)]
         parts, following = [], []
@@ -161,11 +193,11 @@ def score_group(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[
             members = [group[live[row]][step] for row in rows]
             wave = Wave([encoded[i] for i in members], [cached[row] for row in rows],
                         take_rows(cache, rows, width, keep), keep)
-            scores, part_cache, on_path = run_wave(model, wave, stats, keep_cache=True)
+            kept = [out for out, row in enumerate(rows) if step + 1 < len(group[live[row]])]
+            scores, part_cache, on_path = run_wave(model, wave, stats, keep_cache=bool(kept))
             for index, score in zip(members, scores):
                 results[index] = score
-            kept = [out for out, row in enumerate(rows) if step + 1 < len(group[live[row]])]
-            parts.append((part_cache, on_path, kept))
+            parts.append((part_cache if kept else None, on_path, kept))  # a finished part's cache goes
             following += [live[rows[out]] for out in kept]
         live, step = following, step + 1
         if live:
@@ -173,11 +205,13 @@ def score_group(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[
             cache, width = join(parts, cached)
 
 
-def score_streams(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[int],
+def score_streams(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[int], head: int,
                   groups: Sequence[Sequence[list[int]]], stats: ScoreStats | None) -> list[dict[str, float]]:
+    """Every group in turn, after the common head (`head` tokens, computed once when there are any)."""
     results: list[dict[str, float]] = [{} for _ in encoded]
+    start = head_cache(model, encoded[0].context[:head], stats) if head else None
     for group in groups:
-        score_group(model, encoded, shared, group, results, stats)
+        score_group(model, encoded, shared, (head, start), group, results, stats)
     return results
 
 

@@ -1,9 +1,9 @@
-"""Plan and run the GPU scorer's waves: length-sorted fresh rows, or streams that carry each dialogue's prefix.
+"""Plan and run the GPU scorer's waves: the common head once, then chains that carry each dialogue's prefix.
 
-Sorted: requests longest first, as many rows per pass as the token budget allows; nothing is
-carried (a sliding window shares little beyond the instruction). Streams (streams.py): when
-consecutive contexts share most of their tokens (full-history prompts), one dialogue per row,
-its history computed once.
+Every context's common head (the instruction) runs once; each request's prefix shared with the
+previous prompt of its dialogue is carried in its row's cache (streams.py). Of the two plans, chains
+or every request on its own, the one feeding fewer tokens (padding included) runs. Without prefix
+reuse, fresh length-sorted rows take the fused causal kernel.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from harness.lm.tokens import EncodedRequest
 
 #: Tokens per pass on a GPU at most; below it the budget follows free memory.
 GPU_TOKEN_BUDGET = 32768
-#: Carry prefixes when they hold at least this share of all context tokens.
-CARRY_SHARE = 0.5
+#: Compute the head every context starts with (the instruction) once when it has at least this many tokens.
+MIN_HEAD = 8
 
 
 def shared_lengths(encoded: Sequence[EncodedRequest]) -> list[int]:
@@ -29,6 +29,12 @@ def shared_lengths(encoded: Sequence[EncodedRequest]) -> list[int]:
         shared.append(min(common_prefix(previous, request.context), len(request.context) - 1))
         previous = request.context
     return shared
+
+
+def common_head(encoded: Sequence[EncodedRequest]) -> int:
+    """Tokens every context starts with (the instruction), leaving each context at least one to feed."""
+    first = encoded[0].context
+    return min(min(common_prefix(first, request.context), len(request.context) - 1) for request in encoded)
 
 
 def token_budget(model: Any, longest: int) -> int:
@@ -60,10 +66,6 @@ def sorted_waves(encoded: Sequence[EncodedRequest], budget: int, max_rows: int) 
     return waves
 
 
-def sorted_cost(encoded: Sequence[EncodedRequest], waves: Sequence[Sequence[int]]) -> int:
-    return sum(len(wave) * len(encoded[wave[0]].context) for wave in waves)
-
-
 def score_batched(model: Any, encoded: Sequence[EncodedRequest], *, max_tokens: int | None = None,
                   max_rows: int | None = None, reuse_prefix: bool = True,
                   stats: ScoreStats | None = None) -> list[dict[str, float]]:
@@ -71,16 +73,23 @@ def score_batched(model: Any, encoded: Sequence[EncodedRequest], *, max_tokens: 
     if not encoded:
         return []
     longest = max(len(r.context) for r in encoded)
-    budget = max_tokens or token_budget(model, longest)
+    budget, rows = max_tokens or token_budget(model, longest), max_rows or len(encoded)
+    if not reuse_prefix:
+        return score_sorted(model, encoded, sorted_waves(encoded, budget, rows), stats)
     shared = shared_lengths(encoded)
-    total = sum(len(r.context) for r in encoded)
-    waves = sorted_waves(encoded, budget, max_rows or len(encoded))
-    if reuse_prefix and sum(shared) >= CARRY_SHARE * total:
-        groups = group_chains(encoded, chains(encoded, shared), budget, cache_cap(model, max_tokens),
-                              max_rows or len(encoded))
-        # Streams pad every wave to its longest new segment: take them only when that still feeds less.
-        if groups_cost(encoded, shared, groups) < sorted_cost(encoded, waves):
-            return score_streams(model, encoded, shared, groups, stats)
+    common = common_head(encoded)
+    head = common if common >= MIN_HEAD else 0
+    cap = cache_cap(model, max_tokens)
+    # Chains carry a dialogue's history from row to row; singletons only start from the common head.
+    plans = [group_chains(encoded, runs, budget, cap, rows)
+             for runs in (chains(encoded, shared, common), [[i] for i in range(len(encoded))])]
+    plan = min(plans, key=lambda groups: groups_cost(encoded, shared, head, groups))
+    return score_streams(model, encoded, shared, head, plan, stats)
+
+
+def score_sorted(model: Any, encoded: Sequence[EncodedRequest], waves: Sequence[Sequence[int]],
+                 stats: ScoreStats | None) -> list[dict[str, float]]:
+    """Fresh rows, nothing carried or shared: the fused causal kernel where the model allows it."""
     results: list[dict[str, float]] = [{} for _ in encoded]
     for members in waves:
         scores, _, _ = run_wave(model, Wave([encoded[i] for i in members], [0] * len(members)), stats)

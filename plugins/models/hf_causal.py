@@ -184,8 +184,7 @@ class HFCausal(Model):
             metas.append(meta)
         from harness.lm.generate import generate
 
-        on_gpu = next(self.model.parameters()).device.type == "cuda"
-        settings = {"batch_size": self.batch_size or (64 if on_gpu else 8), "max_new_tokens": self.max_new_tokens,
+        settings = {"batch_size": self.batch_size, "max_new_tokens": self.max_new_tokens,
                     "num_beams": self.num_beams, "stop": self.stop}
         texts = generate(self.model, self.tokenizer, inputs, settings)
         self.stats.add_pass(sum(map(len, inputs)), sum(map(len, inputs)), 0, 0)
