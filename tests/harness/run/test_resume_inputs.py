@@ -172,3 +172,27 @@ def test_the_run_key_covers_files_read_later_by_prompts_and_models(registry, res
     spec = RunSpec(task="meld", prompt="zero-shot", model="majority", limit=3)
     result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir, data_dir=data_root)
     assert {"meld/train_sent_emo.csv", "meld/dev_sent_emo.csv", "meld/test_sent_emo.csv"} <= set(result.inputs["data"])
+
+
+@pytest.mark.parametrize("how", ["cp -p", "touch -r", "os.utime"])
+def test_weights_rewritten_in_place_with_their_old_mtime_are_never_mixed(registry, results_dir, tmp_path,
+                                                                         monkeypatch, how):
+    from harness.sdk import fingerprint
+    from tests.harness.sdk.test_fingerprint import rewrite_keeping_stat
+
+    monkeypatch.setattr(fingerprint, "RACY_NS", 0)  # only the stamp decides, as for weights hashed long ago
+    weights = tmp_path / "w.safetensors"
+    weights.write_bytes(b"old weights")
+    spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
+    first, folder = pipeline.run(spec, registry=registry, results_dir=results_dir)
+    rewrite_keeping_stat(weights, b"new weights", how, tmp_path)
+    said: list[str] = []
+    again, other = pipeline.run(spec, registry=registry, results_dir=results_dir, say=said.append)
+    assert other != folder and not said  # recomputed, not reused
+    assert again.inputs["model"] == {"model/w.safetensors": store.hashlib.sha256(b"new weights").hexdigest()}
+    interrupt_after_first_batch(monkeypatch, WeightsModel)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=4, force=True)
+    rewrite_keeping_stat(weights, b"mid weights", how, tmp_path)
+    with pytest.raises(ConfigError, match=r"model file model/w.safetensors changed \(sha256"):
+        pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
