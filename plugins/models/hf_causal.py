@@ -150,7 +150,7 @@ class HFCausal(Model):
         """fitted() for many prompts: one batched token count; only prompts that overflow are cut one by one."""
         texts = [self.render(prompt) for prompt in prompts]
         counts = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
-        fitted = []
+        fitted: list[tuple[str, dict]] = []
         for prompt, text, reserve, ids in zip(prompts, texts, reserves, counts):
             lead = self.lead(text)
             budget = self.limit - reserve - self.overhead(lead)
