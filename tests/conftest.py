@@ -25,3 +25,10 @@ def data_root() -> Path:
 @pytest.fixture
 def results_dir(tmp_path: Path) -> Path:
     return tmp_path / "results"
+
+
+@pytest.fixture(autouse=True)
+def private_fingerprint_cache(tmp_path_factory, monkeypatch) -> None:
+    """Each test its own per-user fingerprint cache: tests never read or write the user's real one."""
+    monkeypatch.setenv("ERCBENCH_FINGERPRINT_CACHE", str(tmp_path_factory.mktemp("fpcache") / "fingerprints.json"))
+    monkeypatch.delenv("ERCBENCH_VERIFY_INPUTS", raising=False)

@@ -26,6 +26,16 @@ EMPTY = "''"
 SEED_HELP = "Seeds demonstration choice, fallback guesses and fitted baselines."
 
 
+def verify_inputs(ctx, param, value):
+    """--verify-inputs holds for every run of this command and the processes it launches."""
+    if value:
+        import os
+
+        from harness.sdk.fingerprint import VERIFY_ENV
+
+        os.environ[VERIFY_ENV] = "1"
+
+
 def run_options(func):
     """Options shared by `run` and `compare`."""
     decorators = [
@@ -45,6 +55,8 @@ def run_options(func):
         click.option("--resume", is_flag=True, help="Continue an interrupted run of the same spec."),
         click.option("--force", is_flag=True, help="Recompute even when a finished run of the same spec and inputs exists."),
         click.option("--no-wait", is_flag=True, help="Refuse, instead of waiting, when another process runs the same spec."),
+        click.option("--verify-inputs", is_flag=True, expose_value=False, callback=verify_inputs,
+                     help="Hash weight files again instead of trusting the per-user fingerprint cache."),
         click.option("--no-cache", "no_cache", is_flag=True,
                      help="Refit classical baselines instead of reusing a cached fit ($ERCBENCH_CACHE or "
                           "<results dir>/.cache)."),

@@ -132,6 +132,9 @@ def load_model(target: str, dtype: Any, *, device: str | None = None, allow_pick
 
     check_weight_files(target, allow_pickle, who)
     kwargs.setdefault("attn_implementation", "sdpa")
+    if device is not None and device != "cpu":
+        # Straight from the files onto the device: no full copy in host memory, then a second one over.
+        kwargs.setdefault("device_map", device)
     try:
         with no_load_bars():  # a bar per load fills logs and terminals with lines that say nothing
             model = AutoModelForCausalLM.from_pretrained(
@@ -139,7 +142,7 @@ def load_model(target: str, dtype: Any, *, device: str | None = None, allow_pick
             )
     except Exception as exc:  # malicious pickle, broken safetensors, missing files: one line
         raise load_failure(who, "a causal LM", target, exc) from None
-    return model if device is None else model.to(device)
+    return model if device is None or "device_map" in kwargs else model.to(device)
 
 
 def attach_adapter(model: Any, adapter: str, *, merge: bool = True, allow_pickle: bool = False, who: str = "model") -> Any:

@@ -6,6 +6,8 @@ import json
 import os
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,10 +27,12 @@ from harness.run.bootstrap import bootstrap_ci
 from harness.run.cache import cache_root
 from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import PARSERS, get_parser, to_prediction
-from harness.sdk.fingerprint import CACHE_FILE, hash_cache
+from harness.sdk.fingerprint import CACHE_FILE, hash_cache, verifying
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
 
 Progress = Callable[[int, int], None]  # (done, total)
+#: A fingerprint found in the cache takes milliseconds; one still hashing after this is a first sight.
+CACHED_FINGERPRINT_S = 0.25
 
 
 class Interrupted(KeyboardInterrupt):
@@ -184,11 +188,16 @@ def with_earlier_attempt(facts: dict, partial: PartialRun, predicted_now: bool, 
     return facts
 
 
-def prepare(parts: Components, spec: RunSpec, timing: dict[str, float]) -> None:
-    parts.prompt.prepare(parts.task, spec.seed)
+def load_model(parts: Components, spec: RunSpec, timing: dict[str, float]) -> None:
+    """The model's prepare (loading weights); a second call is free, so the time adds up once."""
     loading = time.perf_counter()
     parts.model.prepare(parts.task, spec.seed)
-    timing["model_load_s"] = time.perf_counter() - loading
+    timing["model_load_s"] = timing.get("model_load_s", 0.0) + time.perf_counter() - loading
+
+
+def prepare(parts: Components, spec: RunSpec, timing: dict[str, float]) -> None:
+    parts.prompt.prepare(parts.task, spec.seed)
+    load_model(parts, spec, timing)
 
 
 def predict_missing(parts: Components, spec: RunSpec, examples, partial: PartialRun, inputs: dict, resume: bool,
@@ -229,12 +238,26 @@ def timing_facts(timing: dict[str, float], n_predicted: int, model: Model) -> di
             "tokens_computed": timing.get("tokens_computed", model.tokens_computed)}
 
 
-def read_run_inputs(parts: Components, root: Path) -> dict:
-    """Data files' and weights' sha256 and the label set, before any model loads (hashes cached in root)."""
+def read_run_inputs(parts: Components, root: Path, meanwhile: Callable[[], None] | None = None,
+                    verify: bool = False) -> dict:
+    """Data files' and weights' sha256 and the label set (weights' hashes cached per user, else in root).
+
+    While a checkpoint seen for the first time is hashed, `meanwhile` (loading it) runs beside the
+    hashing; nothing is reused, resumed or written before both are done, whatever finishes first.
+    """
     parts.task.read_inputs()  # hash the train files too: prompts and models may read them later
-    with hash_cache(None if read_only(root) else root / CACHE_FILE):
+    with hash_cache(None if read_only(root) else root / CACHE_FILE), verifying(verify):
         task_info = {**parts.task.info(), **parts.task.descriptions_info()}
-        return run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
+        if meanwhile is None:
+            return run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            hashing = pool.submit(parts.model.fingerprint)
+            try:
+                found = hashing.result(timeout=CACHED_FINGERPRINT_S)
+            except FutureTimeout:  # hashing, not a cache lookup: load the weights meanwhile
+                meanwhile()
+                found = hashing.result()
+        return run_inputs(task_info, parts.task.labels, found)
 
 
 def run(
@@ -250,11 +273,13 @@ def run(
     wait: bool = True,
     say: Callable[[str], None] = lambda line: None,
     use_cache: bool = True,
+    verify_inputs: bool = False,
 ) -> tuple[RunResult, Path]:
     """Run one spec end to end; returns the result and the folder it was written to.
 
     One process at a time per spec (others wait, or with wait=False refuse); a finished run
-    of the same spec and inputs is reused unless `force`.
+    of the same spec and inputs is reused unless `force`. `verify_inputs` hashes every file
+    again instead of trusting the fingerprint cache.
     """
     registry = registry or default_registry()
     refuse_non_text(spec)
@@ -268,7 +293,9 @@ def run(
     parts.model.cache_dir = cache_root(results_dir) if use_cache else None
     spec, legacy = identity_spec(spec, parts.model.answer_mode), legacy_specs(spec, parts.model.answer_mode, PARSERS)
     examples = select_examples(parts.task, spec)
-    inputs = world.first(lambda: read_run_inputs(parts, root))  # hashed once, by rank 0
+    timing = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0}
+    early = (lambda: load_model(parts, spec, timing)) if world.size == 1 else None
+    inputs = world.first(lambda: read_run_inputs(parts, root, early, verify_inputs))  # hashed once, by rank 0
     key = input_key(spec_key(spec), inputs)
     what = f"{spec.task}/{spec.split}/{spec.prompt}/{spec.model}"
     if not force and read_only(root):  # nothing can change a finished run there: no claim to read it
@@ -282,7 +309,7 @@ def run(
         partial = open_partial(world, root, spec, legacy, resume)
         try:
             resumed_from, timing = predict_run(world, parts, spec, examples, partial, inputs, resume, batch_size,
-                                               progress)
+                                               progress, timing)
         except KeyboardInterrupt:
             raise Interrupted(len(partial.done_predictions())) from None
         return world.first(lambda: finish(spec, parts, registry, partial, examples, resumed_from, started, clock,
@@ -317,10 +344,9 @@ def reuse(found: Path, say: Callable[[str], None]) -> tuple[RunResult, Path]:
 
 def predict_run(world: distributed.World, parts: Components, spec: RunSpec, examples: Sequence[Example],
                 partial: PartialRun, inputs: dict, resume: bool, batch_size: int,
-                progress: Progress | None) -> tuple[int, dict]:
+                progress: Progress | None, timing: dict[str, float]) -> tuple[int, dict]:
     """Predict what is missing, in this process alone or shared with the others of a data-parallel
     run; returns how many were done before, and where the time went."""
-    timing = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0}
     if world.size == 1:
         if resume:  # take in what the processes of a data-parallel attempt wrote
             distributed.fold_shards(partial.folder)

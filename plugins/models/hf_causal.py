@@ -118,14 +118,15 @@ class HFCausal(Model):
 
     def encode(self, text: str) -> list[int]:
         """Token ids of a prompt exactly as the scorer (and lm-eval) encodes a context."""
-        return self.encode_many(text, [text])[0]
+        return self.encode_texts([text])[0]
 
-    def encode_many(self, head: str, texts: list[str]) -> list[list[int]]:
-        """Token ids of texts that all start like `head`, in one (Rust-batched) tokenizer call."""
-        from harness.lm.tokens import special_tokens_flag
+    def encode_texts(self, texts: list[str], heads: list[str] | None = None) -> list[list[int]]:
+        """Token ids of many prompts (each text special-cased like its head), one tokenizer call per flag."""
+        from harness.lm.tokens import encode_texts, special_tokens_flag
 
-        flag = special_tokens_flag(self.tokenizer, head, self.special_flag())
-        return self.tokenizer(texts, **({} if flag is None else {"add_special_tokens": flag}))["input_ids"]
+
+        flags = [special_tokens_flag(self.tokenizer, head, self.special_flag()) for head in heads or texts]
+        return encode_texts(self.tokenizer, texts, flags)
 
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
         if self.model is None:
@@ -136,38 +137,67 @@ class HFCausal(Model):
             return self.score(prompts)
         return self.generate(prompts)
 
-    def fitted(self, prompt: Prompt, reserve: int) -> tuple[str, dict]:
-        """Rendered text, left-truncated so its tokens leave `reserve` free, and any truncation."""
+    def render(self, prompt: Prompt) -> str:
         text, rendering = chat.render(prompt, self.tokenizer)
         self.renderings.add(rendering)
-        lead = self.lead(text)
-        # Tokens the encoding adds around the text itself (BOS), measured once on a one-letter text.
+        return text
+
+    def overhead(self, lead: str) -> int:
+        """Tokens the encoding adds around the text itself (BOS), measured once on a one-letter text."""
         if lead not in self.overheads:
             self.overheads[lead] = len(self.encode(lead + "a")) - chat.token_count(self.tokenizer, "a")
-        overhead = self.overheads[lead]
-        kept, dropped = chat.fit_prompt(prompt, self.tokenizer, text, self.limit - reserve - overhead)
-        if not dropped:
-            return lead + kept, {}
-        self.n_truncated += 1
-        return lead + kept, {"truncated_tokens": dropped}
+        return self.overheads[lead]
+
+    def fitted(self, prompt: Prompt, reserve: int) -> tuple[str, dict]:
+        """Rendered text, left-truncated so its tokens leave `reserve` free, and any truncation."""
+        return self.fitted_many([prompt], [reserve])[0]
+
+    def fitted_many(self, prompts: Sequence[Prompt], reserves: Sequence[int]) -> list[tuple[str, dict]]:
+        """fitted() for many prompts: one batched token count; only prompts that overflow are cut one by one."""
+        texts = [self.render(prompt) for prompt in prompts]
+        counts = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        fitted: list[tuple[str, dict]] = []
+        for prompt, text, reserve, ids in zip(prompts, texts, reserves, counts):
+            lead = self.lead(text)
+            budget = self.limit - reserve - self.overhead(lead)
+            if 0 < budget and len(ids) <= budget:
+                fitted.append((lead + text, {}))
+                continue
+            kept, dropped = chat.fit_prompt(prompt, self.tokenizer, text, budget)
+            if dropped:
+                self.n_truncated += 1
+            fitted.append((lead + kept, {"truncated_tokens": dropped} if dropped else {}))
+        return fitted
 
     def choice_room(self, prompt: Prompt) -> int:
         """Tokens of the longest choice after this prompt; a choice with no tokens is an error."""
-        text, _ = chat.render(prompt, self.tokenizer)
-        context, *wholes = self.encode_many(text, [text.rstrip()] + [text + choice for choice in prompt.choices])
-        longest = 0
-        for choice, whole in zip(prompt.choices, wholes):
-            # lm-eval's split: the choice's tokens are what it adds after the (stripped) context.
-            choice_ids = whole[len(context) :]
-            if not choice or not choice_ids:
-                raise ConfigError(f"hf: choice {choice!r} tokenizes to nothing after the prompt")
-            longest = max(longest, len(choice_ids))
-        return longest
+        return self.choice_rooms([prompt])[0]
+
+    def choice_rooms(self, prompts: Sequence[Prompt]) -> list[int]:
+        """choice_room() of many prompts from one batched tokenizer call (per special-tokens flag)."""
+        texts, heads = [], []
+        for prompt in prompts:
+            text, _ = chat.render(prompt, self.tokenizer)
+            group = [text.rstrip()] + [text + choice for choice in prompt.choices]
+            texts += group
+            heads += [text] * len(group)
+        ids = iter(self.encode_texts(texts, heads))
+        rooms = []
+        for prompt in prompts:
+            context, longest = next(ids), 0
+            for choice in prompt.choices:
+                # lm-eval's split: the choice's tokens are what it adds after the (stripped) context.
+                choice_ids = next(ids)[len(context) :]
+                if not choice or not choice_ids:
+                    raise ConfigError(f"hf: choice {choice!r} tokenizes to nothing after the prompt")
+                longest = max(longest, len(choice_ids))
+            rooms.append(longest)
+        return rooms
 
     def score(self, prompts: Sequence[Prompt]) -> list[Completion]:
         from harness.lm.score import score_choices
 
-        fitted = [self.fitted(prompt, self.choice_room(prompt)) for prompt in prompts]
+        fitted = self.fitted_many(prompts, self.choice_rooms(prompts))
         requests = [(text, prompt.choices) for (text, _), prompt in zip(fitted, prompts)]
         found = score_choices(self.model, self.tokenizer, requests, add_special_tokens=self.special_flag(),
                               scorer=self.scorer, batch_size=self.batch_size, stats=self.stats)
@@ -177,11 +207,8 @@ class HFCausal(Model):
         ]
 
     def generate(self, prompts: Sequence[Prompt]) -> list[Completion]:
-        inputs, metas = [], []
-        for prompt in prompts:
-            text, meta = self.fitted(prompt, self.max_new_tokens)
-            inputs.append(self.encode(text))
-            metas.append(meta)
+        fitted = self.fitted_many(prompts, [self.max_new_tokens] * len(prompts))
+        inputs, metas = self.encode_texts([text for text, _ in fitted]), [meta for _, meta in fitted]
         from harness.lm.generate import generate
 
         settings = {"batch_size": self.batch_size, "max_new_tokens": self.max_new_tokens,

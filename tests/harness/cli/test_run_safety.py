@@ -110,3 +110,14 @@ def test_sigint_during_a_slow_model_load_in_a_real_process(results_dir):
     assert proc.returncode == 1 and "Traceback" not in err
     assert err.strip().count("\n") == 0 and "interrupted" in err
     assert [p.name for p in results_dir.iterdir()] == []
+
+
+@pytest.mark.parametrize("command", [RUN, ["compare", "-t", "sample", "-m", "majority"]])
+def test_verify_inputs_makes_the_runs_hash_every_file_again(results_dir, monkeypatch, command):
+    from harness.sdk.fingerprint import VERIFY_ENV, verify_all
+
+    monkeypatch.setenv(VERIFY_ENV, "0")  # restored after the test: the flag sets it for the whole command
+    assert not verify_all()
+    result = CliRunner().invoke(main, command + ["--results-dir", str(results_dir), "--verify-inputs"])
+    assert result.exit_code == 0, result.output
+    assert verify_all()

@@ -218,3 +218,62 @@ def test_a_full_disk_at_any_write_resumes_into_the_run_json_of_an_uninterrupted_
         else:
             break
     assert fail > 4  # every write of a run was made to fail once
+
+
+@pytest.mark.parametrize("how", ["cp -p", "touch -r", "os.utime"])
+def test_weights_rewritten_in_place_with_their_old_mtime_are_never_mixed(registry, results_dir, tmp_path,
+                                                                         monkeypatch, how):
+    from harness.sdk import fingerprint
+    from tests.harness.sdk.test_fingerprint import rewrite_keeping_stat
+
+    monkeypatch.setattr(fingerprint, "RACY_NS", 0)  # only the stamp decides, as for weights hashed long ago
+    weights = tmp_path / "w.safetensors"
+    weights.write_bytes(b"old weights")
+    spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
+    first, folder = pipeline.run(spec, registry=registry, results_dir=results_dir)
+    rewrite_keeping_stat(weights, b"new weights", how, tmp_path)
+    said: list[str] = []
+    again, other = pipeline.run(spec, registry=registry, results_dir=results_dir, say=said.append)
+    assert other != folder and not said  # recomputed, not reused
+    assert again.inputs["model"] == {"model/w.safetensors": store.hashlib.sha256(b"new weights").hexdigest()}
+    interrupt_after_first_batch(monkeypatch, WeightsModel)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=4, force=True)
+    rewrite_keeping_stat(weights, b"mid weights", how, tmp_path)
+    with pytest.raises(ConfigError, match=r"model file model/w.safetensors changed \(sha256"):
+        pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
+
+
+def test_weights_load_while_first_seen_files_hash_and_are_checked_before_anything_is_kept(registry, results_dir,
+                                                                                         tmp_path, monkeypatch):
+    import threading
+
+    loaded, seen = threading.Event(), []
+    real_fingerprint, real_prepare = WeightsModel.fingerprint, WeightsModel.prepare
+
+    def slow_fingerprint(self):  # hashing a large checkpoint: waits until the weights are loading beside it
+        seen.append(loaded.wait(timeout=60))
+        return real_fingerprint(self)
+
+    def prepare(self, task, seed):
+        loaded.set()
+        real_prepare(self, task, seed)
+
+    weights = tmp_path / "w.safetensors"
+    weights.write_bytes(b"v1")
+    spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
+    interrupt_after_first_batch(monkeypatch, WeightsModel)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=4)
+    monkeypatch.undo()
+    monkeypatch.setattr(WeightsModel, "fingerprint", slow_fingerprint)
+    monkeypatch.setattr(WeightsModel, "prepare", prepare)
+    weights.write_bytes(b"v2")
+    with pytest.raises(ConfigError, match=r"model file model/w.safetensors changed \(sha256"):
+        pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
+    assert seen == [True]  # loaded meanwhile, refused all the same
+    assert len(PartialRun(results_dir, spec).done_predictions()) == 4
+    loaded.clear()
+    result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir)
+    assert seen == [True, True] and result.n == 9 and result.model_info["path"] == str(weights)
+    assert result.inputs["model"] == {"model/w.safetensors": store.hashlib.sha256(b"v2").hexdigest()}

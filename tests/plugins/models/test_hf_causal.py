@@ -179,3 +179,29 @@ def test_peft_adapter_is_applied(tiny_llama, tmp_path, meld_prompts):
 def test_stop_strings_parse_escapes():
     assert parse_stops(r"\n|###") == ("\n", "###")
     assert parse_stops("") == ()
+
+
+class CountingTokenizer:
+    """The model's tokenizer, counting encode calls (each one may carry a batch of texts)."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.inner(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("mode", ["score", "generate"])
+def test_a_pass_makes_a_few_tokenizer_calls_whatever_the_number_of_prompts(tiny_llama, meld_prompts, mode):
+    calls = []
+    for count in (2, len(meld_prompts)):
+        model = loaded(tiny_llama, mode=mode, max_new_tokens="2")
+        model.predict(meld_prompts[:1])  # one-time measurements (the BOS overhead) out of the way
+        model.tokenizer = CountingTokenizer(model.tokenizer)
+        model.predict(meld_prompts[:count])
+        calls.append(model.tokenizer.calls)
+    assert len(meld_prompts) > 4 and calls[0] == calls[1] <= 4
