@@ -1,0 +1,47 @@
+"""Breakdown: the batched scorer's pass shaping on a GPU, in-process (model in memory, load excluded).
+
+For each PASS_TOKENS:GPU_TOKEN_BUDGET setting it runs `ercbench run`'s pipeline on the same model and
+prints model seconds, passes and tokens fed, so the defaults can be chosen from measurements:
+
+    python benchmarks/pass_sweep.py --device cuda --shape qwen2.5-7b --tokenizer ../shared/tokenizers/qwen2.5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.score_speed import load_tokenizer, ours, parse_args  # noqa: E402
+from benchmarks.speed_parts import build_model  # noqa: E402
+
+
+def sweep(argv=None) -> None:
+    from harness.lm import streams, waves
+
+    extra = argparse.ArgumentParser(add_help=False)
+    extra.add_argument("--settings", default="96:32768,1024:32768,1024:131072,8192:131072",
+                       help="PASS_TOKENS:GPU_TOKEN_BUDGET pairs, comma-separated")
+    mine, rest = extra.parse_known_args(argv)
+    args = parse_args(rest)
+    args.dtype_now = args.dtype
+    tokenizer = load_tokenizer(args)
+    model = build_model(args.shape, args.device, args.dtype, {"t": tokenizer})
+    for task in args.tasks.split(","):
+        for window in args.windows.split(","):
+            ours(model, tokenizer, task, window, argparse.Namespace(**{**vars(args), "limit": 8}), Path(tempfile.mkdtemp()))
+            for setting in mine.settings.split(","):
+                pass_tokens, budget = map(int, setting.split(":"))
+                streams.PASS_TOKENS, waves.GPU_TOKEN_BUDGET = pass_tokens, budget
+                run = ours(model, tokenizer, task, window, args, Path(tempfile.mkdtemp()))
+                print(json.dumps({"task": task, "window": window, "pass_tokens": pass_tokens, "budget": budget,
+                                  "model_s": run["timing"]["model_s"], "compute": run["compute"]}), flush=True)
+
+
+if __name__ == "__main__":
+    sweep()
