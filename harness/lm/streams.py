@@ -20,8 +20,10 @@ from harness.lm.tokens import EncodedRequest
 #: A request continues its predecessor's chain when it shares this many tokens more than every context does.
 CHAIN_MARGIN = 8
 #: What one more pass costs, in tokens fed: a wave is cut into passes of similar new-segment lengths
-#: while that saves more padding than this.
-PASS_TOKENS = 96
+#: while that saves more padding than this. Measured on an H200 with a 7B shape (benchmarks/pass_sweep.py,
+#: full MELD test): 1024 ran window 5 in 20.0 s and full history in 19.3 s, where 96 took 25.0 s and 24.8 s
+#: (more, smaller passes) and 8192 took 20.5 s and 22.8 s (more padding).
+PASS_TOKENS = 1024
 
 
 def chains(encoded: Sequence[EncodedRequest], shared: Sequence[int], head: int) -> list[list[int]]:
