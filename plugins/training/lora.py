@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError, ErcbenchError
-from harness.hookspecs import hookimpl
-from harness.interfaces import Task, Trainer
+from harness.sdk import Task, Trainer, hookimpl
 from harness.sdk.options import option
 from plugins.training import lora_data, lora_model, lora_output, lora_run, lora_world
 from plugins.training.lora_settings import LoraSettings, settings_of

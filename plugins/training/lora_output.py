@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from harness.errors import ConfigError
-from harness.results.store import write_json_atomic
+from harness.sdk.files import write_json_atomic
 
 RECORD_FILE = "dialoguellm.json"
 RUN_FILE = "training_run.json"  # written at the start, so a resumed run can prove it is the same run

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterator
 
-from harness.data.files import sha256_file
+from harness.plumbing.hashing import sha256_file
 
 CACHE_FILE = ".fingerprints.json"
 # Files that never change a model's answers (logs, plots, notes) are not hashed.
@@ -40,7 +40,7 @@ def _load_cache() -> dict[str, Any]:
 def _save_cache(cache: dict[str, Any]) -> None:
     if _cache_path is None:
         return
-    from harness.results.store import write_json_atomic
+    from harness.plumbing.atomic import write_json_atomic
 
     try:
         write_json_atomic(_cache_path, cache)
