@@ -12,7 +12,7 @@ from harness.errors import ErcbenchError
 from harness.registry import Registry
 from harness.schema import Configurable, option
 from harness.schema import Options as BaseOptions
-from harness.types import Completion, Dialogue, Example, Prompt
+from harness.types import Completion, Dialogue, Example, LossCurve, Prompt
 
 
 class TaskOptions(BaseOptions):
@@ -237,6 +237,11 @@ class Trainer(Configurable, ABC):
     @abstractmethod
     def train(self, tasks: Sequence[Task], out_dir: Path) -> Mapping[str, Any]:
         """Train, write the checkpoint into out_dir, return its metadata."""
+
+    @classmethod
+    def loss_curve(cls, folder: Path) -> LossCurve | None:
+        """The losses logged in `folder`, an --out folder of this trainer; None: not one of mine."""
+        return None
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,19 @@ def _logprobs(value: Any) -> Mapping[str, float] | None:
     return frozen_mapping({label: float(score) for label, score in value.items()})
 
 
+Points = tuple[tuple[float, float], ...]  # (optimizer step, value), in step order
+
+
+@dataclass(frozen=True)
+class LossCurve:
+    """What a trainer logged in its --out folder: loss per step on train and dev, and a dev metric if it scored one."""
+
+    train: Points
+    dev: Points
+    dev_metric: tuple[str, Points] | None = None  # (its name, e.g. "weighted F1"; its points)
+    title: str = ""
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """The identity of a run: everything that can change its answers."""

@@ -31,7 +31,7 @@ def verify_inputs(ctx, param, value):
     if value:
         import os
 
-        from harness.sdk.fingerprint import VERIFY_ENV
+        from harness.plumbing.fingerprint import VERIFY_ENV
 
         os.environ[VERIFY_ENV] = "1"
 

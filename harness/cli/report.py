@@ -154,11 +154,14 @@ def plot_shots(results_dir, out, metric, tasks, name):
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @out_option
 def plot_loss(checkpoint, out):
-    """Training and dev loss (and dev weighted F1) from a checkpoint folder's training_log.csv."""
+    """Training and dev loss (and the dev metric) from a training --out folder, as its trainer logged them."""
+    from harness.cli.curves import loss_curve
+    from harness.discovery import default_registry
     from harness.report import plots
 
     with one_line_errors():
-        written(plots.save(plots.loss(checkpoint), out, f"loss-{checkpoint.resolve().name}"))
+        curve = loss_curve(checkpoint, default_registry())
+        written(plots.save(plots.loss(curve), out, f"loss-{checkpoint.resolve().name}"))
 
 
 @click.command()
@@ -175,6 +178,8 @@ def plot_loss(checkpoint, out):
 def report(runs, results_dir, out, data_dir, sample, checkpoints):
     """One self-contained HTML page: leaderboard with CIs, plots, and per run its settings, provenance
     and a sample of wrong predictions in context. RUNS default to every finished run."""
+    from harness.cli.curves import loss_curve
+    from harness.discovery import default_registry
     from harness.report import html
     from harness.report.runs import load_folders
 
@@ -182,7 +187,8 @@ def report(runs, results_dir, out, data_dir, sample, checkpoints):
         loaded = load_folders(runs, results_dir)
         if not loaded:
             raise click.ClickException(no_runs_line(results_dir))
-        text = html.build(loaded, data_dir=data_dir, sample=sample, progress=progress, checkpoints=checkpoints)
+        curves = [(folder, loss_curve(folder, default_registry())) for folder in checkpoints]
+        text = html.build(loaded, data_dir=data_dir, sample=sample, progress=progress, curves=curves)
     path = out / "report.html"
     try:
         out.mkdir(parents=True, exist_ok=True)

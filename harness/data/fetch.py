@@ -12,7 +12,7 @@ from typing import BinaryIO, Callable, Mapping
 
 from harness.data.files import sha256_file
 from harness.errors import DataError
-from harness.sdk.atomic import atomic_file
+from harness.plumbing.atomic import atomic_file
 
 CHUNK = 1 << 16
 TIMEOUT_S = 60

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any, Sequence
 
 from harness.errors import ConfigError, DataError
+from harness.plumbing.hashing import sha256_file
 
 DATA_ENV = "ERCBENCH_DATA"
 
@@ -28,14 +28,6 @@ def require_file(path: Path) -> Path:
     if not path.is_file():
         raise DataError(path, "file not found")
     return path
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_text(path: Path, encoding: str = "utf-8") -> str:

@@ -19,7 +19,7 @@ from harness.report.rows import task_column
 from harness.report.stats import run_ci
 from harness.results.store import harness_version, read_predictions
 from harness.run.bootstrap import CI_METRICS
-from harness.types import Prediction
+from harness.types import LossCurve, Prediction
 
 COUNTS = ("n", "n_unparsed", "n_fallback", "n_truncated", "n_with_description", "resumed_from",
           "processes", "timing")
@@ -152,9 +152,9 @@ def shot_plot(runs: Sequence[Mapping[str, Any]]) -> str:
     return f"<h2>Few-shot curve</h2>{image(plots.shots(frame), 'few-shot curve')}"
 
 
-def loss_plots(checkpoints: Sequence[Path]) -> str:
-    parts = [f"<h3>{escape(str(folder))}</h3>{image(plots.loss(folder), 'loss curve ' + str(folder))}"
-             for folder in checkpoints]
+def loss_plots(curves: Sequence[tuple[Path, LossCurve]]) -> str:
+    parts = [f"<h3>{escape(str(folder))}</h3>{image(plots.loss(curve), 'loss curve ' + str(folder))}"
+             for folder, curve in curves]
     return "<h2>Training loss</h2>" + "".join(parts) if parts else ""
 
 
@@ -170,7 +170,7 @@ def across_seeds(frame) -> str:
 
 
 def build(runs: Sequence[Mapping[str, Any]], data_dir: Path | None = None, sample: int = 10,
-          progress: Progress | None = None, checkpoints: Sequence[Path] = ()) -> str:
+          progress: Progress | None = None, curves: Sequence[tuple[Path, LossCurve]] = ()) -> str:
     """The whole page for these runs."""
     run_ids = [run["run_id"] for run in runs]
     frame = leaderboard.runs_frame(runs, ci=True)
@@ -180,7 +180,7 @@ def build(runs: Sequence[Mapping[str, Any]], data_dir: Path | None = None, sampl
              "<h2>Leaderboard</h2>", formats.to_html(formats.board(table, ci=True)),
              "<p>Percentages; in brackets the 95 % confidence interval from a bootstrap that resamples whole "
              "dialogues (utterances of one dialogue are not independent).</p>", across_seeds(frame),
-             "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs), loss_plots(checkpoints),
+             "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs), loss_plots(curves),
              "<h2>Runs</h2><ul>" + "".join(f'<li><a href="#{escape(r)}">{escape(r)}</a></li>' for r in run_ids) + "</ul>"]
     contexts = Contexts(data_dir)
     for done, run in enumerate(runs, 1):

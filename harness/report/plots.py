@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from harness.errors import ConfigError, DataError
+from harness.errors import ConfigError
 from harness.report import identity
-from harness.types import Prediction
+from harness.types import LossCurve, Prediction
 
 UNPARSED = "(unparsed)"
 METRIC_NAMES = {"accuracy": "accuracy", "weighted_f1": "weighted F1", "macro_f1": "macro F1"}
@@ -179,38 +178,22 @@ def curve_label(row: Mapping[str, Any]) -> str:
     return identity.curve_label(spec, prompt)
 
 
-def read_log(folder: Path) -> list[dict[str, str]]:
-    path = folder / "training_log.csv"
-    if not path.is_file():
-        raise DataError(path, "no training log here: pass the --out folder of `ercbench train`")
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _points(log: Sequence[Mapping[str, str]], column: str) -> list[tuple[float, float]]:
-    return [(float(row["step"]), float(row[column])) for row in log if row.get(column) not in (None, "")]
-
-
-def loss(folder: Path):
-    """Training loss per logging step and dev loss per evaluation, from the checkpoint's training_log.csv."""
-    log = read_log(folder)
-    train, dev = _points(log, "loss"), _points(log, "eval_loss")
-    if not train and not dev:
-        raise DataError(folder / "training_log.csv", "holds no loss values yet")
+def loss(curve: LossCurve):
+    """Training loss per logging step and dev loss per evaluation (and the dev metric, right axis)."""
     fig = figure(6.5, 4)
     axes = fig.subplots()
-    if train:
-        axes.plot(*zip(*train), label="train loss")
-    if dev:
-        axes.plot(*zip(*dev), marker="o", label="dev loss")
-    f1 = _points(log, "eval_weighted_f1")
-    if f1:
+    if curve.train:
+        axes.plot(*zip(*curve.train), label="train loss")
+    if curve.dev:
+        axes.plot(*zip(*curve.dev), marker="o", label="dev loss")
+    if curve.dev_metric and curve.dev_metric[1]:
+        name, points = curve.dev_metric
         right = axes.twinx()
-        right.plot(*zip(*f1), color="tab:green", marker="s", linestyle="--", label="dev weighted F1")
-        right.set_ylabel("dev weighted F1")
+        right.plot(*zip(*points), color="tab:green", marker="s", linestyle="--", label=f"dev {name}")
+        right.set_ylabel(f"dev {name}")
         right.legend(loc="upper right", fontsize=8)
     axes.set_xlabel("optimizer step")
     axes.set_ylabel("loss")
-    axes.set_title(folder.name)
+    axes.set_title(curve.title)
     axes.legend(loc="upper left", fontsize=8)
     return fig

@@ -14,11 +14,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from harness.errors import ConfigError, DataError, ErcbenchError
+from harness.errors import ConfigError, DataError
+from harness.plumbing.atomic import WriteError, write_json_atomic
 from harness.results.keys import describe_changes
 from harness.results.names import child
 from harness.results.sequence import SEQUENCE_FILE, clock_warnings, next_sequence, sequence_lock
-from harness.sdk.atomic import atomic_file
 from harness.types import Prediction, RunResult, RunSpec
 
 RESULTS_ENV = "ERCBENCH_RESULTS"
@@ -28,24 +28,6 @@ PARTIAL_SUFFIX = ".partial"
 INPUTS_FILE = "inputs.json"  # in a partial folder: the spec and input contents it was started with
 ATTEMPT_FILE = "attempt.json"  # in a partial folder: plugin settings of the latest attempt that loaded the model
 DIGEST_KEY = "digest"  # in run.json: see scores_digest (older run.json files have none)
-
-
-class WriteError(ErcbenchError):
-    """Results could not be written (full disk, read-only folder); what was written before is kept."""
-
-    def __init__(self, path: Path, exc: OSError):
-        fix = WRITE_FIXES.get(exc.errno or 0, "fix the cause")
-        what = (exc.strerror or str(exc)).lower()
-        super().__init__(f"cannot write {path}: {what}; {fix}, then rerun with --resume "
-                         "(predictions written so far are kept)")
-
-
-WRITE_FIXES = {
-    errno.ENOSPC: "free some disk space", errno.EDQUOT: "free some disk space (quota)",
-    errno.EACCES: "choose a folder you can write to (--results-dir) or fix its permissions",
-    errno.EPERM: "choose a folder you can write to (--results-dir) or fix its permissions",
-    errno.EROFS: "choose a folder you can write to (--results-dir) or fix its permissions",
-}
 
 
 DEFAULT_ROOT = Path("results")
@@ -72,17 +54,6 @@ def spec_key(spec: RunSpec) -> str:
     """A short hash of the spec and the ercbench version: a run resumes only into the same code."""
     blob = json.dumps({"spec": spec.to_dict(), "ercbench": harness_version()}, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:10]
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write to a temp file in the same folder, fsync, then rename over the target."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_file(path) as out:
-            json.dump(data, out, indent=2, ensure_ascii=False, sort_keys=True)
-            out.write("\n")
-    except OSError as exc:
-        raise WriteError(path, exc) from None
 
 
 class PartialRun:

@@ -16,8 +16,8 @@ from typing import Any, Callable, ContextManager, Iterator, Mapping, Sequence, T
 
 from harness import context
 from harness.errors import ConfigError, DataError, ErcbenchError
+from harness.plumbing.atomic import atomic_file
 from harness.results.store import PREDICTIONS_FILE, PartialRun, WriteError
-from harness.sdk.atomic import atomic_file
 from harness.types import Example, frozen_mapping
 
 T = TypeVar("T")

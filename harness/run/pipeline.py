@@ -17,6 +17,7 @@ from harness import metrics
 from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
+from harness.plumbing.fingerprint import CACHE_FILE, hash_cache, verifying
 from harness.registry import Registry
 from harness.results.claim import claimed
 from harness.results.keys import identity_spec, input_key, legacy_specs, run_inputs
@@ -27,7 +28,6 @@ from harness.run.bootstrap import bootstrap_ci
 from harness.run.cache import cache_root
 from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import PARSERS, get_parser, to_prediction
-from harness.sdk.fingerprint import CACHE_FILE, hash_cache, verifying
 from harness.types import Example, RunResult, RunSpec, frozen_mapping
 
 Progress = Callable[[int, int], None]  # (done, total)

@@ -9,6 +9,10 @@ from harness.registry import Origin, Registry
 from harness.schema import option
 from harness.types import Completion, Dialogue, Prompt, Utterance
 
+__all__ = [
+    "TESTING_ORIGIN", "TINY_DIALOGUES", "TINY_LABELS", "EchoGoldModel", "FixedTextModel", "TinyTask", "registry_with",
+]
+
 TINY_LABELS = ("neutral", "joy", "anger")
 TINY_DIALOGUES = {
     "train": [

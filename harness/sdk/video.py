@@ -7,6 +7,8 @@ from typing import Any
 
 from harness.errors import ClipError
 
+__all__ = ["require_av", "sample_frames", "sample_times"]
+
 
 def require_av() -> Any:
     """The av module; missing, it is one line naming the extra (raised as ModuleNotFoundError for the CLI)."""

@@ -6,10 +6,9 @@ from abc import abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
-from harness.data.files import FileLedger, data_root
 from harness.errors import DataError
-from harness.interfaces import Task
-from harness.types import Dialogue
+from harness.sdk import Dialogue, Task
+from harness.sdk.data import FileLedger, data_root
 
 SPLITS = ("train", "dev", "test")
 

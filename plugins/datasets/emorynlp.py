@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.hookspecs import hookimpl
+from harness.sdk import Dialogue, hookimpl
 from harness.sdk.options import option
-from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.emorynlp_formats import parse_official_json, parse_subset_csv
 from plugins.datasets.tsv_format import load_dialogues

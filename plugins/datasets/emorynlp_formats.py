@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from harness.errors import DataError
-from harness.types import Dialogue, Utterance
+from harness.sdk import Dialogue, Utterance
 from plugins.datasets.common import line_of
 from plugins.datasets.csv_format import csv_int, read_csv_rows
 

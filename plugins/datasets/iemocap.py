@@ -6,12 +6,10 @@ import dataclasses
 import re
 from pathlib import Path
 
-from harness.data.files import data_root
 from harness.errors import ConfigError, DataError
-from harness.hookspecs import hookimpl
-from harness.interfaces import Clip
+from harness.sdk import Clip, Dialogue, hookimpl
+from harness.sdk.data import data_root
 from harness.sdk.options import option
-from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.iemocap_release import release_dialogues, release_spans, session_video
 from plugins.datasets.jsonl_format import build_dialogues, read_rows

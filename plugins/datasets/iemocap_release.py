@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection
 
-from harness.data.files import FileLedger
 from harness.errors import DataError
-from harness.types import Dialogue, Utterance
+from harness.sdk import Dialogue, Utterance
+from harness.sdk.data import FileLedger
 
 SESSIONS = tuple(f"Session{n}" for n in range(1, 6))
 # `Ses01F_impro01_F000 [006.2901-008.2357]: Excuse me.`

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator, Mapping, Sequence
 
-from harness.data.files import json_object_line, require_file
 from harness.errors import DataError
-from harness.types import Dialogue, Utterance
+from harness.sdk import Dialogue, Utterance
+from harness.sdk.data import json_object_line, require_file
 
 REQUIRED_KEYS = ("split", "dialogue_id", "utt_index", "speaker", "text", "label")
 

@@ -7,11 +7,10 @@ import os
 from array import array
 from pathlib import Path
 
-from harness.data.files import DATA_ENV, data_root
 from harness.errors import ConfigError, DataError
-from harness.hookspecs import hookimpl
+from harness.sdk import Dialogue, hookimpl
+from harness.sdk.data import DATA_ENV, data_root
 from harness.sdk.options import option, word_list
-from harness.types import Dialogue
 from plugins.datasets.common import FileTask
 from plugins.datasets.jsonl_format import Scan, build_dialogues, scan, split_rows
 

@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import Callable
 
 from harness.errors import ConfigError, DataError
-from harness.hookspecs import hookimpl
-from harness.interfaces import Clip
+from harness.sdk import Clip, Dialogue, Utterance, hookimpl
 from harness.sdk.options import option
-from harness.types import Dialogue, Utterance
 from plugins.datasets.common import FileTask
 from plugins.datasets.csv_format import csv_int, read_csv_rows
 from plugins.datasets.mojibake import repair

@@ -5,10 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from harness.data.files import FileLedger
-from harness.hookspecs import hookimpl
-from harness.interfaces import Task
-from harness.types import Dialogue
+from harness.sdk import Dialogue, Task, hookimpl
+from harness.sdk.data import FileLedger
 from plugins.datasets.jsonl_format import build_dialogues, read_rows
 from plugins.datasets.meld import EMOTIONS
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from harness.errors import DataError
-from harness.types import Dialogue, Utterance
+from harness.sdk import Dialogue, Utterance
 
 TextFilter = Callable[[str], str]
 

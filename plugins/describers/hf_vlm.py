@@ -7,9 +7,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Sequence
 
 from harness.errors import ConfigError
-from harness.hookspecs import hookimpl
-from harness.interfaces import Clip, Describer
 from harness.lm import loading
+from harness.sdk import Clip, Describer, hookimpl
 from harness.sdk.fingerprint import path_fingerprint
 from harness.sdk.options import option
 from harness.sdk.video import sample_frames

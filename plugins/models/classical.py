@@ -6,10 +6,8 @@ from collections import Counter
 from typing import Any, Sequence
 
 from harness.errors import ConfigError
-from harness.hookspecs import hookimpl
-from harness.interfaces import Model, Task
+from harness.sdk import Completion, Example, Model, Prompt, Task, hookimpl
 from harness.sdk.options import option
-from harness.types import Completion, Example, Prompt
 from plugins.models import classical_cache
 
 # Class-balanced word 1-2-grams; C chosen on MELD dev (see README).

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from harness.sdk.atomic import atomic_file
+from harness.sdk.files import atomic_file
 
 # Bump when what is stored, or how a stored model is rebuilt, changes: old entries are then never read.
 CACHE_FORMAT = 1

@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError
-from harness.hookspecs import hookimpl
-from harness.interfaces import Model, RequiredPrompt, Task
+from harness.sdk import Completion, Model, Prompt, RequiredPrompt, Task, hookimpl
 from harness.sdk.options import option
-from harness.types import Completion, Prompt
 from plugins.models.hf_causal import HFCausal
 
 RECORD_FILE = "dialoguellm.json"

@@ -9,10 +9,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 import click
 
-from harness.cli.common import Limit, parse_options, writable_folder
 from harness.errors import ConfigError
-from harness.hookspecs import hookimpl
-from harness.types import RunResult, RunSpec, frozen_mapping
+from harness.sdk import frozen_mapping, hookimpl
+from harness.sdk.commands import Limit, parse_options, writable_folder
+from harness.sdk.runs import RunResult, RunSpec
 
 RECORD_FILE = "dialoguellm.json"  # written by the lora trainer, read by the dialoguellm model
 MODEL_NAME = "dialoguellm"
@@ -151,14 +151,15 @@ def ablate_command(checkpoint, tasks, retrained, split, limit, seed, model_opts,
     from rich.markup import escape
     from rich.table import Table
 
-    from harness.run import pipeline
+    from harness.sdk.commands import run_spec
 
     tasks = tasks or [entry["name"] for entry in read_checkpoint(checkpoint)["tasks"]]
     variants = ablation_variants(checkpoint, parse_options(retrained, "--variant-checkpoint"))
 
     def run(spec):
-        result, folder = pipeline.run(spec, data_dir=data_dir, results_dir=results_dir)
-        click.echo(f"{run_label(spec)}: weighted F1 {100 * result.scores['weighted_f1']:.2f} -> {folder}")
+        finished = run_spec(spec, data_dir=data_dir, results_dir=results_dir)
+        result = finished.result
+        click.echo(f"{run_label(spec)}: weighted F1 {100 * result.scores['weighted_f1']:.2f} -> {finished.folder}")
         return result
 
     rows = ablate(

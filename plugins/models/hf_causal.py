@@ -6,12 +6,10 @@ import codecs
 from typing import Any, Sequence
 
 from harness.errors import ConfigError
-from harness.hookspecs import hookimpl
-from harness.interfaces import Model, Task
 from harness.lm import chat, loading
 from harness.lm.stats import ScoreStats
+from harness.sdk import Completion, Model, Prompt, Task, frozen_mapping, hookimpl
 from harness.sdk.options import option
-from harness.types import Completion, Prompt, frozen_mapping
 
 MODES = ("generate", "score")
 #: padded is the old name of the row-per-request scorer, kept so existing commands still run.

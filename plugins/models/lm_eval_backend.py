@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from harness.errors import ConfigError
-from harness.hookspecs import hookimpl
-from harness.interfaces import Model, Task
 from harness.lm.quiet import no_load_bars
+from harness.sdk import Completion, Model, Prompt, Task, frozen_mapping, hookimpl
 from harness.sdk.options import option
-from harness.types import Completion, Prompt, frozen_mapping
 from plugins.models.hf_causal import parse_stops
 
 # Backends whose model_args name the weights `pretrained=`; API backends use `model=`.

@@ -6,10 +6,8 @@ import random
 from typing import Mapping, Sequence
 
 from harness.errors import ConfigError
-from harness.hookspecs import hookimpl
-from harness.interfaces import Shots, Task
+from harness.sdk import Example, Shots, Task, hookimpl
 from harness.sdk.options import option
-from harness.types import Example
 from plugins.prompts import shots as sweep
 from plugins.prompts.zero_shot import ZeroShot
 

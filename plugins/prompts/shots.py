@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from harness.errors import ConfigError
-from harness.interfaces import Shots
+from harness.sdk import Shots
 
 ZERO_SHOT = "zero-shot"
 K_SHOT = "k-shot"

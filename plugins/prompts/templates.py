@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Sequence
 
 from harness.errors import ConfigError
-from harness.types import Example, Prompt, Utterance, frozen_mapping
+from harness.sdk import Example, Prompt, Utterance, frozen_mapping
 
 
 @dataclass(frozen=True)

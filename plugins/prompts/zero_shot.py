@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from harness.hookspecs import hookimpl
-from harness.interfaces import PromptStrategy, Shots
+from harness.sdk import Example, Prompt, PromptStrategy, Shots, hookimpl
 from harness.sdk.options import option
-from harness.types import Example, Prompt
 from plugins.prompts import shots as sweep
 from plugins.prompts.templates import TEMPLATES, Style, get_template, render_turn
 

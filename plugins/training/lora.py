@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError, ErcbenchError
-from harness.hookspecs import hookimpl
-from harness.interfaces import Task, Trainer
+from harness.sdk import LossCurve, Task, Trainer, hookimpl
 from harness.sdk.options import option
 from plugins.training import lora_data, lora_model, lora_output, lora_run, lora_world
 from plugins.training.lora_settings import LoraSettings, settings_of
@@ -39,6 +38,10 @@ class LoraTrainer(Trainer):
         #: extra transformers TrainerCallbacks (tests use one to interrupt a run)
         self.callbacks: list[Any] = []
         self.console: Any = None
+
+    @classmethod
+    def loss_curve(cls, folder: Path) -> LossCurve | None:
+        return lora_output.loss_curve(folder)
 
     def records(self, tasks: Sequence[Task], split: str, tokenizer: Any, limit: int) -> list[lora_data.Record]:
         """Prompts built per task by the registry's strategy, exactly as evaluation builds them."""

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError
-from harness.interfaces import PromptStrategy, Task
 from harness.lm import chat
 from harness.lm.tokens import encode_pair, prefix_for
-from harness.registry import Registry
-from harness.types import Example, Prompt
+from harness.sdk import Example, Prompt, PromptStrategy, Registry, Task
 
 IGNORE = -100  # the label id PyTorch's cross-entropy skips
 

@@ -1,4 +1,4 @@
-"""The checkpoint folder: run fingerprint guard, dialoguellm.json, training_log.csv, loss-curve PNG."""
+"""The checkpoint folder: run fingerprint guard, dialoguellm.json, training_log.csv and the loss curve read from it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from harness.errors import ConfigError
-from harness.results.store import write_json_atomic
+from harness.errors import ConfigError, DataError
+from harness.sdk import LossCurve
+from harness.sdk.files import write_json_atomic
 
 RECORD_FILE = "dialoguellm.json"
 RUN_FILE = "training_run.json"  # written at the start, so a resumed run can prove it is the same run
@@ -88,6 +89,26 @@ def write_log(out_dir: Path, history: Iterable[Mapping[str, Any]]) -> None:
             if any(column in entry for column in LOG_COLUMNS[2:]):
                 writer.writerow({column: entry.get(column, "") for column in LOG_COLUMNS})
     tmp.replace(out_dir / LOG_FILE)
+
+
+def read_log(folder: Path) -> list[dict[str, str]]:
+    with open(folder / LOG_FILE, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _points(log: Iterable[Mapping[str, str]], column: str) -> tuple[tuple[float, float], ...]:
+    return tuple((float(row["step"]), float(row[column])) for row in log if row.get(column) not in (None, ""))
+
+
+def loss_curve(folder: Path) -> LossCurve | None:
+    """Train loss per logging step, dev loss and weighted F1 per evaluation; None without a training log."""
+    if not (folder / LOG_FILE).is_file():
+        return None
+    log = read_log(folder)
+    train, dev, f1 = _points(log, "loss"), _points(log, "eval_loss"), _points(log, "eval_weighted_f1")
+    if not train and not dev:
+        raise DataError(folder / LOG_FILE, "holds no loss values yet")
+    return LossCurve(train, dev, ("weighted F1", f1) if f1 else None, title=folder.name)
 
 
 def plot_losses(out_dir: Path, history: Iterable[Mapping[str, Any]]) -> None:

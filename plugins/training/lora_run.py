@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from harness import metrics
+from harness.sdk import metrics
 from plugins.training.lora_data import IGNORE, Record, tokenize_record
 from plugins.training.lora_output import write_log
 from plugins.training.lora_settings import LoraSettings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any, Mapping
 
-from harness.interfaces import Trainer
+from harness.sdk import Trainer
 from harness.sdk.options import option
 
 PROMPT_PREFIX = "prompt."

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
-from harness.results.store import write_json_atomic
-from harness.run.distributed import World
+from harness.sdk.distributed import World
+from harness.sdk.files import write_json_atomic
 from plugins.training.lora_settings import LoraSettings
 
 WORLD_FILE = "world.json"  # in each checkpoint-N/: how many processes wrote it

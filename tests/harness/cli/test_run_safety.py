@@ -114,7 +114,7 @@ def test_sigint_during_a_slow_model_load_in_a_real_process(results_dir):
 
 @pytest.mark.parametrize("command", [RUN, ["compare", "-t", "sample", "-m", "majority"]])
 def test_verify_inputs_makes_the_runs_hash_every_file_again(results_dir, monkeypatch, command):
-    from harness.sdk.fingerprint import VERIFY_ENV, verify_all
+    from harness.plumbing.fingerprint import VERIFY_ENV, verify_all
 
     monkeypatch.setenv(VERIFY_ENV, "0")  # restored after the test: the flag sets it for the whole command
     assert not verify_all()

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from harness.cli import main
 from harness.report import load_runs, plots
+from harness.types import LossCurve
 from tests.harness.report.fakeruns import LABELS, predictions, typed, write_run
 
 pytest.importorskip("matplotlib")
@@ -84,16 +85,24 @@ def test_shot_curve_without_shot_runs_says_what_to_run(tmp_path):
 
 
 @pytest.mark.slow
-def test_loss_curve_from_a_training_log(tmp_path):
+def test_loss_figure_draws_what_the_trainer_read():
+    curve = LossCurve(train=((10.0, 2.0), (20.0, 1.5), (30.0, 1.2)), dev=((20.0, 1.7), (40.0, 1.3)),
+                      dev_metric=("weighted F1", ((20.0, 0.4), (40.0, 0.55))), title="ckpt")
+    fig = plots.loss(curve)
+    assert [line.get_label() for ax in fig.axes for line in ax.get_lines()] == ["train loss", "dev loss", "dev weighted F1"]
+    assert list(fig.axes[0].get_lines()[1].get_xdata()) == [20.0, 40.0] and fig.axes[0].get_title() == "ckpt"
+    bare = plots.loss(LossCurve(train=((1.0, 2.0),), dev=()))
+    assert [line.get_label() for ax in bare.axes for line in ax.get_lines()] == ["train loss"]
+
+
+@pytest.mark.slow
+def test_plot_loss_asks_the_trainer_that_wrote_the_folder(tmp_path):
     checkpoint = tmp_path / "ckpt"
     checkpoint.mkdir()
     (checkpoint / "training_log.csv").write_text(
         "step,epoch,loss,learning_rate,grad_norm,eval_loss,eval_weighted_f1\n"
         "10,0.5,2.0,1e-4,1.0,,\n20,1.0,1.5,1e-4,1.0,,\n20,1.0,,,,1.7,0.4\n30,1.5,1.2,1e-4,1.0,,\n40,2.0,1.0,,,1.3,0.55\n"
     )
-    fig = plots.loss(checkpoint)
-    labels = [line.get_label() for ax in fig.axes for line in ax.get_lines()]
-    assert labels == ["train loss", "dev loss", "dev weighted F1"]
     result = invoke("loss", str(checkpoint), "--out", str(tmp_path / "p"))
     assert result.exit_code == 0, result.output
     check_images(result.output, 2)
@@ -101,5 +110,5 @@ def test_loss_curve_from_a_training_log(tmp_path):
 
 def test_loss_curve_without_a_log_is_one_line(tmp_path):
     result = invoke("loss", str(tmp_path), "--out", str(tmp_path / "p"))
-    assert result.exit_code == 1 and "training_log.csv: no training log here" in result.output
+    assert result.exit_code == 1 and f"{tmp_path}: no training log here: pass the --out folder" in result.output
     assert len(result.output.strip().splitlines()) == 1

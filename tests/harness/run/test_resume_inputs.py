@@ -223,8 +223,8 @@ def test_a_full_disk_at_any_write_resumes_into_the_run_json_of_an_uninterrupted_
 @pytest.mark.parametrize("how", ["cp -p", "touch -r", "os.utime"])
 def test_weights_rewritten_in_place_with_their_old_mtime_are_never_mixed(registry, results_dir, tmp_path,
                                                                          monkeypatch, how):
-    from harness.sdk import fingerprint
-    from tests.harness.sdk.test_fingerprint import rewrite_keeping_stat
+    from harness.plumbing import fingerprint
+    from tests.harness.plumbing.test_fingerprint import rewrite_keeping_stat
 
     monkeypatch.setattr(fingerprint, "RACY_NS", 0)  # only the stamp decides, as for weights hashed long ago
     weights = tmp_path / "w.safetensors"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from harness.sdk import fingerprint as fp
+from harness.plumbing import fingerprint as fp
 from plugins.models.dialogue_llm import DialogueLLM
 from plugins.models.hf_causal import HFCausal
 

@@ -32,6 +32,18 @@ def test_training_lowers_the_loss(checkpoint):
 
 
 @pytest.mark.slow
+def test_the_trainer_reads_the_loss_curve_of_its_folder(checkpoint):
+    from harness.discovery import default_registry
+    from plugins.training.lora import LoraTrainer
+
+    curve = LoraTrainer.loss_curve(checkpoint)
+    assert len(curve.train) == 12 and [step for step, _ in curve.train] == sorted(step for step, _ in curve.train)
+    assert len(curve.dev) == 3 and curve.dev_metric is None  # selected on loss: no dev F1 logged
+    assert curve.title == checkpoint.name
+    assert default_registry().get("trainers", "lora").cls.loss_curve(checkpoint) == curve
+
+
+@pytest.mark.slow
 def test_trained_adapter_scores_the_training_labels_better_than_the_base(checkpoint):
     from harness.discovery import default_registry
     from plugins.training.lora_data import build_records, make_strategy

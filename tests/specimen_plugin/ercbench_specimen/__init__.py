@@ -8,9 +8,20 @@ from typing import Sequence
 
 import click
 
-from harness.sdk import Clip, ClipError, Completion, Describer, Model, Prompt, PromptStrategy, Trainer, hookimpl, option
+from harness.sdk import (
+    Clip,
+    ClipError,
+    Completion,
+    Describer,
+    Model,
+    Prompt,
+    PromptStrategy,
+    Trainer,
+    frozen_mapping,
+    hookimpl,
+    option,
+)
 from harness.sdk.testing import TinyTask
-from harness.types import frozen_mapping
 
 
 class SpecimenTask(TinyTask):

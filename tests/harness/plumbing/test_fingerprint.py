@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.sdk import fingerprint as fp
+from harness.plumbing import fingerprint as fp
 
 HOW = ("cp -p", "touch -r", "os.utime")
 

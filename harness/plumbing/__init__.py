@@ -1,0 +1,1 @@
+"""Plumbing every floor uses: atomic writes, content hashes cached by size and mtime."""
