@@ -11,14 +11,7 @@ from harness.data.descriptions import DescriptionSource
 from harness.errors import ErcbenchError
 from harness.registry import Registry
 from harness.schema import Configurable, option
-from harness.schema import Options as BaseOptions
 from harness.types import Completion, Dialogue, Example, Prompt
-
-
-class TaskOptions(BaseOptions):
-    """The options every task accepts, handled by the Task base class."""
-
-    descriptions: str | None = option(None, "a descriptions file (JSONL) attached to the utterances")
 
 
 class Task(Configurable, ABC):
@@ -32,12 +25,18 @@ class Task(Configurable, ABC):
     """
 
     kind = "task"
-    Options: ClassVar[type[BaseOptions]] = TaskOptions
+
+    class Options(Configurable.Options):
+        """The options every task accepts, handled by the Task base class."""
+
+        descriptions: str | None = option(None, "a descriptions file (JSONL) attached to the utterances")
+
+    config: Options
     name: ClassVar[str]
     description: ClassVar[str] = ""
     labels: tuple[str, ...] = ()
     #: options every task accepts, handled by this base class
-    common_options: ClassVar[tuple[str, ...]] = tuple(TaskOptions.names())
+    common_options: ClassVar[tuple[str, ...]] = tuple(Options.names())
 
     def __init__(self, data_dir: Path | None = None, **options: str):
         self.data_dir = data_dir

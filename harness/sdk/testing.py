@@ -66,6 +66,8 @@ class FixedTextModel(Model):
     class Options(Model.Options):
         text: str = option("", "the answer given to every prompt")
 
+    config: Options
+
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
         text = self.config.text
         return [Completion(p.example.example_id, text=text) for p in prompts]

@@ -64,6 +64,8 @@ class Iemocap(FileTask):
         release: str | None = option(None, "the IEMOCAP_full_release folder (default: found under the data root)")
         label_names: str = option("codes", "labels as codes (hap, sad, ...) or words", choices=("codes", "words"))
 
+    config: Options
+
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)
         self.format = self.config.format
@@ -192,6 +194,8 @@ class IemocapDialogueLLM(Iemocap):
 
     class Options(Iemocap.Options):
         format: str = option("auto", "input files: the official release only", choices=("auto", "official"))
+
+    config: Options
 
     def chosen_format(self) -> str:
         return "official"

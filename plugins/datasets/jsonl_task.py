@@ -35,6 +35,8 @@ class JsonlTask(FileTask):
         labels: tuple[str, ...] | None = option(None, "the label set, a,b,c (default: sorted train labels)",
                                                 parse=word_list)
 
+    config: Options
+
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)
         if not self.config.path:

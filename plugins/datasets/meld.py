@@ -76,6 +76,8 @@ class Meld(FileTask):
         # Off by default: the official 2020 files are clean UTF-8 and must be read byte-faithfully.
         fix_mojibake: bool = option(False, "repair cp1252 mojibake in pre-2020 copies of the CSVs")
 
+    config: Options
+
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)
         self.fix_mojibake = self.config.fix_mojibake

@@ -42,6 +42,8 @@ class HfVlm(Describer):
         trust_remote_code: bool = option(False, "run the model repository's own code")
         allow_pickle: bool = option(False, "allow pickle (.bin) weights, which can run code; safetensors otherwise")
 
+    config: Options
+
     def __init__(self, **options: str):
         super().__init__(**options)
         try:

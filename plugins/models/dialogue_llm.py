@@ -59,6 +59,8 @@ class DialogueLLM(Model):
         prompt: str = option("", "evaluate with another prompt strategy than the recorded one")
         prompt_options: Mapping[str, str] = option(help="override a recorded prompt option", prefix=PROMPT_PREFIX)
 
+    config: Options
+
     def __init__(self, **options: str):
         removed = sorted(key for key in options if key in REMOVED)
         if removed:

@@ -76,6 +76,8 @@ class LmEvalModel(Model):
         max_new_tokens: int = option(10, "longest generated answer (generate)", minimum=1)
         stop: str = option(r"\n", "'|'-separated stop strings with backslash escapes (generate)")
 
+    config: Options
+
     def __init__(self, **options: str):
         super().__init__(**options)
         config = self.config
