@@ -69,7 +69,7 @@ class Contexts:
             try:
                 from harness.discovery import default_registry
 
-                task = default_registry().get("tasks", spec["task"]).cls(self.data_dir, **(spec.get("task_args") or {}))
+                task = default_registry().task(spec["task"])(self.data_dir, **(spec.get("task_args") or {}))
                 self.loaded[key] = ({e.example_id: e for e in task.examples(spec["split"])}, None)
             except (ErcbenchError, OSError) as exc:
                 self.loaded[key] = ({}, str(exc))

@@ -55,10 +55,10 @@ def split_ref(ref: str) -> tuple[str, str | None]:
 
 
 def instantiate(spec: RunSpec, registry: Registry, data_dir: Path | None) -> Components:
-    task_cls = registry.get("tasks", spec.task).cls
-    prompt_cls = registry.get("prompts", spec.prompt).cls
+    task_cls = registry.task(spec.task)
+    prompt_cls = registry.prompt(spec.prompt)
     model_name, model_target = split_ref(spec.model)
-    model_cls = registry.get("models", model_name).cls
+    model_cls = registry.model(model_name)
     model_args = dict(spec.model_args)
     if model_target is not None:
         if "target" not in model_cls.Options.names():  # else the refusal would name an option nobody typed
