@@ -213,8 +213,10 @@ def _type_name(meta: Mapping[str, Any], hint: Any) -> str:
     if meta["choices"]:
         return "|".join(meta["choices"])
     base, optional = _base_type(hint)
-    name: str = SCALARS.get(base) or ("list" if typing.get_origin(base) is tuple else
-                                      "text" if meta["prefix"] else getattr(base, "__name__", str(base)))
+    name = SCALARS.get(base)
+    if name is None:
+        name = "list" if typing.get_origin(base) is tuple else "text" if meta["prefix"] else getattr(
+            base, "__name__", str(base))
     return f"{name} or {meta['none']}" if optional and meta["none"] else name
 
 

@@ -18,6 +18,7 @@ from harness.errors import ConfigError
 # The library is imported inside the commands, so that `ercbench --help` stays fast.
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import TaskID
     from rich.table import Table
 
     from harness.data.fetch import ProgressHook
@@ -43,7 +44,7 @@ def download_progress(console: "Console") -> Iterator["ProgressHook"]:
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
     # Off a terminal (a log file) a bar leaves only junk lines; the fetched files are listed after.
     with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as progress:
-        bars: dict[str, int] = {}
+        bars: dict[str, TaskID] = {}
 
         def hook(relative: str, done: int, total: int | None) -> None:
             if relative not in bars:
@@ -90,7 +91,7 @@ def not_fetchable(registry, name: str) -> str:
     """Why `data fetch NAME` has nothing to do, naming only the tasks it can fetch."""
     names = registry.names("tasks")
     ready = [task for task in names if getattr(registry.task(task), "remote_files", None)]
-    manual = [task for task in names if task not in ready and getattr(registry.task(task), "fetch_notice", "")]
+    manual = [task for task in names if task not in ready and bool(getattr(registry.task(task), "fetch_notice", ""))]
     what = f"task {name!r} has no files to fetch" if name in names else f"unknown task {name!r}"
     close = difflib.get_close_matches(name, ready + manual, n=2, cutoff=0.5)
     hint = f" (did you mean {' or '.join(close)}?)" if close else ""

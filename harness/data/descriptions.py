@@ -90,7 +90,9 @@ def attach_descriptions(
 def made_by(task_info: Mapping) -> dict[str, str]:
     """For the report page: how a run's descriptions file was made, in one line ({} without one)."""
     info = task_info.get("descriptions") if isinstance(task_info, Mapping) else None
-    made = info.get("provenance") if isinstance(info, Mapping) else None
+    if not isinstance(info, Mapping):
+        return {}
+    made = info.get("provenance")
     if not isinstance(made, Mapping):
         return {"descriptions made by": made} if isinstance(made, str) else {}
     model = made.get("model") or "?"

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from harness import metrics
 from harness.discovery import default_registry
@@ -331,9 +331,9 @@ def predict_run(world: distributed.World, parts: Components, spec: RunSpec, exam
                                                or batch_size, progress, done, timing),
         lambda: attempt_facts(parts),
     )
-    timing = distributed.slowest(world.gather(timing))  # the processes ran side by side
-    timing["tokens_computed"] = distributed.total(world.gather(parts.model.tokens_computed))
-    return resumed_from, timing
+    merged: dict[str, Any] = distributed.slowest(world.gather(timing))  # the processes ran side by side
+    merged["tokens_computed"] = distributed.total(world.gather(parts.model.tokens_computed))
+    return resumed_from, merged
 
 
 def finish(spec: RunSpec, parts: Components, registry: Registry, partial: PartialRun, examples: Sequence[Example],

@@ -40,7 +40,7 @@ def shot_specs(spec: RunSpec, shots: Sequence[int], registry: Registry | None = 
     for k in shots:
         variant = cls.with_shots(k, dict(spec.prompt_args))
         if variant is None:
-            able = [name for name in registry.names("prompts") if strategy(name, registry).with_shots(0, {})]
+            able = [name for name in registry.names("prompts") if registry.prompt(name).with_shots(0, {})]
             raise ConfigError(f"--shots sweeps prompts that show demonstrations ({', '.join(able)}), "
                               f"not {spec.prompt!r}")
         prompt, options = variant

@@ -6,7 +6,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Any, Iterator
 
 
 def file_mode() -> int:
@@ -17,7 +17,7 @@ def file_mode() -> int:
 
 
 @contextmanager
-def atomic_file(path: Path, mode: str = "w", suffix: str = ".tmp", permissions: int | None = None) -> Iterator[IO]:
+def atomic_file(path: Path, mode: str = "w", suffix: str = ".tmp", permissions: int | None = None) -> Iterator[IO[Any]]:
     """Yield a handle on a temp file; on a clean exit it replaces `path`, on any error it is removed.
 
     The file gets `permissions`, or the umask's usual mode: mkstemp's 0600 would break a team's shared folder.

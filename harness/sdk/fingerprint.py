@@ -56,14 +56,14 @@ def file_sha256(path: Path) -> str:
     cache = _load_cache()
     entry = cache.get(real)
     if isinstance(entry, dict) and entry.get("stamp") == stamp and isinstance(entry.get("sha256"), str):
-        return entry["sha256"]
+        return str(entry["sha256"])
     digest = sha256_file(Path(real))
     cache[real] = {"stamp": stamp, "sha256": digest}
     _save_cache(cache)
     return digest
 
 
-def path_fingerprint(label: str, target: str | os.PathLike | None) -> dict[str, str]:
+def path_fingerprint(label: str, target: str | os.PathLike[str] | None) -> dict[str, str]:
     """{'label/file': sha256} for a local file or the top-level files of a folder; a hub id as itself.
 
     Subfolders (e.g. intermediate training checkpoints) are not part of what a model loads.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from harness.interfaces import Model, Task
 from harness.registry import Origin, Registry
@@ -39,7 +39,7 @@ class TinyTask(Task):
             for i, turns in enumerate(TINY_DIALOGUES[split])
         ]
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         return {"name": self.name, "variant": "tiny", "format": "memory", "files": {}}
 
 

@@ -65,7 +65,7 @@ class Meld(FileTask):
 
     name = "meld"
     description = "MELD, 7 emotions, official CSVs (data root: meld/*.csv; option fix_mojibake=on|off)"
-    labels = EMOTIONS
+    labels: tuple[str, ...] = EMOTIONS
     label_column = "Emotion"
     variant = "meld"
     folder_name = "meld"

@@ -95,7 +95,8 @@ class HfVlm(Describer):
         if config.input == "video" and getattr(self.processor, "video_processor", None) is None:
             raise ConfigError(f"{self.name}: {self.target} has no video processor; use --describer-opt input=images")
         self.processor.tokenizer.padding_side = "left"  # generation continues every row from its end
-        self.model = model.to(device).eval()
+        # transformers annotates `.to` through a decorator that loses `self`, so mypy misreads the device as the model.
+        self.model = model.to(device).eval()  # type: ignore[arg-type]
 
     def read(self, clip: Clip) -> list[Any]:
         return sample_frames(clip.path, self.config.frames, clip.start, clip.end)

@@ -109,7 +109,7 @@ class LmEvalModel(Model):
         except ModuleNotFoundError as exc:  # lm-eval imports a backend's library (vllm, ...) on first use
             raise ConfigError(f"lm-eval: backend {self.backend!r} needs the {exc.name} package, which is not "
                               f"installed: pip install {exc.name}") from None
-        extra = {"batch_size": self.batch_size}
+        extra: dict[str, Any] = {"batch_size": self.batch_size}
         if self.device.startswith("cuda") and available_device() != "cuda":
             raise ConfigError(f"lm-eval: device={self.device} asked for, but torch sees no CUDA GPU here; "
                               "drop the device option to run on what exists")
