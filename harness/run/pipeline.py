@@ -233,7 +233,7 @@ def read_run_inputs(parts: Components, root: Path) -> dict:
     """Data files' and weights' sha256 and the label set, before any model loads (hashes cached in root)."""
     parts.task.read_inputs()  # hash the train files too: prompts and models may read them later
     with hash_cache(None if read_only(root) else root / CACHE_FILE):
-        task_info = {**parts.task.info(), **parts.task.descriptions_info()}
+        task_info = parts.task.run_info()
         return run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
 
 
@@ -355,7 +355,7 @@ def finish(spec: RunSpec, parts: Components, registry: Registry, partial: Partia
                 "ci": bootstrap_ci(predictions, parts.task.labels)},
         **counts,
         plugins=plugin_versions(spec, registry),
-        task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
+        task_info=frozen_mapping(parts.task.run_info()),
         started=started.isoformat(),
         duration_s=time.perf_counter() - clock,
         **facts,
