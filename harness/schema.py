@@ -287,8 +287,10 @@ class Configurable:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for base in cls.__bases__:
-            if issubclass(base, Configurable) and not issubclass(cls.Options, base.Options):
+        for base in (base for base in cls.__bases__ if issubclass(base, Configurable)):
+            # Configurable's own Options declares nothing: a plugin's Options may subclass the SDK's `Options`.
+            kept = _BaseOptions if base.Options is Configurable.Options else base.Options
+            if not issubclass(cls.Options, kept):
                 raise TypeError(f"{cls.__name__}.Options must subclass {base.__name__}.Options")
 
     def _configure(self, options: Mapping[str, Any]) -> None:
