@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Self
 
 from harness.errors import ConfigError
 from harness.registry import Registry
@@ -20,7 +20,7 @@ class World:
     local_rank: int = 0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "World":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
         env = os.environ if env is None else env
         try:
             size = int(env.get("WORLD_SIZE", "1"))

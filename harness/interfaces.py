@@ -7,18 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
-from harness.data.descriptions import DescriptionSource
+from harness.data.components import Component, TaskOptions, components_for
 from harness.errors import ErcbenchError
 from harness.registry import Registry
-from harness.schema import Configurable, option
-from harness.schema import Options as BaseOptions
+from harness.schema import Configurable
 from harness.types import Completion, Dialogue, Example, LossCurve, Prompt
-
-
-class TaskOptions(BaseOptions):
-    """The options every task accepts, handled by the Task base class."""
-
-    descriptions: str | None = option(None, "a descriptions file (JSONL) attached to the utterances")
 
 
 class Task(Configurable, ABC):
@@ -26,24 +19,28 @@ class Task(Configurable, ABC):
 
     Constructed with the data root (or None) and string options from the user, checked
     against `Options` (subclass `Task.Options` to declare more). Subclasses set `name` and
-    `labels`; `labels` may also be set in __init__ (e.g. inferred from a user's file). The
-    option `descriptions=PATH` is handled here for every task: it attaches supplementary
-    knowledge to the utterances.
+    `labels`; `labels` may also be set in __init__ (e.g. inferred from a user's file). Every
+    task also accepts the options of the components in `harness.data.components`, which
+    transform its dialogues before examples are made (e.g. supplementary knowledge attached).
     """
 
     kind = "task"
-    Options: ClassVar[type[BaseOptions]] = TaskOptions
+
+    class Options(TaskOptions, Configurable.Options):
+        """The options every task accepts: its components'."""
+
+    config: Options
     name: ClassVar[str]
     description: ClassVar[str] = ""
     labels: tuple[str, ...] = ()
-    #: options every task accepts, handled by this base class
-    common_options: ClassVar[tuple[str, ...]] = tuple(TaskOptions.names())
+    #: options every task accepts, handled by its components
+    common_options: ClassVar[tuple[str, ...]] = tuple(Options.names())
 
     def __init__(self, data_dir: Path | None = None, **options: str):
         self.data_dir = data_dir
         self._configure(options)
-        path = self.config.descriptions
-        self.description_source = DescriptionSource(path) if path else None
+        #: what every task gets beside its own data, turned on by the options, applied in order
+        self.components: tuple[Component, ...] = components_for(self.config)
 
     @abstractmethod
     def splits(self) -> tuple[str, ...]:
@@ -56,7 +53,7 @@ class Task(Configurable, ABC):
     def examples(self, split: str) -> list[Example]:
         """Every labelled utterance of a split, in order, as an Example in its dialogue."""
         examples = []
-        for dialogue in self.described_dialogues(split):
+        for dialogue in self.enriched_dialogues(split):
             for position, utterance in enumerate(dialogue.utterances):
                 if utterance.emotion is None:
                     continue
@@ -72,12 +69,12 @@ class Task(Configurable, ABC):
                 )
         return examples
 
-    def described_dialogues(self, split: str) -> list[Dialogue]:
-        """`dialogues(split)` with the `descriptions=PATH` knowledge attached, if given."""
+    def enriched_dialogues(self, split: str) -> list[Dialogue]:
+        """`dialogues(split)` as a run sees them: passed through each component in turn."""
         dialogues = self.dialogues(split)
-        if self.description_source is None:
-            return dialogues
-        return self.description_source.attach(dialogues, self.name, split)
+        for component in self.components:
+            dialogues = component.apply(dialogues, self.name, split)
+        return dialogues
 
     def info(self) -> dict[str, Any]:
         """Provenance for run.json: variant, input format, files read with sha256."""
@@ -105,11 +102,9 @@ class Task(Configurable, ABC):
         """
         return None
 
-    def descriptions_info(self) -> dict[str, Any]:
-        """Which descriptions file was attached (merged into run.json's task info)."""
-        if self.description_source is None:
-            return {}
-        return {"descriptions": self.description_source.info()}
+    def run_info(self) -> dict[str, Any]:
+        """run.json's task info: `info()`, plus each component's under its key."""
+        return {**self.info(), **{component.key: component.info() for component in self.components}}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ label's false negatives and to no label's false positives.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from typing import Sequence, TypedDict
 
 from harness.types import Prediction
 
@@ -97,7 +97,16 @@ def score_predictions(predictions: Sequence[Prediction], labels: Sequence[Label]
     return summarise([p.gold for p in predictions], [p.predicted for p in predictions], labels)
 
 
-def prediction_counts(predictions: Sequence[Prediction]) -> dict[str, int]:
+class Counts(TypedDict):
+    """A run's prediction counts, named as RunResult's fields (so they pass as keywords)."""
+
+    n: int
+    n_unparsed: int
+    n_fallback: int
+    n_truncated: int
+
+
+def prediction_counts(predictions: Sequence[Prediction]) -> Counts:
     """The per-run counts a reader checks: total, unparsed, parser fallbacks, truncated contexts."""
     return {
         "n": len(predictions),

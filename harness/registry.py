@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 from harness.errors import PluginError
+from harness.schema import Configurable
+
+if TYPE_CHECKING:  # the interfaces import this module
+    from harness.interfaces import Describer, Model, PromptStrategy, Task, Trainer
 
 KINDS = ("tasks", "prompts", "models", "trainers", "describers")
 
@@ -21,9 +26,11 @@ class Origin:
 
 @dataclass(frozen=True)
 class Entry:
+    """One registered plugin class: its kind ('models'...), name, and the plugin that supplied it."""
+
     kind: str
     name: str
-    cls: type
+    cls: type[Configurable]
     origin: Origin
 
 
@@ -35,7 +42,7 @@ class Registry:
         default_factory=lambda: {kind: {} for kind in KINDS}
     )
 
-    def add(self, kind: str, cls: type, origin: Origin) -> None:
+    def add(self, kind: str, cls: type[Configurable], origin: Origin) -> None:
         name = getattr(cls, "name", None)
         if not isinstance(name, str) or not name:
             raise PluginError(f"plugin {origin.plugin!r} registered {cls!r} without a name")
@@ -52,6 +59,22 @@ class Registry:
             return self.entries[kind][name]
         except KeyError:
             raise PluginError(self._unknown_message(kind, name)) from None
+
+    # The class of each kind, typed by its interface (a plugin registers a kind's class under that kind).
+    def task(self, name: str) -> type[Task]:
+        return cast("type[Task]", self.get("tasks", name).cls)
+
+    def prompt(self, name: str) -> type[PromptStrategy]:
+        return cast("type[PromptStrategy]", self.get("prompts", name).cls)
+
+    def model(self, name: str) -> type[Model]:
+        return cast("type[Model]", self.get("models", name).cls)
+
+    def trainer(self, name: str) -> type[Trainer]:
+        return cast("type[Trainer]", self.get("trainers", name).cls)
+
+    def describer(self, name: str) -> type[Describer]:
+        return cast("type[Describer]", self.get("describers", name).cls)
 
     def names(self, kind: str) -> list[str]:
         return sorted(self.entries[kind])

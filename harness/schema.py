@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import types
 import typing
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, Self
 
 from harness.errors import ConfigError
 
@@ -61,7 +60,7 @@ class Options:
     Override `check` for rules that involve several options.
     """
 
-    def __init_subclass__(cls, **kwargs: Any):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(frozen=True, kw_only=True)(cls)
 
@@ -69,7 +68,7 @@ class Options:
         """Raise ValueError (the reason, one line) when options contradict each other."""
 
     @classmethod
-    def parse(cls, values: Mapping[str, Any], owner: str = "plugin") -> "Options":
+    def parse(cls, values: Mapping[str, Any], owner: str = "plugin") -> Self:
         """Checked options from strings (or already typed values); unknown keys and bad values refused."""
         specs = _fields(cls)
         given: dict[str, Any] = {}
@@ -129,7 +128,7 @@ def unknown_message(owner: str, key: str, known: list[str]) -> str:
     return f"{owner}: unknown option {key!r}{hint} (options: {', '.join(known) or 'none'})"
 
 
-def render(spec: dataclasses.Field, value: Any) -> str:
+def render(spec: dataclasses.Field[Any], value: Any) -> str:
     """A value as it is written on the command line."""
     if value is None:
         return spec.metadata["none"] or ""
@@ -167,25 +166,34 @@ def word_list(value: str) -> tuple[str, ...]:
     return items
 
 
-@functools.lru_cache(maxsize=None)
-def _fields(cls: type) -> dict[str, dataclasses.Field]:
-    return {spec.name: spec for spec in dataclasses.fields(cls)}
+# Per Options class, computed once: the declared fields and their resolved type hints.
+_FIELDS: dict[type, dict[str, dataclasses.Field[Any]]] = {}
+_HINTS: dict[type, dict[str, Any]] = {}
 
 
-@functools.lru_cache(maxsize=None)
+def _fields(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    if cls not in _FIELDS:
+        _FIELDS[cls] = {spec.name: spec for spec in dataclasses.fields(cls)}
+    return _FIELDS[cls]
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
-def _required(spec: dataclasses.Field) -> bool:
+def _required(spec: dataclasses.Field[Any]) -> bool:
     return spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING
 
 
-def _default(spec: dataclasses.Field) -> Any:
-    return spec.default_factory() if spec.default is dataclasses.MISSING else spec.default
+def _default(spec: dataclasses.Field[Any]) -> Any:
+    if spec.default is dataclasses.MISSING and callable(spec.default_factory):
+        return spec.default_factory()
+    return spec.default
 
 
-def _prefix_field(specs: Mapping[str, dataclasses.Field], key: str) -> dataclasses.Field | None:
+def _prefix_field(specs: Mapping[str, dataclasses.Field[Any]], key: str) -> dataclasses.Field[Any] | None:
     for spec in specs.values():
         prefix = spec.metadata["prefix"]
         if prefix and key.startswith(prefix) and len(key) > len(prefix):
@@ -205,12 +213,14 @@ def _type_name(meta: Mapping[str, Any], hint: Any) -> str:
     if meta["choices"]:
         return "|".join(meta["choices"])
     base, optional = _base_type(hint)
-    name = SCALARS.get(base) or ("list" if typing.get_origin(base) is tuple else
-                                 "text" if meta["prefix"] else getattr(base, "__name__", str(base)))
+    name = SCALARS.get(base)
+    if name is None:
+        name = "list" if typing.get_origin(base) is tuple else "text" if meta["prefix"] else getattr(
+            base, "__name__", str(base))
     return f"{name} or {meta['none']}" if optional and meta["none"] else name
 
 
-def _convert(spec: dataclasses.Field, hint: Any, value: Any, owner: str) -> Any:
+def _convert(spec: dataclasses.Field[Any], hint: Any, value: Any, owner: str) -> Any:
     meta = spec.metadata
     base, optional = _base_type(hint)
     text = str(value).strip() if not isinstance(value, (tuple, list)) else value
@@ -252,6 +262,9 @@ def _scalar(meta: Mapping[str, Any], base: Any, value: Any, text: Any) -> Any:
     return str(value)
 
 
+_BaseOptions = Options  # the Configurable class below declares its own nested `Options`
+
+
 class Configurable:
     """What the four plugin interfaces share: `Options` parsed once, at construction.
 
@@ -259,17 +272,25 @@ class Configurable:
     options as given, each written as the string that sets it.
     """
 
-    Options: ClassVar[type[Options]] = Options
+    class Options(_BaseOptions):
+        """No options; a plugin kind or a plugin subclasses this to declare its own."""
+
+    #: the typed options; a plugin that declares `Options` also writes `config: Options` after it
+    config: Options
+    #: the options as given, each written as the string that sets it
+    options: dict[str, str]
     kind: ClassVar[str] = "plugin"
     name: ClassVar[str]
     #: True: the command line uses this plugin when none is named (`run -p`, `compare`'s grid,
     #: `train --trainer`). Read from the class that sets it: subclasses do not inherit it.
     default: ClassVar[bool] = False
 
-    def __init_subclass__(cls, **kwargs: Any):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for base in cls.__bases__:
-            if issubclass(base, Configurable) and not issubclass(cls.Options, base.Options):
+        for base in (base for base in cls.__bases__ if issubclass(base, Configurable)):
+            # Configurable's own Options declares nothing: a plugin's Options may subclass the SDK's `Options`.
+            kept = _BaseOptions if base.Options is Configurable.Options else base.Options
+            if not issubclass(cls.Options, kept):
                 raise TypeError(f"{cls.__name__}.Options must subclass {base.__name__}.Options")
 
     def _configure(self, options: Mapping[str, Any]) -> None:

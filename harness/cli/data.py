@@ -18,6 +18,7 @@ from harness.errors import ConfigError
 # The library is imported inside the commands, so that `ercbench --help` stays fast.
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import TaskID
     from rich.table import Table
 
     from harness.data.fetch import ProgressHook
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 def make_task(name: str, data_dir: str | None, pairs: tuple[str, ...]) -> "Task":
     from harness.discovery import default_registry
 
-    cls = default_registry().get("tasks", name).cls
+    cls = default_registry().task(name)
     return cls(Path(data_dir) if data_dir else None, **parse_options(pairs, "--task-opt"))
 
 
@@ -43,7 +44,7 @@ def download_progress(console: "Console") -> Iterator["ProgressHook"]:
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
     # Off a terminal (a log file) a bar leaves only junk lines; the fetched files are listed after.
     with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as progress:
-        bars: dict[str, int] = {}
+        bars: dict[str, TaskID] = {}
 
         def hook(relative: str, done: int, total: int | None) -> None:
             if relative not in bars:
@@ -70,7 +71,7 @@ def fetch(name: str, dest: str | None, mirror: str | None) -> None:
     console = Console(stderr=True)
     with one_line_errors():
         registry = default_registry()
-        cls = registry.get("tasks", name).cls if name in registry.names("tasks") else None
+        cls = registry.task(name) if name in registry.names("tasks") else None
         files, notice = getattr(cls, "remote_files", {}), getattr(cls, "fetch_notice", "")
         if not files and not notice:
             raise ConfigError(not_fetchable(registry, name))
@@ -89,8 +90,8 @@ def fetch(name: str, dest: str | None, mirror: str | None) -> None:
 def not_fetchable(registry, name: str) -> str:
     """Why `data fetch NAME` has nothing to do, naming only the tasks it can fetch."""
     names = registry.names("tasks")
-    ready = [task for task in names if getattr(registry.get("tasks", task).cls, "remote_files", None)]
-    manual = [task for task in names if task not in ready and getattr(registry.get("tasks", task).cls, "fetch_notice", "")]
+    ready = [task for task in names if getattr(registry.task(task), "remote_files", None)]
+    manual = [task for task in names if task not in ready and bool(getattr(registry.task(task), "fetch_notice", ""))]
     what = f"task {name!r} has no files to fetch" if name in names else f"unknown task {name!r}"
     close = difflib.get_close_matches(name, ready + manual, n=2, cutoff=0.5)
     hint = f" (did you mean {' or '.join(close)}?)" if close else ""

@@ -18,7 +18,7 @@ def build(task_name, describer_ref, task_opts, describer_opts, data_dir):
     from harness.run.pipeline import split_ref
 
     registry = default_registry()
-    task = registry.get("tasks", task_name).cls(data_dir, **parse_options(task_opts, "--task-opt"))
+    task = registry.task(task_name)(data_dir, **parse_options(task_opts, "--task-opt"))
     name, target = split_ref(describer_ref)
     entry = registry.get("describers", name)
     options = parse_options(describer_opts, "--describer-opt")

@@ -6,10 +6,11 @@ import dataclasses
 import hashlib
 import json
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from harness.data.files import json_object_line, read_text, sha256_file
 from harness.errors import DataError
+from harness.schema import Options, option
 from harness.types import Dialogue
 
 KEYS = ("task", "split", "dialogue_id", "utt_index", "description")
@@ -90,7 +91,9 @@ def attach_descriptions(
 def made_by(task_info: Mapping) -> dict[str, str]:
     """For the report page: how a run's descriptions file was made, in one line ({} without one)."""
     info = task_info.get("descriptions") if isinstance(task_info, Mapping) else None
-    made = info.get("provenance") if isinstance(info, Mapping) else None
+    if not isinstance(info, Mapping):
+        return {}
+    made = info.get("provenance")
     if not isinstance(made, Mapping):
         return {"descriptions made by": made} if isinstance(made, str) else {}
     model = made.get("model") or "?"
@@ -102,8 +105,17 @@ def made_by(task_info: Mapping) -> dict[str, str]:
     return {"descriptions made by": line}
 
 
+class DescriptionOptions(Options):
+    """The option that attaches a descriptions file to any task's utterances."""
+
+    descriptions: str | None = option(None, "a descriptions file (JSONL) attached to the utterances")
+
+
 class DescriptionSource:
-    """A descriptions file, read once, with what run.json should say about it."""
+    """A descriptions file, read once, with what run.json should say about it (a task component)."""
+
+    #: where run.json's task info records `info()`
+    key = "descriptions"
 
     def __init__(self, path: str | Path):
         self.path = Path(path).expanduser()
@@ -116,15 +128,15 @@ class DescriptionSource:
             self._table, self.undescribed = read_descriptions(self.path)
         return self._table
 
-    def attach(self, dialogues: Sequence[Dialogue], task: str, split: str) -> list[Dialogue]:
+    def apply(self, dialogues: Sequence[Dialogue], task: str, split: str) -> list[Dialogue]:
         described = attach_descriptions(dialogues, self.table(), task)
         self.attached[split] = sum(
             u.description is not None for d in described for u in d.utterances
         )
         return described
 
-    def info(self) -> dict:
-        info = {
+    def info(self) -> dict[str, Any]:
+        info: dict[str, Any] = {
             "path": str(self.path),
             "sha256": sha256_file(self.path),
             "entries": len(self.table()),

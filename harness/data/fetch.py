@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Mapping
+from typing import IO, BinaryIO, Callable, Mapping
 
 from harness.data.files import sha256_file
 from harness.errors import DataError
@@ -28,7 +28,7 @@ class Fetched:
 
 
 def _stream(
-    source: BinaryIO, out: BinaryIO, relative: str, total: int | None, hook: ProgressHook | None
+    source: BinaryIO, out: IO[bytes], relative: str, total: int | None, hook: ProgressHook | None
 ) -> tuple[int, str]:
     digest, size = hashlib.sha256(), 0
     while True:
@@ -56,10 +56,12 @@ def _open_source(url: str | None, mirror: Path | None, relative: str) -> tuple[B
                 return open(candidate, "rb"), candidate.stat().st_size
         tried = ", ".join(str(tail) for tail in tails)
         raise DataError(mirror / relative, f"not in the local mirror (tried {tried} under {mirror})")
+    if url is None:
+        raise DataError(relative, "no download address: copy the file from a mirror with --from DIR")
     try:
         response = urllib.request.urlopen(url, timeout=TIMEOUT_S)  # noqa: S310 (pinned https URLs or a test server)
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise DataError(url or relative, f"download failed: {exc}; without network access, copy the files from a mirror with --from DIR") from None
+        raise DataError(url, f"download failed: {exc}; without network access, copy the files from a mirror with --from DIR") from None
     length = response.headers.get("Content-Length")
     return response, int(length) if length and length.isdigit() else None
 

@@ -9,7 +9,7 @@ from harness.interfaces import Task
 
 
 def split_stats(task: Task, split: str) -> dict[str, Any]:
-    dialogues = task.described_dialogues(split)
+    dialogues = task.enriched_dialogues(split)
     utterances = [u for d in dialogues for u in d.utterances]
     labelled = Counter(u.emotion for u in utterances if u.emotion is not None)
     return {
@@ -24,4 +24,4 @@ def split_stats(task: Task, split: str) -> dict[str, Any]:
 def task_stats(task: Task) -> dict[str, Any]:
     """Every split's statistics, plus the task's provenance (variant, format, files)."""
     splits = {split: split_stats(task, split) for split in task.splits()}
-    return {"task": task.name, "splits": splits, "info": {**task.info(), **task.descriptions_info()}}
+    return {"task": task.name, "splits": splits, "info": task.run_info()}

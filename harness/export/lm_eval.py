@@ -115,6 +115,6 @@ def export_lm_eval(task: str, prompt: str, out_dir: Path, *, split: str = "test"
                    prompt_args: Mapping[str, str] | None = None, registry: Registry | None = None) -> Exported:
     """Export by plugin names, as the CLI does."""
     registry = registry or default_registry()
-    task_obj = registry.get("tasks", task).cls(data_dir, **dict(task_args or {}))
-    strategy = registry.get("prompts", prompt).cls(**dict(prompt_args or {}))
+    task_obj = registry.task(task)(data_dir, **dict(task_args or {}))
+    strategy = registry.prompt(prompt)(**dict(prompt_args or {}))
     return export_prompts(task_obj, strategy, split, limit, seed, Path(out_dir), (task, prompt))

@@ -145,7 +145,8 @@ def choice_layout(requests: Sequence[EncodedRequest]) -> tuple[list[list[int]], 
     segment (choice index) of each."""
     tokens, segments = [], []
     for request in requests:
-        row_tokens, row_segments = [], []
+        row_tokens: list[int] = []
+        row_segments: list[int] = []
         for index, ids in enumerate(request.continuations):
             row_tokens.extend(ids[:-1])
             row_segments.extend([index] * (len(ids) - 1))

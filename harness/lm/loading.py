@@ -142,7 +142,8 @@ def load_model(target: str, dtype: Any, *, device: str | None = None, allow_pick
             )
     except Exception as exc:  # malicious pickle, broken safetensors, missing files: one line
         raise load_failure(who, "a causal LM", target, exc) from None
-    return model if device is None or "device_map" in kwargs else model.to(device)
+    # transformers annotates `.to` through a decorator that loses `self`, so mypy misreads the device as the model.
+    return model if device is None or "device_map" in kwargs else model.to(device)  # type: ignore[arg-type]
 
 
 def attach_adapter(model: Any, adapter: str, *, merge: bool = True, allow_pickle: bool = False, who: str = "model") -> Any:

@@ -24,7 +24,8 @@ MIN_HEAD = 8
 
 def shared_lengths(encoded: Sequence[EncodedRequest]) -> list[int]:
     """Tokens each context shares with the one before it (the last token is always fed)."""
-    shared, previous = [], ()
+    shared: list[int] = []
+    previous: tuple[int, ...] = ()
     for request in encoded:
         shared.append(min(common_prefix(previous, request.context), len(request.context) - 1))
         previous = request.context

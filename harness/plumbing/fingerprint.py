@@ -142,7 +142,7 @@ def cached_sha256(real: str, cache: dict[str, Any]) -> str | None:
         return None  # an old entry (size, mtime, inode only) proves nothing about an in-place rewrite
     if hashed_at - stamp[2] < RACY_NS or stamp != stamp_of(os.stat(real)):
         return None
-    return entry["sha256"]
+    return str(entry["sha256"])
 
 
 def _hash_entry(real: str) -> dict[str, Any]:
@@ -179,7 +179,7 @@ def file_sha256(path: Path) -> str:
     return files_sha256([Path(path)])[0]
 
 
-def path_fingerprint(label: str, target: str | os.PathLike | None) -> dict[str, str]:
+def path_fingerprint(label: str, target: str | os.PathLike[str] | None) -> dict[str, str]:
     """{'label/file': sha256} for a local file or the top-level files of a folder; a hub id as itself.
 
     Subfolders (e.g. intermediate training checkpoints) are not part of what a model loads.

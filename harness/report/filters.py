@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError
 from harness.run.sweeps import shots_of
@@ -48,7 +48,7 @@ def value(spec: Mapping[str, Any], key: str) -> str | None:
     return None
 
 
-def check_keys(runs: list[Mapping[str, Any]], where: Mapping[str, str]) -> None:
+def check_keys(runs: Sequence[Mapping[str, Any]], where: Mapping[str, str]) -> None:
     """A --where key no run has is a typo: refuse it in one line rather than show an empty board."""
     for key in where:
         if runs and key not in SPEC_KEYS and all(value(run["spec"], key) is None for run in runs):

@@ -61,7 +61,7 @@ class Board:
     def is_best(self, row: int, col: int) -> bool:
         """The best (highest, as shown rounded) score of its column; ties are all best."""
         column = self.columns[col]
-        shown = [number(c[col].value) for c in self.cells if c[col].value is not None]
+        shown = [score for c in self.cells if (score := number(c[col].value)) is not None]
         # A column where every row shows the same number has no best.
         if not column.is_score or len(set(shown)) < 2 or self.cells[row][col].value is None:
             return False
@@ -81,24 +81,32 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _known(value: float | None) -> float | None:
+    """The value, or None where it is missing (None or NaN)."""
+    return None if _missing(value) else value
+
+
 def number(value: float | None) -> float | None:
     """A score as every format shows it: a percentage rounded to 2 decimals."""
-    return None if _missing(value) else round(100 * float(value), 2)
+    known = _known(value)
+    return None if known is None else round(100 * float(known), 2)
 
 
 def text(cell: Cell, column: Column) -> str:
-    if _missing(cell.value):
+    value, sd = _known(cell.value), _known(cell.sd)
+    if value is None:
         return MISSING
     if not column.is_score:
-        return str(int(cell.value))
-    spread = "" if _missing(cell.sd) else f"{PLUS_MINUS}{100 * cell.sd:.2f}"
-    return f"{100 * cell.value:.2f}{spread}"
+        return str(int(value))
+    spread = "" if sd is None else f"{PLUS_MINUS}{100 * sd:.2f}"
+    return f"{100 * value:.2f}{spread}"
 
 
 def ci_text(cell: Cell) -> str:
-    if _missing(cell.low) or _missing(cell.high):
+    low, high = _known(cell.low), _known(cell.high)
+    if low is None or high is None:
         return ""
-    return f"[{100 * cell.low:.2f}, {100 * cell.high:.2f}]"
+    return f"[{100 * low:.2f}, {100 * high:.2f}]"
 
 
 def board(table, ci: bool = False) -> Board:
@@ -167,7 +175,8 @@ def _flat(b: Board) -> tuple[list[str], list[list[Any]]]:
     for labels, cells in zip(b.rows, b.cells):
         values: list[Any] = list(full_labels(b, labels))
         for c, (cell, column) in enumerate(zip(cells, b.columns)):
-            values.append(number(cell.value) if column.is_score else (None if _missing(cell.value) else int(cell.value)))
+            known = _known(cell.value)
+            values.append(number(known) if column.is_score else (None if known is None else int(known)))
             if b.has_ci(c):
                 values += [number(cell.low), number(cell.high)]
             if b.has_sd(c):

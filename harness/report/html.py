@@ -48,7 +48,7 @@ def scores_table(run: Mapping[str, Any], ci: Mapping[str, Any]) -> str:
     cells = []
     for metric in CI_METRICS:
         low, high = ci.get(metric) or (None, None)
-        interval = f' <span class="ci">[{100 * low:.2f}, {100 * high:.2f}]</span>' if low is not None else ""
+        interval = f' <span class="ci">[{100 * low:.2f}, {100 * high:.2f}]</span>' if low is not None and high is not None else ""
         cells.append(f'<tr><th>{plots.METRIC_NAMES[metric]}</th>'
                      f'<td class="num">{100 * run["scores"][metric]:.2f}{interval}</td></tr>')
     counts = f'<tr><th>examples</th><td class="num">{run["n"]} in {ci.get("n_dialogues", "?")} dialogues</td></tr>'
@@ -69,7 +69,7 @@ class Contexts:
             try:
                 from harness.discovery import default_registry
 
-                task = default_registry().get("tasks", spec["task"]).cls(self.data_dir, **(spec.get("task_args") or {}))
+                task = default_registry().task(spec["task"])(self.data_dir, **(spec.get("task_args") or {}))
                 self.loaded[key] = ({e.example_id: e for e in task.examples(spec["split"])}, None)
             except (ErcbenchError, OSError) as exc:
                 self.loaded[key] = ({}, str(exc))

@@ -35,7 +35,7 @@ def confusion_counts(rows: Sequence[Prediction], labels: Sequence[str]) -> tuple
     columns = list(labels)
     if any(row.predicted not in labels for row in rows):
         columns.append(UNPARSED)
-    index = {label: i for i, label in enumerate(labels)}
+    index: dict[str | None, int] = {label: i for i, label in enumerate(labels)}
     matrix = [[0] * len(columns) for _ in labels]
     for row in rows:
         if row.gold in index:

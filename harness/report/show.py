@@ -52,8 +52,8 @@ def rebuild(spec: Mapping[str, Any], ids: Iterable[str], data_dir: Path | None,
     """The prompts of these examples, built as the run built them (task, prompt and seed of its spec), and
     notes where today's data or prompt settings differ from what run.json recorded."""
     registry = default_registry()
-    task = registry.get("tasks", spec["task"]).cls(data_dir, **(spec.get("task_args") or {}))
-    strategy = registry.get("prompts", spec["prompt"]).cls(**(spec.get("prompt_args") or {}))
+    task = registry.task(spec["task"])(data_dir, **(spec.get("task_args") or {}))
+    strategy = registry.prompt(spec["prompt"])(**(spec.get("prompt_args") or {}))
     wanted = set(ids)
     examples = [e for e in task.examples(spec["split"])[: spec.get("limit")] if e.example_id in wanted]
     strategy.prepare(task, int(spec.get("seed") or 0))

@@ -54,9 +54,8 @@ def clock_warnings(runs: Iterable[dict[str, Any]], now: datetime | None = None) 
     """One line per run whose start time is in the future, or whose end comes after that of a run
     numbered later: the clock of the machine that wrote it was wrong."""
     now = now or datetime.now(timezone.utc)
-    timed = [(run, started_at(run)) for run in runs]
-    timed = [(run, start) for run, start in timed if start is not None]
-    numbered = sorted((pair for pair in timed if _number(pair[0]) is not None), key=lambda pair: _number(pair[0]))
+    timed = [(run, start) for run in runs if (start := started_at(run)) is not None]
+    numbered = sorted((pair for pair in timed if _number(pair[0]) is not None), key=lambda pair: _number(pair[0]) or 0)
     late, earliest_after = set(), None
     for run, start in reversed(numbered):
         end = start + timedelta(seconds=float(run.get("duration_s") or 0))

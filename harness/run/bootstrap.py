@@ -28,7 +28,7 @@ def dialogue_counts(predictions: Sequence[Prediction], labels: Sequence[str]):
 
     Column len(labels) holds answers outside the label set (unparseable ones included).
     """
-    index = {label: i for i, label in enumerate(labels)}
+    index: dict[str | None, int] = {label: i for i, label in enumerate(labels)}
     order: dict[str, int] = {}
     cells = []
     for prediction in predictions:

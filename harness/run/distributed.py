@@ -86,10 +86,11 @@ class World(context.World):
         """Run `work` here; if it fails in any process, every process stops with a one-line error."""
         if self.size == 1:
             return work()
+        failure: Exception | None = None
         try:
-            value, failure = work(), None
+            value = work()
         except Exception as exc:  # shared with the others, then raised again below
-            value, failure = None, exc
+            failure = exc
         messages = self.gather(None if failure is None else _one_line(failure))
         if failure is not None:
             raise failure
@@ -225,7 +226,7 @@ def fold_shards(folder: Path) -> int:
 
 def kept_count(folder: Path) -> int:
     """How many examples the complete lines of a partial folder answer (merged file and every rank's)."""
-    ids = set()
+    ids: set[str] = set()
     for path in [folder / PREDICTIONS_FILE, *folder.glob(f"{RANK_FOLDER}*/{PREDICTIONS_FILE}")]:
         ids.update(_line_id(path, number, line) for number, line in enumerate(complete_lines(path), 1))
     return len(ids)

@@ -35,14 +35,14 @@ def launch(processes: int, args: Sequence[str], module: str = "harness.cli", pol
         env.setdefault("OMP_NUM_THREADS", threads)
         children.append(subprocess.Popen([sys.executable, "-m", module, *args], env=env))
     try:
-        status, rank = _wait_all(children, poll_s)
+        status, failed = _wait_all(children, poll_s)
     except KeyboardInterrupt:
         # Ctrl-C reached every child too (same process group); let them write their message.
         for child in children:
             child.wait()
         return 130
-    if rank is not None:
-        sys.stderr.write(f"Error: {failure_text(rank, processes, children[rank].returncode)}"
+    if failed is not None:
+        sys.stderr.write(f"Error: {failure_text(failed, processes, children[failed].returncode)}"
                          f"{'; ' + kept() if kept else ''}\n")
     return status
 

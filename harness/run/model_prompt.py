@@ -19,7 +19,7 @@ def apply_model_prompt(spec: RunSpec, registry: Registry) -> RunSpec:
     then carries the recorded options, so run.json names the prompt the model saw and resumes find the run.
     """
     model_name, _, target = spec.model.partition(":")
-    model_cls = registry.get("models", model_name).cls
+    model_cls = registry.model(model_name)
     required = model_cls.prompt_for(target or None, dict(spec.model_args))
     if required is None:
         return spec
@@ -36,7 +36,7 @@ def apply_model_prompt(spec: RunSpec, registry: Registry) -> RunSpec:
 
 def same_prompt(registry: Registry, name: str, wanted: Mapping[str, str], asked: Mapping[str, str]) -> bool:
     """Options written differently (a default spelled out, a normalised value) that build the same prompt agree."""
-    cls = registry.get("prompts", name).cls
+    cls = registry.prompt(name)
     return cls(**wanted).info() == cls(**asked).info()
 
 

@@ -151,6 +151,7 @@ def to_prediction(
     extra = dict(completion.meta)
     truncated = extra.pop("truncated_tokens", 0)
     logprobs, fallback = None, False
+    raw: str | None
     if completion.choice_logprobs:
         scores = completion.choice_logprobs
         best = max(scores, key=lambda choice: scores[choice])

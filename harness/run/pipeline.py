@@ -11,7 +11,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from harness import metrics
 from harness.discovery import default_registry
@@ -59,10 +59,10 @@ def split_ref(ref: str) -> tuple[str, str | None]:
 
 
 def instantiate(spec: RunSpec, registry: Registry, data_dir: Path | None) -> Components:
-    task_cls = registry.get("tasks", spec.task).cls
-    prompt_cls = registry.get("prompts", spec.prompt).cls
+    task_cls = registry.task(spec.task)
+    prompt_cls = registry.prompt(spec.prompt)
     model_name, model_target = split_ref(spec.model)
-    model_cls = registry.get("models", model_name).cls
+    model_cls = registry.model(model_name)
     model_args = dict(spec.model_args)
     if model_target is not None:
         if "target" not in model_cls.Options.names():  # else the refusal would name an option nobody typed
@@ -247,7 +247,7 @@ def read_run_inputs(parts: Components, root: Path, meanwhile: Callable[[], None]
     """
     parts.task.read_inputs()  # hash the train files too: prompts and models may read them later
     with hash_cache(None if read_only(root) else root / CACHE_FILE), verifying(verify):
-        task_info = {**parts.task.info(), **parts.task.descriptions_info()}
+        task_info = parts.task.run_info()
         if meanwhile is None:
             return run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -357,9 +357,9 @@ def predict_run(world: distributed.World, parts: Components, spec: RunSpec, exam
                                                or batch_size, progress, done, timing),
         lambda: attempt_facts(parts),
     )
-    timing = distributed.slowest(world.gather(timing))  # the processes ran side by side
-    timing["tokens_computed"] = distributed.total(world.gather(parts.model.tokens_computed))
-    return resumed_from, timing
+    merged: dict[str, Any] = distributed.slowest(world.gather(timing))  # the processes ran side by side
+    merged["tokens_computed"] = distributed.total(world.gather(parts.model.tokens_computed))
+    return resumed_from, merged
 
 
 def finish(spec: RunSpec, parts: Components, registry: Registry, partial: PartialRun, examples: Sequence[Example],
@@ -381,7 +381,7 @@ def finish(spec: RunSpec, parts: Components, registry: Registry, partial: Partia
                 "ci": bootstrap_ci(predictions, parts.task.labels)},
         **counts,
         plugins=plugin_versions(spec, registry),
-        task_info=frozen_mapping({**parts.task.info(), **parts.task.descriptions_info()}),
+        task_info=frozen_mapping(parts.task.run_info()),
         started=started.isoformat(),
         duration_s=time.perf_counter() - clock,
         **facts,

@@ -25,8 +25,8 @@ from harness.types import Completion, Prediction, Prompt, RunResult, RunSpec, fr
 def answer_prompts(spec: RunSpec, registry: Registry, data_dir: Path | None) -> tuple[dict[str, Prompt], list[str]]:
     """Each example's prompt (its choices and answer map), rebuilt by the task and prompt plugins alone,
     and the task's labels."""
-    task = registry.get("tasks", spec.task).cls(data_dir, **spec.task_args)
-    prompt = registry.get("prompts", spec.prompt).cls(**spec.prompt_args)
+    task = registry.task(spec.task)(data_dir, **spec.task_args)
+    prompt = registry.prompt(spec.prompt)(**spec.prompt_args)
     prompt.prepare(task, spec.seed)
     examples = select_examples(task, spec)
     prompts = {built.example.example_id: built for start in range(0, len(examples), 256)

@@ -29,18 +29,18 @@ def parse_shots(text: str) -> list[int]:
 def strategy(name: str, registry: Registry | None = None) -> type[PromptStrategy] | None:
     """The installed prompt strategy of that name, or None (a run recorded with a plugin not installed)."""
     registry = registry or default_registry()
-    return registry.get("prompts", name).cls if name in registry.names("prompts") else None
+    return registry.prompt(name) if name in registry.names("prompts") else None
 
 
 def shot_specs(spec: RunSpec, shots: Sequence[int], registry: Registry | None = None) -> list[RunSpec]:
     """The spec once per k, as the prompt strategy says it shows k demonstrations; other options kept."""
     registry = registry or default_registry()
-    cls = registry.get("prompts", spec.prompt).cls
+    cls = registry.prompt(spec.prompt)
     specs = []
     for k in shots:
         variant = cls.with_shots(k, dict(spec.prompt_args))
         if variant is None:
-            able = [name for name in registry.names("prompts") if strategy(name, registry).with_shots(0, {})]
+            able = [name for name in registry.names("prompts") if registry.prompt(name).with_shots(0, {})]
             raise ConfigError(f"--shots sweeps prompts that show demonstrations ({', '.join(able)}), "
                               f"not {spec.prompt!r}")
         prompt, options = variant

@@ -24,7 +24,7 @@ def train(
     registry = registry or default_registry()
     if not tasks:
         raise ConfigError("train: give at least one task (-t)")
-    built = [registry.get("tasks", name).cls(data_dir, **dict(task_options or {})) for name in tasks]
-    instance = registry.get("trainers", trainer).cls(**dict(options or {}))
+    built = [registry.task(name)(data_dir, **dict(task_options or {})) for name in tasks]
+    instance = registry.trainer(trainer)(**dict(options or {}))
     instance.registry = registry  # the trainer builds its prompts with this run's strategies
     return instance.train(built, Path(out_dir))

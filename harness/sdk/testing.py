@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from harness.interfaces import Model, Task
 from harness.registry import Origin, Registry
@@ -43,7 +43,7 @@ class TinyTask(Task):
             for i, turns in enumerate(TINY_DIALOGUES[split])
         ]
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         return {"name": self.name, "variant": "tiny", "format": "memory", "files": {}}
 
 
@@ -69,6 +69,8 @@ class FixedTextModel(Model):
 
     class Options(Model.Options):
         text: str = option("", "the answer given to every prompt")
+
+    config: Options
 
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
         text = self.config.text

@@ -73,6 +73,8 @@ class EmoryNLP(FileTask):
         format: str = option("auto", "input files (auto: the official JSON where present)",
                              choices=("auto", "json", "tsv"))
 
+    config: Options
+
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)
         self.format = self.config.format

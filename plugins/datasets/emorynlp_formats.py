@@ -66,7 +66,7 @@ def parse_official_json(path: Path, text: str, split: str, labels: Sequence[str]
         raise DataError(path, f"not valid JSON: {type(exc).__name__}") from None
     season = _need(path, text, season, dict, "the top level", None)
     episodes = _need(path, text, season.get("episodes"), list, "episodes", None)
-    dialogues = []
+    dialogues: list[Dialogue] = []
     for episode in episodes:
         episode = _need(path, text, episode, dict, "an episode", None)
         episode_id = _need(path, text, episode.get("episode_id"), str, "episode_id", None)

@@ -49,8 +49,8 @@ class Iemocap(FileTask):
 
     name = "iemocap"
     description = "IEMOCAP standard 6-class split (official release, JSONL or TSV; format=auto|official|jsonl|tsv)"
-    codes = SIX_CLASSES
-    labels = SIX_CLASSES  # per instance: the words with label_names=words
+    codes: tuple[str, ...] = SIX_CLASSES
+    labels: tuple[str, ...] = SIX_CLASSES  # per instance: the words with label_names=words
     variant = "6-class"
     folder_name = "iemocap"
     fetch_notice = LICENSE_STEPS
@@ -62,6 +62,8 @@ class Iemocap(FileTask):
         release: str | None = option(None, "the IEMOCAP_full_release folder (default: found under the data root)")
         label_names: str = option("codes", "labels as codes (hap, sad, ...) or words", choices=("codes", "words"))
 
+    config: Options
+
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)
         self.format = self.config.format
@@ -69,7 +71,7 @@ class Iemocap(FileTask):
         self.words = self.config.label_names == "words"
         self.labels = tuple(WORDS[code] for code in self.codes) if self.words else self.codes
         self._release: list[Dialogue] | None = None
-        self._jsonl_rows = None
+        self._jsonl_rows: list[tuple[int, dict]] | None = None
 
     def clean(self, text: str) -> str:
         return strip_markers(text) if self.strip else text
@@ -120,7 +122,7 @@ class Iemocap(FileTask):
         if not self.words:
             return dialogues
         return [
-            dataclasses.replace(d, utterances=tuple(dataclasses.replace(u, emotion=WORDS[u.emotion]) for u in d.utterances))
+            dataclasses.replace(d, utterances=tuple(dataclasses.replace(u, emotion=None if u.emotion is None else WORDS[u.emotion]) for u in d.utterances))
             for d in dialogues
         ]
 
@@ -153,7 +155,8 @@ class Iemocap(FileTask):
                 "IEMOCAP release has (Session1..5/dialog/transcriptions/*.txt; --task-opt release=DIR); the text "
                 "copies have none: use the release, or give a --map CSV with start and end seconds")
         spans = release_spans(folder, self.ledger, self.codes)
-        clips, looked = {}, []
+        clips: dict[tuple[str, int], Clip] = {}
+        looked: list[Path] = []
         for dialogue in self.dialogues(split):
             paths = session_video(videos, dialogue.dialogue_id)
             video = next((path for path in paths if path.is_file()), None)
@@ -190,6 +193,8 @@ class IemocapDialogueLLM(Iemocap):
 
     class Options(Iemocap.Options):
         format: str = option("auto", "input files: the official release only", choices=("auto", "official"))
+
+    config: Options
 
     def chosen_format(self) -> str:
         return "official"

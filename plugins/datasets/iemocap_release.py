@@ -87,7 +87,7 @@ def build_dialogue(
 ) -> Dialogue | None:
     """Turns whose label is in `keep`, renumbered from 0; None when no turn is kept."""
     path, turns = transcription
-    kept = []
+    kept: list[Utterance] = []
     for turn in turns:
         if turn.utterance_id not in evaluation:
             raise DataError(path, f"utterance {turn.utterance_id} has no line in its EmoEvaluation file", turn.line)
@@ -127,10 +127,12 @@ def release_spans(release: Path, ledger: FileLedger, keep: Collection[str]) -> d
             evaluation = parse_evaluation(evaluation_path, ledger.read_text(evaluation_path))
             turns = parse_transcription(path, ledger.read_text(path))
             kept = [t for t in turns if evaluation.get(t.utterance_id) in keep]
+            found: list[tuple[float, float]] = []
             for turn in kept:
                 if turn.span is None:
                     raise DataError(path, "no [start-end] seconds on this transcription line", turn.line)
-            spans[path.stem] = [t.span for t in kept]
+                found.append(turn.span)
+            spans[path.stem] = found
     return spans
 
 

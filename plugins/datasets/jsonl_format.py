@@ -142,7 +142,7 @@ def build_dialogues(
         seen.add(key)
         label = row["label"]
         if known is not None and label is not None and label not in known:
-            raise DataError(path, f"unknown label {label!r} (expected one of {', '.join(labels)})", number)
+            raise DataError(path, f"unknown label {label!r} (expected one of {', '.join(labels or ())})", number)
         # Speakers and labels repeat: one shared string each, not one per line.
         label = label if label is None else sys.intern(label)
         utterance = Utterance(row["utt_index"], sys.intern(row["speaker"]), row["text"], label, row.get("description"))

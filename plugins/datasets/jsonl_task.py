@@ -34,6 +34,8 @@ class JsonlTask(FileTask):
         labels: tuple[str, ...] | None = option(None, "the label set, a,b,c (default: sorted train labels)",
                                                 parse=word_list)
 
+    config: Options
+
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)
         if not self.config.path:
@@ -58,8 +60,9 @@ class JsonlTask(FileTask):
             self.ledger.files[str(path)] = self._scan.sha256
         return self._scan
 
-    @property  # type: ignore[override]
-    def labels(self) -> tuple[str, ...]:
+    # Read-only here: the labels come from the file (or labels=), where Task's are a plain class attribute.
+    @property
+    def labels(self) -> tuple[str, ...]:  # type: ignore[override]
         # Computed once: every Example reads it, so recomputing it per example would be quadratic.
         if self._labels is None:
             self._labels = self.given_labels or self.inferred_labels(self.scan())

@@ -63,7 +63,7 @@ class Meld(FileTask):
 
     name = "meld"
     description = "MELD, 7 emotions, official CSVs (data root: meld/*.csv; option fix_mojibake=on|off)"
-    labels = EMOTIONS
+    labels: tuple[str, ...] = EMOTIONS
     label_column = "Emotion"
     variant = "meld"
     folder_name = "meld"
@@ -73,6 +73,8 @@ class Meld(FileTask):
     class Options(FileTask.Options):
         # Off by default: the official 2020 files are clean UTF-8 and must be read byte-faithfully.
         fix_mojibake: bool = option(False, "repair cp1252 mojibake in pre-2020 copies of the CSVs")
+
+    config: Options
 
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)

@@ -26,7 +26,7 @@ class Sample(Task):
     def __init__(self, data_dir: Path | None = None, **options: str):
         super().__init__(data_dir, **options)
         self.ledger = FileLedger()
-        self._rows = None
+        self._rows: list[tuple[int, dict]] | None = None
 
     def splits(self) -> tuple[str, ...]:
         return ("train", "dev", "test")

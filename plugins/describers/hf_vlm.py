@@ -41,6 +41,8 @@ class HfVlm(Describer):
         trust_remote_code: bool = option(False, "run the model repository's own code")
         allow_pickle: bool = option(False, "allow pickle (.bin) weights, which can run code; safetensors otherwise")
 
+    config: Options
+
     def __init__(self, **options: str):
         super().__init__(**options)
         try:
@@ -92,7 +94,8 @@ class HfVlm(Describer):
         if config.input == "video" and getattr(self.processor, "video_processor", None) is None:
             raise ConfigError(f"{self.name}: {self.target} has no video processor; use --describer-opt input=images")
         self.processor.tokenizer.padding_side = "left"  # generation continues every row from its end
-        self.model = model.to(device).eval()
+        # transformers annotates `.to` through a decorator that loses `self`, so mypy misreads the device as the model.
+        self.model = model.to(device).eval()  # type: ignore[arg-type]
 
     def read(self, clip: Clip) -> list[Any]:
         return sample_frames(clip.path, self.config.frames, clip.start, clip.end)

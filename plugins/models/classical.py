@@ -68,6 +68,8 @@ class TfidfLogReg(Model):
             if not self.C > 0:
                 raise ValueError(f"option C must be > 0, got {self.C:g}")
 
+    config: Options
+
     def __init__(self, **options: str):
         super().__init__(**options)
         self.context = self.config.context

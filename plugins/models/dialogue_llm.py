@@ -52,10 +52,13 @@ class DialogueLLM(Model):
     class Options(HFCausal.Options):  # every hf option too, handed on to the hf model
         target: str = option("", "the checkpoint folder from `ercbench train` (given as -m dialoguellm:DIR)")
         mode: str = option("score", "score every label, or generate text to parse", choices=MODES)
-        adapter: bool = option(True, "apply the LoRA adapter (off: the base model, same prompts)")
+        # On/off here, where hf's adapter is a folder: the folder is the checkpoint's own.
+        adapter: bool = option(True, "apply the LoRA adapter (off: the base model, same prompts)")  # type: ignore[assignment]
         base: str = option("", "the base model folder (default: the one recorded at training)")
         prompt: str = option("", "evaluate with another prompt strategy than the recorded one")
         prompt_options: Mapping[str, str] = option(help="override a recorded prompt option", prefix=PROMPT_PREFIX)
+
+    config: Options
 
     def __init__(self, **options: str):
         removed = sorted(key for key in options if key in REMOVED)
@@ -93,8 +96,9 @@ class DialogueLLM(Model):
             override_hint=OVERRIDE_HINT,
         )
 
+    # Read-only here: the wrapped hf model decides, where Model's is a plain attribute.
     @property
-    def preferred_batch_size(self) -> int | None:
+    def preferred_batch_size(self) -> int | None:  # type: ignore[override]
         """The hf model's wish for examples per predict call (whole splits on a GPU)."""
         return getattr(self.hf, "preferred_batch_size", None)
 

@@ -49,6 +49,8 @@ class HFCausal(Model):
         allow_pickle: bool = option(False, "allow pickle (.bin) weights, which can run code; safetensors otherwise")
         device_map: str = option("", "an accelerate device_map, e.g. auto, to spread a model over devices")
 
+    config: Options
+
     def __init__(self, **options: str):
         super().__init__(**options)
         config = self.config

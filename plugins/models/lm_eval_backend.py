@@ -74,6 +74,8 @@ class LmEvalModel(Model):
         max_new_tokens: int = option(10, "longest generated answer (generate)", minimum=1)
         stop: str = option(r"\n", "'|'-separated stop strings with backslash escapes (generate)")
 
+    config: Options
+
     def __init__(self, **options: str):
         super().__init__(**options)
         config = self.config
@@ -105,7 +107,7 @@ class LmEvalModel(Model):
         except ModuleNotFoundError as exc:  # lm-eval imports a backend's library (vllm, ...) on first use
             raise ConfigError(f"lm-eval: backend {self.backend!r} needs the {exc.name} package, which is not "
                               f"installed: pip install {exc.name}") from None
-        extra = {"batch_size": self.batch_size}
+        extra: dict[str, Any] = {"batch_size": self.batch_size}
         if self.device.startswith("cuda") and available_device() != "cuda":
             raise ConfigError(f"lm-eval: device={self.device} asked for, but torch sees no CUDA GPU here; "
                               "drop the device option to run on what exists")

@@ -109,6 +109,8 @@ class KShot(ZeroShot):
             if self.encoder and self.selection != "retrieved":
                 raise ValueError("encoder=... only applies to selection=retrieved")
 
+    config: Options
+
     def __init__(self, **options: str):
         super().__init__(**options)
         self.k = self.config.k

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from harness.errors import ConfigError
 from harness.sdk import Shots
+
+if TYPE_CHECKING:  # k_shot imports this module
+    from plugins.prompts.k_shot import KShot
 
 ZERO_SHOT = "zero-shot"
 K_SHOT = "k-shot"
@@ -25,7 +28,7 @@ def variant(k: int, options: Mapping[str, str]) -> tuple[str, dict[str, str]]:
     return K_SHOT, {**shared_options(options), **chosen, "k": str(k)}
 
 
-def k_shot_setting(options_cls: type, options: Mapping[str, str]) -> Shots | None:
+def k_shot_setting(options_cls: type[KShot.Options], options: Mapping[str, str]) -> Shots | None:
     """k and the column ('k=3', or 'k=3 balanced' when the selection is not random) of a k-shot run."""
     try:
         parsed = options_cls.parse(options)

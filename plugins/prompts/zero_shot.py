@@ -28,6 +28,8 @@ class ZeroShot(PromptStrategy):
         descriptions: bool = option(False, "append each utterance's description, when the task attaches them")
         template: str = option("plain", "the prompt wording", choices=tuple(TEMPLATES))
 
+    config: Options
+
     def __init__(self, **options: str):
         super().__init__(**options)
         self.style = Style(window=self.config.window, speakers=self.config.speakers,

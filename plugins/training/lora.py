@@ -30,6 +30,8 @@ class LoraTrainer(Trainer):
         resume: bool = option(False, "continue from the last good checkpoint in the output folder")
         overwrite: bool = option(False, "replace a different run already in the output folder")
 
+    config: Options
+
     def __init__(self, **options: Any):
         super().__init__(**options)
         self.resume = self.config.resume

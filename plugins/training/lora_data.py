@@ -27,7 +27,7 @@ def make_strategy(name: str, options: dict[str, str], registry: Registry | None)
     """The prompt strategy evaluation uses, found by name in the run's registry (one source of truth)."""
     if registry is None:
         raise ConfigError("lora: no plugin registry to find prompts in; train through harness.run.training.train")
-    return registry.get("prompts", name).cls(**options)
+    return registry.prompt(name)(**options)
 
 
 def prompt_text(prompt: Prompt, tokenizer: Any) -> str:

@@ -76,7 +76,7 @@ class LoraSettings(Trainer.Options):
 
 def parse_settings(options: Mapping[str, Any]) -> LoraSettings:
     """String options -> LoraSettings; `prompt.K=V` options go to the prompt strategy."""
-    return LoraSettings.parse(options, "trainer 'lora'")  # type: ignore[return-value]
+    return LoraSettings.parse(options, "trainer 'lora'")
 
 
 def settings_of(options: LoraSettings) -> LoraSettings:

@@ -121,3 +121,25 @@ def test_every_installed_plugin_declares_its_options_and_refuses_others(entry):
         entry.cls(*args, zz_not_an_option="1")
     for row in entry.cls.Options.describe():
         assert row.help, f"{entry.name}: option {row.name} has no help"
+
+
+@pytest.mark.parametrize("entry", REGISTRY_ENTRIES, ids=lambda e: f"{e.kind}:{e.name}")
+def test_every_class_that_declares_options_annotates_config_with_them(entry):
+    # `config: Options` after the nested class is what lets mypy check `self.config.<option>`.
+    for cls in entry.cls.__mro__:
+        if "Options" in vars(cls):
+            annotation = vars(cls).get("__annotations__", {}).get("config")
+            assert annotation in ("Options", cls.Options), f"{cls.__qualname__} declares Options without `config: Options`"
+
+
+def test_a_plugin_options_class_may_subclass_the_sdk_options_where_its_kind_declares_none():
+    class Plain(Model):
+        name = "plain"
+
+        class Options(Options):
+            level: int = option(1, "a level")
+
+        def predict(self, prompts):
+            return []
+
+    assert Plain(level="2").config.level == 2

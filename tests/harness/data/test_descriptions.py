@@ -89,3 +89,23 @@ def test_prompts_include_descriptions_only_when_asked(tmp_path):
     without = registry.get("prompts", "zero-shot").cls(descriptions="off").build([example])[0].text
     assert "[looks 0]" in with_it and "[looks" not in without
     assert task_stats(task)["splits"]["test"]["with_description"] > 0
+
+
+def test_a_task_without_the_option_gets_no_component_and_the_same_dialogues():
+    task = default_registry().task("sample")(None)
+    assert task.components == ()
+    assert task.enriched_dialogues("test") == task.dialogues("test")
+    assert task.run_info() == task.info() and "descriptions" not in task.run_info()
+
+
+def test_the_option_turns_on_the_descriptions_component_and_its_info(tmp_path):
+    path, expected = sample_descriptions(tmp_path)
+    task = default_registry().task("sample")(None, descriptions=str(path))
+    assert [component.key for component in task.components] == ["descriptions"]
+    assert sum(u.description is not None for d in task.enriched_dialogues("test") for u in d.utterances) == expected
+    assert task.run_info()["descriptions"]["attached_per_split"] == {"test": expected}
+
+
+@pytest.mark.parametrize("name", default_registry().names("tasks"))
+def test_every_registered_task_accepts_the_descriptions_option(name):
+    assert "descriptions" in default_registry().task(name).Options.names()

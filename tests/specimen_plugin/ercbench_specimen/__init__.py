@@ -44,6 +44,8 @@ class BarePrompt(PromptStrategy):
     class Options(PromptStrategy.Options):
         separator: str = option(" | ", "between the labels")
 
+    config: Options
+
     def build(self, examples):
         return [
             Prompt(
@@ -63,6 +65,8 @@ class CountingTrainer(Trainer):
     class Options(Trainer.Options):
         label: str = option("specimen", "a name written into the checkpoint")
 
+    config: Options
+
     def train(self, tasks, out_dir: Path):
         record = {"label": self.config.label, "n_train": sum(len(t.examples("train")) for t in tasks)}
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -76,6 +80,8 @@ class NamingDescriber(Describer):
 
     class Options(Describer.Options):
         words: str = option("a clip named", "put before the name")
+
+    config: Options
 
     def read(self, clip: Clip) -> str:
         if clip.path.suffix != ".mp4":
