@@ -33,9 +33,9 @@ def trainer_options(
 
 def limit_option(trainer: str, limit: int | None, tasks, train_opts) -> dict[str, str]:
     """`--limit N` as the trainer's train_limit option, after -t and --train-opt are checked to be one per flag."""
-    from harness.discovery import default_registry
+    from harness.cli.session import current
 
-    registry = default_registry()
+    registry = current().registry
     declared = registry.get("trainers", trainer).cls.Options.names()
     one_name_per_flag(tasks, registry.names("tasks"), "-t")
     one_pair_per_flag(train_opts, declared, "--train-opt")
@@ -94,19 +94,20 @@ def train(
 ):
     """Train a LoRA checkpoint (DialogueLLM) on the train splits of the given tasks."""
     from harness.cli.launch import is_main_process
+    from harness.cli.session import current
     from harness.discovery import default_names
     from harness.run import training
 
-    prompt = prompt or default_names("prompts", "-p")[0]
-    trainer = trainer or default_names("trainers", "--trainer")[0]
+    session = current()
+    prompt = prompt or default_names("prompts", "-p", session.registry)[0]
+    trainer = trainer or default_names("trainers", "--trainer", session.registry)[0]
 
     options = trainer_options(
         base, prompt, template, context, descriptions, loss_on_prompt, resume, overwrite, prompt_opts, train_opts
     )
     options.update(limit_option(trainer, limit, tasks, train_opts))
-    record = training.train(
-        trainer, tasks, out_dir, data_dir=data_dir, options=options, task_options=parse_options(task_opts, "--task-opt")
-    )
+    record = training.train(trainer, tasks, out_dir, session.context(data_dir=data_dir), options=options,
+                            task_options=parse_options(task_opts, "--task-opt"))
     best = record.get("selection", {})
     if not is_main_process():  # under accelerate launch, rank 0 reports
         return

@@ -6,13 +6,13 @@ import json
 import os
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
 from harness import metrics
-from harness.discovery import default_registry
+from harness.context import RunContext
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
@@ -46,6 +46,8 @@ class Components:
     task: Task
     prompt: PromptStrategy
     model: Model
+    #: what their `prepare` receives: the run's registry, seed, world, cache and data folders
+    context: RunContext
 
 
 def split_ref(ref: str) -> tuple[str, str | None]:
@@ -54,7 +56,8 @@ def split_ref(ref: str) -> tuple[str, str | None]:
     return name, (target if sep else None)
 
 
-def instantiate(spec: RunSpec, registry: Registry, data_dir: Path | None) -> Components:
+def instantiate(spec: RunSpec, context: RunContext) -> Components:
+    registry = context.registry
     task_cls = registry.get("tasks", spec.task).cls
     prompt_cls = registry.get("prompts", spec.prompt).cls
     model_name, model_target = split_ref(spec.model)
@@ -65,9 +68,10 @@ def instantiate(spec: RunSpec, registry: Registry, data_dir: Path | None) -> Com
             raise ConfigError(f"model {model_name!r} takes no target: use -m {model_name}, not -m {spec.model}")
         model_args["target"] = model_target
     return Components(
-        task=task_cls(data_dir, **spec.task_args),
+        task=task_cls(context.data_dir, **spec.task_args),
         prompt=prompt_cls(**spec.prompt_args),
         model=model_cls(**model_args),
+        context=context,
     )
 
 
@@ -184,10 +188,10 @@ def with_earlier_attempt(facts: dict, partial: PartialRun, predicted_now: bool, 
     return facts
 
 
-def prepare(parts: Components, spec: RunSpec, timing: dict[str, float]) -> None:
-    parts.prompt.prepare(parts.task, spec.seed)
+def prepare(parts: Components, timing: dict[str, float]) -> None:
+    parts.prompt.prepare(parts.task, parts.context)
     loading = time.perf_counter()
-    parts.model.prepare(parts.task, spec.seed)
+    parts.model.prepare(parts.task, parts.context)
     timing["model_load_s"] = time.perf_counter() - loading
 
 
@@ -208,7 +212,7 @@ def predict_missing(parts: Components, spec: RunSpec, examples, partial: Partial
         return len(done)
     started = resume
     try:
-        prepare(parts, spec, timing)
+        prepare(parts, timing)
         batch_size = parts.model.preferred_batch_size or batch_size  # e.g. a whole split per GPU call
         if not resume:
             partial.start(False, inputs)
@@ -239,10 +243,9 @@ def read_run_inputs(parts: Components, root: Path) -> dict:
 
 def run(
     spec: RunSpec,
+    context: RunContext,
     *,
-    data_dir: Path | None = None,
     results_dir: Path | None = None,
-    registry: Registry | None = None,
     progress: Progress | None = None,
     resume: bool = False,
     batch_size: int = 64,
@@ -254,18 +257,18 @@ def run(
     """Run one spec end to end; returns the result and the folder it was written to.
 
     One process at a time per spec (others wait, or with wait=False refuse); a finished run
-    of the same spec and inputs is reused unless `force`.
+    of the same spec and inputs is reused unless `force`. The plugins are `context.registry`'s, the
+    data `context.data_dir`'s; their `prepare` gets the context with the spec's seed and the fit cache.
     """
-    registry = registry or default_registry()
+    registry = context.registry
     refuse_non_text(spec)
-    world = distributed.World.from_env()  # one process, or one of a data-parallel run (accelerate launch)
+    world = distributed.World(context.world.rank, context.world.size, context.world.local_rank)  # 1, or 1 of N
     world.join()
     spec = apply_model_prompt(spec, registry)  # before anything reads the spec: run.json names the prompt used
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     root = results_root(results_dir)
-    parts = instantiate(spec, registry, data_dir)
-    parts.model.cache_dir = cache_root(results_dir) if use_cache else None
+    parts = instantiate(spec, replace(context, seed=spec.seed, cache_dir=cache_root(results_dir) if use_cache else None))
     spec, legacy = identity_spec(spec, parts.model.answer_mode), legacy_specs(spec, parts.model.answer_mode, PARSERS)
     examples = select_examples(parts.task, spec)
     inputs = world.first(lambda: read_run_inputs(parts, root))  # hashed once, by rank 0
@@ -326,7 +329,7 @@ def predict_run(world: distributed.World, parts: Components, spec: RunSpec, exam
             distributed.fold_shards(partial.folder)
         return predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress, timing), timing
     resumed_from = distributed.predict_together(
-        world, partial, examples, inputs, resume, lambda: prepare(parts, spec, timing),
+        world, partial, examples, inputs, resume, lambda: prepare(parts, timing),
         lambda todo, writer, done: predict_all(parts, spec, todo, writer, parts.model.preferred_batch_size
                                                or batch_size, progress, done, timing),
         lambda: attempt_facts(parts),

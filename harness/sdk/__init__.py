@@ -1,5 +1,6 @@
 """The plugin SDK: what a plugin imports to define tasks, prompts, models, trainers and describers."""
 
+from harness.context import RunContext, World
 from harness.errors import ClipError, ConfigError, DataError, ErcbenchError, PluginError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Clip, Describer, Model, PromptStrategy, RequiredPrompt, Task, Trainer
@@ -8,5 +9,5 @@ from harness.types import Completion, Dialogue, Example, Prediction, Prompt, Utt
 
 __all__ = [
     "Clip", "ClipError", "Completion", "ConfigError", "Describer", "DataError", "Dialogue", "ErcbenchError", "Example", "Model", "PluginError",
-    "Options", "Prediction", "Prompt", "PromptStrategy", "RequiredPrompt", "Task", "Trainer", "Utterance", "hookimpl", "option",
+    "Options", "Prediction", "Prompt", "PromptStrategy", "RequiredPrompt", "RunContext", "Task", "Trainer", "Utterance", "World", "hookimpl", "option",
 ]

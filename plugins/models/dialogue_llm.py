@@ -9,6 +9,7 @@ from typing import Any, Mapping, Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, RequiredPrompt, Task
+from harness.sdk import RunContext
 from harness.sdk.options import option
 from harness.types import Completion, Prompt
 from plugins.models.hf_causal import HFCausal
@@ -109,8 +110,8 @@ class DialogueLLM(Model):
                 " override with --model-opt base=PATH"
             )
 
-    def prepare(self, task: Task, seed: int) -> None:
-        self.hf.prepare(task, seed)
+    def prepare(self, task: Task, context: RunContext) -> None:
+        self.hf.prepare(task, context)
 
     def fingerprint(self) -> dict[str, str]:
         """sha256 of the base model's and the checkpoint's files: part of the run key."""

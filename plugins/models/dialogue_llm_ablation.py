@@ -151,13 +151,14 @@ def ablate_command(checkpoint, tasks, retrained, split, limit, seed, model_opts,
     from rich.markup import escape
     from rich.table import Table
 
+    from harness.cli.session import current
     from harness.run import pipeline
 
     tasks = tasks or [entry["name"] for entry in read_checkpoint(checkpoint)["tasks"]]
     variants = ablation_variants(checkpoint, parse_options(retrained, "--variant-checkpoint"))
 
     def run(spec):
-        result, folder = pipeline.run(spec, data_dir=data_dir, results_dir=results_dir)
+        result, folder = pipeline.run(spec, current().context(data_dir=data_dir), results_dir=results_dir)
         click.echo(f"{run_label(spec)}: weighted F1 {100 * result.scores['weighted_f1']:.2f} -> {folder}")
         return result
 

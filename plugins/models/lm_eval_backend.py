@@ -10,6 +10,7 @@ from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Model, Task
 from harness.lm.quiet import no_load_bars
+from harness.sdk import RunContext
 from harness.sdk.options import option
 from harness.types import Completion, Prompt, frozen_mapping
 from plugins.models.hf_causal import parse_stops
@@ -95,7 +96,7 @@ class LmEvalModel(Model):
         self.lm: Any = None
         self.renderings: set[str] = set()
 
-    def prepare(self, task: Task, seed: int) -> None:
+    def prepare(self, task: Task, context: RunContext) -> None:
         if self.lm is not None:
             return
         from lm_eval.api.registry import get_model

@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 from harness.errors import ConfigError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Shots, Task
+from harness.sdk import RunContext
 from harness.sdk.options import option
 from harness.types import Example
 from plugins.prompts import shots as sweep
@@ -123,13 +124,13 @@ class KShot(ZeroShot):
     def shots(cls, options: Mapping[str, str]) -> Shots | None:
         return sweep.k_shot_setting(cls.Options, options)
 
-    def prepare(self, task: Task, seed: int) -> None:
+    def prepare(self, task: Task, context: RunContext) -> None:
         if "train" not in task.splits():
             raise ConfigError(f"task {task.name!r} has no train split to draw demonstrations from")
         pool = task.examples("train")
         if self.k > len(pool):
             raise ConfigError(f"k={self.k} but the train split of {task.name!r} has only {len(pool)} examples")
-        rng = random.Random(f"k-shot:{seed}")
+        rng = random.Random(f"k-shot:{context.seed}")
         if self.selection == "random":
             self.fixed = pick_random(pool, self.k, rng)
         elif self.selection == "balanced":
@@ -143,7 +144,7 @@ class KShot(ZeroShot):
         if self.retriever is not None:
             return self.retriever.nearest(examples, self.k)
         if self.fixed is None:
-            raise ConfigError("k-shot prompts need prepare(task, seed) before build()")
+            raise ConfigError("k-shot prompts need prepare(task, context) before build()")
         return [self.fixed for _ in examples]
 
     def info(self) -> dict:

@@ -10,6 +10,7 @@ from typing import Any, Mapping, Sequence
 from harness.errors import ConfigError, ErcbenchError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Task, Trainer
+from harness.sdk import RunContext
 from harness.sdk.options import option
 from plugins.training import lora_data, lora_model, lora_output, lora_run, lora_world
 from plugins.training.lora_settings import LoraSettings, settings_of
@@ -40,12 +41,13 @@ class LoraTrainer(Trainer):
         self.callbacks: list[Any] = []
         self.console: Any = None
 
-    def records(self, tasks: Sequence[Task], split: str, tokenizer: Any, limit: int) -> list[lora_data.Record]:
+    def records(self, tasks: Sequence[Task], split: str, tokenizer: Any, limit: int,
+                context: RunContext) -> list[lora_data.Record]:
         """Prompts built per task by the registry's strategy, exactly as evaluation builds them."""
-        strategy = lora_data.make_strategy(self.settings.prompt, dict(self.settings.prompt_options), self.registry)
+        strategy = lora_data.make_strategy(self.settings.prompt, dict(self.settings.prompt_options), context)
         records: list[lora_data.Record] = []
         for task in tasks:
-            strategy.prepare(task, self.settings.seed)
+            strategy.prepare(task, context.with_seed(self.settings.seed))
             records.extend(lora_data.build_records(strategy, lora_data.split_examples([task], split, limit), tokenizer))
         self.prompt_info = {"name": self.settings.prompt, "options": strategy.info()}
         return records
@@ -61,15 +63,15 @@ class LoraTrainer(Trainer):
             "settings": self.settings.to_json(),
         }
 
-    def train(self, tasks: Sequence[Task], out_dir: Path) -> Mapping[str, Any]:
+    def train(self, tasks: Sequence[Task], out_dir: Path, context: RunContext) -> Mapping[str, Any]:
         if not tasks:
             raise ConfigError("lora: give at least one task to train on")
         settings, out_dir = self.settings, Path(out_dir)
-        world = lora_world.join(lora_model.pick_device(settings.device))  # one process, or DDP's rank
+        world = lora_world.join(lora_model.pick_device(settings.device), context.world)  # one process, or DDP's rank
         plan = lora_world.layout(settings, world.size)
         tokenizer = lora_model.load_tokenizer(settings.base)
-        train_records = self.records(tasks, "train", tokenizer, settings.train_limit)
-        dev_records = self.records(tasks, "dev", tokenizer, settings.dev_limit)
+        train_records = self.records(tasks, "train", tokenizer, settings.train_limit, context)
+        dev_records = self.records(tasks, "dev", tokenizer, settings.dev_limit, context)
         files = lora_data.data_files(tasks)
         identity = self.identity(tasks, files)
         existed = out_dir.exists()
@@ -79,7 +81,8 @@ class LoraTrainer(Trainer):
         checkpoint = lora_output.last_good_checkpoint(out_dir) if self.resume else None
         started = time.perf_counter()
         try:
-            trainer = world.together(lambda: self.make_trainer(tokenizer, train_records, dev_records, out_dir, plan))
+            trainer = world.together(lambda: self.make_trainer(tokenizer, (train_records, dev_records), out_dir, plan,
+                                                               world))
         except BaseException:
             if ours and world.is_main:  # set-up failed (model, LoRA modules, ...): leave --out as it was
                 lora_output.discard(out_dir, keep_folder=existed)
@@ -124,12 +127,11 @@ class LoraTrainer(Trainer):
             "train_runtime_s": next((e["train_runtime"] for e in reversed(history) if "train_runtime" in e), None),
         }
 
-    def make_trainer(self, tokenizer: Any, train_records: list, dev_records: list, out_dir: Path,
-                     plan: lora_world.Layout) -> Any:
+    def make_trainer(self, tokenizer: Any, records: tuple[list, list], out_dir: Path, plan: lora_world.Layout,
+                     world: lora_world.World) -> Any:
         from transformers import PrinterCallback, set_seed
 
-        settings = self.settings
-        world = lora_world.World.from_env()
+        settings, (train_records, dev_records) = self.settings, records
         device = lora_world.process_device(lora_model.pick_device(settings.device), world)
         precision = lora_model.pick_precision(settings, device)
         set_seed(settings.seed)  # LoRA's A matrices are drawn at random: same seed, same start

@@ -9,7 +9,7 @@ from harness.errors import ConfigError
 from harness.interfaces import PromptStrategy, Task
 from harness.lm import chat
 from harness.lm.tokens import encode_pair, prefix_for
-from harness.registry import Registry
+from harness.sdk import RunContext
 from harness.types import Example, Prompt
 
 IGNORE = -100  # the label id PyTorch's cross-entropy skips
@@ -25,11 +25,9 @@ class Record:
     answer_map: Mapping[str, str]  # choice string -> label, for scoring dev examples
 
 
-def make_strategy(name: str, options: dict[str, str], registry: Registry | None) -> PromptStrategy:
+def make_strategy(name: str, options: dict[str, str], context: RunContext) -> PromptStrategy:
     """The prompt strategy evaluation uses, found by name in the run's registry (one source of truth)."""
-    if registry is None:
-        raise ConfigError("lora: no plugin registry to find prompts in; train through harness.run.training.train")
-    return registry.get("prompts", name).cls(**options)
+    return context.registry.get("prompts", name).cls(**options)
 
 
 def prompt_text(prompt: Prompt, tokenizer: Any) -> str:
