@@ -8,10 +8,11 @@ import pytest
 
 from harness.context import RunContext
 from harness.errors import ConfigError
+from harness.interfaces import Model
 from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun, read_predictions
 from harness.run import pipeline
 from harness.sdk.testing import TinyTask, registry_with
-from harness.types import RunSpec, frozen_mapping
+from harness.types import Completion, RunSpec, frozen_mapping
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +113,31 @@ def test_a_run_failing_before_any_prediction_leaves_no_folder(registry, results_
     with pytest.raises(ConfigError, match="weights missing"):
         pipeline.run(spec(), RunContext(registry), results_dir=results_dir)
     assert list(results_dir.iterdir()) == []
+
+
+class ContextRecorder(Model):
+    """Echoes gold and keeps the context its prepare got."""
+
+    name = "context-recorder"
+    seen: list = []
+
+    def prepare(self, task, context) -> None:
+        ContextRecorder.seen.append(context)
+
+    def predict(self, prompts):
+        return [Completion(p.example.example_id, text=p.choices[0]) for p in prompts]
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_prepare_gets_the_runs_context_with_its_seed_and_cache(tmp_path, use_cache, monkeypatch):
+    from harness.run.cache import CACHE_ENV, cache_root
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    registry = registry_with([("tasks", TinyTask), ("models", ContextRecorder)])
+    ContextRecorder.seen.clear()
+    given = RunContext(registry, data_dir=tmp_path / "data")
+    pipeline.run(spec(model="context-recorder", seed=7), given, results_dir=tmp_path / "results", use_cache=use_cache)
+    [seen] = ContextRecorder.seen
+    assert seen.registry is registry and seen.data_dir == tmp_path / "data" and seen.seed == 7
+    assert seen.cache_dir == (cache_root(tmp_path / "results") if use_cache else None)
+    assert given.seed == 0 and given.cache_dir is None  # the caller's context is not changed
