@@ -108,3 +108,39 @@ def test_limit_is_the_trainers_train_limit(tmp_path, monkeypatch):
     twice = CliRunner().invoke(main, args + ["--train-opt", "train_limit=4"])
     assert twice.exit_code == 1 and "--limit and --train-opt train_limit=... say the same thing" in twice.output
     assert "--limit" in CliRunner().invoke(main, ["train", "--help"]).output
+
+
+# `ercbench train --help` as it reads (its option lines pinned: the trainer declares some of them).
+TRAIN_HELP_OPTIONS = """\
+  -t, --task TEXT          Training task (repeatable).  [required]
+  --base TEXT              Base model folder (or hub id when online).
+                           [required]
+  --out PATH               Checkpoint folder.  [required]
+  -p, --prompt TEXT        Prompt strategy (as in `run`; default: the one
+                           marked default).
+  --template TEXT          Prompt template, e.g. dialoguellm.
+  --context TEXT           Context window: a number of earlier turns, or
+                           'all'.
+  --descriptions [on|off]  Show utterance descriptions.
+  --loss-on-prompt         Whole-sequence loss (the paper's), not answer-only.
+  --resume                 Continue from the last good checkpoint in --out.
+  --overwrite              Replace a different run already in --out.
+  --trainer TEXT           Trainer (default: the one marked default, see
+                           `ercbench list trainers`).
+  --train-opt K=V          Trainer option, e.g. r=16 epochs=1
+                           quantization=8bit precision=bf16 selection=f1
+                           (`ercbench list trainers --options`).
+  --limit INTEGER          Only the first N train examples of each task (the
+                           trainer's train_limit).
+  --prompt-opt K=V         Prompt option.
+  --task-opt K=V           Task option (every task).
+  --data-dir PATH          Data root (default: $ERCBENCH_DATA).
+  --help                   Show this message and exit.
+"""
+
+
+def test_train_help_lists_the_same_options(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # click caps the width at 80 whatever the terminal
+    result = CliRunner().invoke(main, ["train", "--help"])
+    assert result.exit_code == 0, result.output
+    assert result.output.split("Options:\n", 1)[1] == TRAIN_HELP_OPTIONS
