@@ -218,15 +218,30 @@ class Model(Configurable, ABC):
         return {}
 
 
+@dataclass(frozen=True)
+class CliFlag:
+    """A named `ercbench train` flag that sets one of the trainer's options."""
+
+    flag: str  # "--context"
+    #: the option of the trainer's Options it sets, e.g. "prompt.window" (an option with a prefix takes KEY after it)
+    option: str
+    help: str
+    choices: tuple[str, ...] = ()
+    #: a flag without a value: present sets the option "on", absent leaves its default
+    switch: bool = False
+
+
 class Trainer(Configurable, ABC):
     """Produces a model checkpoint from tasks' train splits.
 
-    Options are declared by a nested `class Options(Trainer.Options)`.
+    Options are declared by a nested `class Options(Trainer.Options)`; `cli_flags` names the options
+    `ercbench train` offers as flags of their own (beside `--train-opt K=V`, which sets any).
     """
 
     kind = "trainer"
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    cli_flags: ClassVar[tuple[CliFlag, ...]] = ()
 
     def __init__(self, **options: Any):
         self._configure(options)

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 from harness.errors import ConfigError, ErcbenchError
 from harness.hookspecs import hookimpl
 from harness.interfaces import Task, Trainer
-from harness.sdk import RunContext
+from harness.sdk import CliFlag, RunContext
 from harness.sdk.options import option
 from plugins.training import lora_data, lora_model, lora_output, lora_run, lora_world
 from plugins.training.lora_settings import LoraSettings, settings_of
@@ -26,6 +26,13 @@ class LoraTrainer(Trainer):
     name = "lora"
     description = "LoRA instruction tuning (DialogueLLM defaults: r=8, alpha=64, q_proj/v_proj, lr 3e-4, 3 epochs)"
     default = True
+    cli_flags = (
+        CliFlag("--template", "prompt.template", "Prompt template, e.g. dialoguellm."),
+        CliFlag("--context", "prompt.window", "Context window: a number of earlier turns, or 'all'."),
+        CliFlag("--descriptions", "prompt.descriptions", "Show utterance descriptions.", ("on", "off")),
+        CliFlag("--loss-on-prompt", "loss_on_prompt", "Whole-sequence loss (the paper's), not answer-only.",
+                switch=True),
+    )
 
     class Options(LoraSettings):
         # How to run, not what is trained: kept out of the run's identity (self.settings).

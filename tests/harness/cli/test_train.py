@@ -7,19 +7,88 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from harness import discovery
 from harness.cli import main
 from harness.cli.train import trainer_options
+from harness.interfaces import CliFlag, Trainer
+from harness.schema import option
+from harness.sdk.testing import registry_with
 from tests.conftest import real_data_root
 from tests.plugins.training.lora_fixtures import tiny_base, trained_checkpoint
 
 
 def test_named_options_become_prompt_options():
-    options = trainer_options(
-        "B", "zero-shot", "dialoguellm", "12", "on", True, False, False, ("speakers=off",), ("r=4",)
-    )
+    lora = {flag.flag: flag for flag in discovery.default_registry().get("trainers", "lora").cls.cli_flags}
+    flags = {lora["--template"]: "dialoguellm", lora["--context"]: "12", lora["--descriptions"]: "on",
+             lora["--loss-on-prompt"]: True}
+    options = trainer_options("B", "zero-shot", flags, False, False, ("speakers=off", "window=3"), ("r=4",))
     assert options["prompt.template"] == "dialoguellm" and options["prompt.window"] == "12"
     assert options["prompt.descriptions"] == "on" and options["prompt.speakers"] == "off"
     assert options["r"] == "4" and options["loss_on_prompt"] == "on" and options["resume"] == "off"
+    assert "loss_on_prompt" not in trainer_options("B", "zero-shot", {}, False, False, (), ())  # its default
+
+
+@pytest.fixture
+def trained(monkeypatch):
+    """What `ercbench train` hands the trainer, without training."""
+    from harness.run import training
+
+    seen = {}
+
+    def fake_train(trainer, tasks, out_dir, context, *, options=None, task_options=None):
+        seen.update(trainer=trainer, options=options)
+        return {"n_train": 8, "global_steps": 1, "selection": {}}
+
+    monkeypatch.setattr(training, "train", fake_train)
+    return seen
+
+
+class Counting(Trainer):
+    """A trainer declaring no flags of its own."""
+
+    name = "counting"
+
+    class Options(Trainer.Options):
+        base: str = option("", "base model")
+        prompt: str = option("", "prompt strategy")
+        resume: bool = option(False, "continue")
+        overwrite: bool = option(False, "replace")
+
+    def train(self, tasks, out_dir, context):
+        return {}
+
+
+class Clashing(Counting):
+    name = "clashing"
+    cli_flags = (CliFlag("--context", "turns", "Earlier turns."),)
+
+
+def test_declared_flags_reach_the_trainers_options(trained, tmp_path):
+    args = ["train", "-t", "meld", "--base", "b", "--out", str(tmp_path / "out"), "--context", "3"]
+    assert CliRunner().invoke(main, args + ["--loss-on-prompt"]).exit_code == 0
+    assert trained["options"]["prompt.window"] == "3" and trained["options"]["loss_on_prompt"] == "on"
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert "loss_on_prompt" not in trained["options"]  # absent: the trainer's default (off), as before
+
+
+def test_a_flag_the_chosen_trainer_does_not_declare_is_refused(trained, tmp_path, monkeypatch):
+    registry = registry_with([("trainers", Counting)])
+    monkeypatch.setattr(discovery, "default_registry", lambda: registry)
+    args = ["train", "-t", "meld", "--base", "b", "--out", str(tmp_path / "out"), "--trainer", "counting"]
+    refused = CliRunner().invoke(main, args + ["--context", "3"])
+    assert refused.exit_code == 1 and not trained
+    assert refused.output == ("Error: --context: trainer 'counting' does not take it (declared by lora); "
+                              "use --train-opt K=V\n")
+    assert CliRunner().invoke(main, args).exit_code == 0 and trained["trainer"] == "counting"
+
+
+def test_one_flag_for_two_options_names_both_trainers(tmp_path, monkeypatch):
+    registry = registry_with([("trainers", Clashing)])
+    monkeypatch.setattr(discovery, "default_registry", lambda: registry)
+    result = CliRunner().invoke(main, ["train", "--help"])
+    assert result.exit_code == 1
+    assert result.output == ("Error: trainers 'clashing' and 'lora' both declare --context, for different options "
+                             "(turns and prompt.window)\n")
 
 
 @pytest.mark.slow
@@ -98,7 +167,7 @@ def test_limit_is_the_trainers_train_limit(tmp_path, monkeypatch):
 
     seen = {}
 
-    def fake_train(trainer, tasks, out_dir, data_dir=None, options=None, task_options=None):
+    def fake_train(trainer, tasks, out_dir, context, *, options=None, task_options=None):
         seen.update(options)
         return {"n_train": 8, "global_steps": 1, "selection": {}}
 
