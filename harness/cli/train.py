@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 import click
 
 from harness.cli.common import Limit, one_name_per_flag, one_pair_per_flag, parse_options, writable_folder
 from harness.errors import ConfigError, PluginError
-from harness.interfaces import CliFlag
+from harness.interfaces import CliFlag, Trainer
 from harness.registry import Registry
 
 #: The trainer option `--limit` sets: the first N train examples of each task (a declared option of the trainer).
@@ -22,7 +22,7 @@ def declared_flags(registry: Registry, taken: set[str]) -> dict[str, tuple[CliFl
     trainer declaring it, and no trainer takes a flag of the command itself (`taken`)."""
     found: dict[str, tuple[CliFlag, list[str]]] = {}
     for name in registry.names("trainers"):
-        for flag in registry.get("trainers", name).cls.cli_flags:
+        for flag in cast("type[Trainer]", registry.get("trainers", name).cls).cli_flags:
             if flag.flag in taken:
                 raise PluginError(f"trainer {name!r} declares {flag.flag}, a flag of `ercbench train` itself")
             key = "flag_" + flag.flag.lstrip("-").replace("-", "_")
