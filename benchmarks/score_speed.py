@@ -31,6 +31,8 @@ from benchmarks.speed_parts import SIZES, block_flops, build_model, build_tokeni
 
 def ours(model, tokenizer, task: str, window: str, args, results: Path, mode: str = "score") -> dict:
     """`ercbench run` in-process with default hf options; returns scores per example id, timing, counts."""
+    from harness.context import RunContext
+    from harness.discovery import default_registry
     from harness.lm import loading
     from harness.run import pipeline
     from harness.types import RunSpec
@@ -40,7 +42,7 @@ def ours(model, tokenizer, task: str, window: str, args, results: Path, mode: st
     spec = RunSpec(task=task, prompt="zero-shot", model="hf:in-memory", split="test", limit=args.limit,
                    prompt_args={"window": window}, model_args={"mode": mode, **args.model_opts})
     with mock.patch.object(loading, "load_lm", lambda *a, **k: loaded):
-        result, folder = pipeline.run(spec, data_dir=args.data_dir, results_dir=results)
+        result, folder = pipeline.run(spec, RunContext(default_registry(), data_dir=args.data_dir), results_dir=results)
     rows = [json.loads(line) for line in (folder / "predictions.jsonl").read_text().splitlines()]
     return {"scores": {row["id"]: row.get("logprobs") or row["raw"] for row in rows}, "timing": dict(result.timing),
             "compute": dict(result.model_info["compute"])}

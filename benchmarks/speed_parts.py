@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from harness.context import RunContext
 from harness.discovery import default_registry
 from harness.interfaces import Model
 from harness.types import Completion, Prompt, RunSpec
@@ -130,7 +131,7 @@ def overhead_per_example(data_dir: Path, results_dir: Path) -> float:
 
     registry = registry_with([("models", ZeroCostScorer)])
     spec = RunSpec(task="meld", prompt="zero-shot", model="zero-cost", split="test")
-    result, _ = run(spec, data_dir=data_dir, results_dir=results_dir, registry=registry)
+    result, _ = run(spec, RunContext(registry, data_dir=data_dir), results_dir=results_dir)
     return result.duration_s / result.n
 
 

@@ -82,17 +82,19 @@ def peak_memory_mb(device: str) -> float:
 
 
 def records(limit: int, tokenizer, window: str):
+    from harness.context import RunContext
     from harness.discovery import default_registry
     from plugins.training import lora_data
 
     task = (
         default_registry().get("tasks", "meld").cls(Path(os.environ.get("ERCBENCH_DATA", REPO.parent / "shared/data")))
     )
-    strategy = lora_data.make_strategy("zero-shot", {"window": window}, default_registry())
+    strategy = lora_data.make_strategy("zero-shot", {"window": window}, RunContext(default_registry()))
     return lora_data.build_records(strategy, task.examples("train")[:limit], tokenizer)
 
 
 def worker_ours(args) -> dict:
+    from harness.context import RunContext
     from harness.discovery import default_registry
 
     out = Path(tempfile.mkdtemp(prefix="ours-", dir=args.work))
@@ -117,8 +119,7 @@ def worker_ours(args) -> dict:
     task = (
         default_registry().get("tasks", "meld").cls(Path(os.environ.get("ERCBENCH_DATA", REPO.parent / "shared/data")))
     )
-    trainer.registry = default_registry()
-    record = trainer.train([task], out)
+    record = trainer.train([task], out, RunContext(default_registry()))
     return {
         "tokens": record["n_train_tokens"],
         "seconds": record["train_runtime_s"],

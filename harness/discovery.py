@@ -104,9 +104,9 @@ def default_commands() -> dict[str, tuple[Any, Origin]]:
     return build_commands(*make_plugin_manager())
 
 
-def default_names(kind: str, option: str, registry: Registry | None = None) -> list[str]:
+def default_names(kind: str, option: str, registry: Registry) -> list[str]:
     """What the command line uses when no plugin of a kind is named: those marked `default = True`."""
-    names = (registry or default_registry()).defaults(kind)
+    names = registry.defaults(kind)
     if not names:
         raise PluginError(f"no installed {kind[:-1]} is marked as the default; name one with {option}")
     return names

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
+from harness.context import RunContext
 from harness.data.components import Component, TaskOptions, components_for
 from harness.errors import ErcbenchError
-from harness.registry import Registry
 from harness.schema import Configurable
 from harness.types import Completion, Dialogue, Example, LossCurve, Prompt
 
@@ -129,8 +129,8 @@ class PromptStrategy(Configurable, ABC):
     def __init__(self, **options: str):
         self._configure(options)
 
-    def prepare(self, task: Task, seed: int) -> None:
-        """Called once before `build`; k-shot strategies read the train split here."""
+    def prepare(self, task: Task, context: RunContext) -> None:
+        """Called once before `build`; k-shot strategies read the train split here (seeded by `context.seed`)."""
 
     @abstractmethod
     def build(self, examples: Sequence[Example]) -> list[Prompt]:
@@ -182,8 +182,6 @@ class Model(Configurable, ABC):
     preferred_batch_size: int | None = None
     #: tokens the model has computed so far (prompt tokens through the network), for run.json; None: not counted
     tokens_computed: int | None = None
-    #: A folder where `prepare` may keep what it fitted, for the next run; set by the pipeline, None: no cache.
-    cache_dir: Path | None = None
 
     def __init__(self, **options: str):
         self._configure(options)
@@ -193,8 +191,9 @@ class Model(Configurable, ABC):
         """The prompt these weights need (read when the run is set up, before any prompt is built); None: any."""
         return None
 
-    def prepare(self, task: Task, seed: int) -> None:
-        """Called once before `predict` (load weights, fit a classifier)."""
+    def prepare(self, task: Task, context: RunContext) -> None:
+        """Called once before `predict` (load weights, fit a classifier); what it fitted may be kept in
+        `context.cache_dir` for the next run (None: keep nothing)."""
 
     @abstractmethod
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
@@ -214,24 +213,38 @@ class Model(Configurable, ABC):
         return {}
 
 
+@dataclass(frozen=True)
+class CliFlag:
+    """A named `ercbench train` flag that sets one of the trainer's options."""
+
+    flag: str  # "--context"
+    #: the option of the trainer's Options it sets, e.g. "prompt.window" (an option with a prefix takes KEY after it)
+    option: str
+    help: str
+    choices: tuple[str, ...] = ()
+    #: a flag without a value: present sets the option "on", absent leaves its default
+    switch: bool = False
+
+
 class Trainer(Configurable, ABC):
     """Produces a model checkpoint from tasks' train splits.
 
-    Options are declared by a nested `class Options(Trainer.Options)`.
+    Options are declared by a nested `class Options(Trainer.Options)`; `cli_flags` names the options
+    `ercbench train` offers as flags of their own (beside `--train-opt K=V`, which sets any).
     """
 
     kind = "trainer"
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    cli_flags: ClassVar[tuple[CliFlag, ...]] = ()
 
     def __init__(self, **options: Any):
         self._configure(options)
-        #: the registry of this training run, set by the harness before `train`; look other plugins up here only
-        self.registry: Registry | None = None
 
     @abstractmethod
-    def train(self, tasks: Sequence[Task], out_dir: Path) -> Mapping[str, Any]:
-        """Train, write the checkpoint into out_dir, return its metadata."""
+    def train(self, tasks: Sequence[Task], out_dir: Path, context: RunContext) -> Mapping[str, Any]:
+        """Train, write the checkpoint into out_dir, return its metadata; look other plugins (the prompt
+        strategy) up in `context.registry` only."""
 
     @classmethod
     def loss_curve(cls, folder: Path) -> LossCurve | None:

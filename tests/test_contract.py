@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from harness.context import RunContext
 from harness.discovery import default_registry
 from harness.errors import ConfigError, DataError, ErcbenchError
 from harness.interfaces import Describer, Model, PromptStrategy, Task, Trainer
+from harness.registry import Registry
 from harness.sdk.testing import TinyTask
 
 REGISTRY = default_registry()
@@ -25,7 +27,7 @@ def test_plugin_class_shape(entry):
 def test_prompt_strategy_builds_one_prompt_per_example(name):
     strategy = REGISTRY.get("prompts", name).cls()
     task = TinyTask()
-    strategy.prepare(task, seed=0)
+    strategy.prepare(task, RunContext(Registry(), seed=0))
     examples = task.examples("test")
     prompts = strategy.build(examples)
     assert [p.example for p in prompts] == examples

@@ -101,12 +101,13 @@ def plugins():
     from rich.markup import escape
     from rich.table import Table
 
-    from harness.discovery import default_commands, default_registry
+    from harness.cli.session import current
+    from harness.discovery import default_commands
 
     table = Table(title="ercbench plugins")
     for column in ("kind", "name", "plugin", "distribution", "version"):
         table.add_column(column)
-    for entry in default_registry().all():
+    for entry in current().registry.all():
         origin = entry.origin
         table.add_row(*map(escape, (entry.kind[:-1], entry.name, origin.plugin, origin.distribution, origin.version)))
     for name, (_, origin) in sorted(default_commands().items()):
@@ -119,9 +120,9 @@ def plugins():
 @click.option("--options", "show_options", is_flag=True, help="Also each plugin's options: type, default, help.")
 def list_plugins(kind, show_options):
     """Names and one-line descriptions of the installed tasks, prompts, models, trainers or describers."""
-    from harness.discovery import default_registry
+    from harness.cli.session import current
 
-    registry = default_registry()
+    registry = current().registry
     for name in registry.names(kind):
         cls = registry.get(kind, name).cls
         marker = " (default)" if name in registry.defaults(kind) else ""
@@ -151,10 +152,10 @@ FLAGS = {"tasks": ("-t", "--task-opt"), "prompts": ("-p", "--prompt-opt"), "mode
 
 def check_flags(names, pairs, where=""):
     """`-t a,b` and `--model-opt k=v,k=v` are refused before anything runs, in one line saying the ercbench way."""
-    from harness.discovery import default_registry
+    from harness.cli.session import current
     from harness.run.pipeline import split_ref
 
-    registry = default_registry()
+    registry = current().registry
     for kind, (flag, options_flag) in FLAGS.items():
         known = registry.names(kind)
         one_name_per_flag(names[kind], known, flag, where)
@@ -166,11 +167,11 @@ def check_flags(names, pairs, where=""):
 def options_per_plugin(kind, names, pairs, flag):
     """compare's K=V pairs for each named plugin: a key goes to the plugins that declare it (so `-m majority
     -m tfidf-lr --model-opt C=3` sets tfidf-lr's C); a key that none declares is refused in one line."""
-    from harness.discovery import default_registry
+    from harness.cli.session import current
     from harness.run.pipeline import split_ref
 
     given = parse_options(pairs, flag)
-    declared = {name: default_registry().get(kind, split_ref(name)[0]).cls.Options.names() for name in names}
+    declared = {name: current().registry.get(kind, split_ref(name)[0]).cls.Options.names() for name in names}
 
     unknown = [key for key in given if not any(takes(declared[name], key) for name in names)]
     if unknown and len(names) > 1:  # one plugin refuses it itself, naming itself
@@ -185,10 +186,10 @@ def options_per_plugin(kind, names, pairs, flag):
 
 def check_spec(spec, data_dir):
     """Build the run's plugins without loading anything heavy: bad names and options fail here."""
-    from harness.discovery import default_registry
+    from harness.cli.session import current
     from harness.run.pipeline import instantiate
 
-    instantiate(spec, default_registry(), data_dir)
+    instantiate(spec, current().context(data_dir=data_dir))
 
 
 def interrupted_line(label, saved):
@@ -200,11 +201,11 @@ def interrupted_line(label, saved):
 
 def partial_folder(spec, results_dir):
     """Where the run of `spec` keeps its predictions until it finishes (the model's own prompt applied)."""
-    from harness.discovery import default_registry
+    from harness.cli.session import current
     from harness.results.store import PartialRun, results_root
     from harness.run.model_prompt import apply_model_prompt
 
-    return PartialRun(results_root(results_dir), apply_model_prompt(spec, default_registry())).folder
+    return PartialRun(results_root(results_dir), apply_model_prompt(spec, current().registry)).folder
 
 
 def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_cache=False):
@@ -213,6 +214,7 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from harness.cli.launch import is_main_process
+    from harness.cli.session import current
     from harness.run import pipeline
 
     label = f"{spec.task}/{spec.prompt}/{spec.model}"
@@ -224,7 +226,7 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
         bar = progress.add_task(label, total=None)
         try:
             result, folder = pipeline.run(
-                spec, data_dir=data_dir, results_dir=results_dir, resume=resume, force=force, wait=not no_wait,
+                spec, current().context(data_dir=data_dir), results_dir=results_dir, resume=resume, force=force, wait=not no_wait,
                 use_cache=not no_cache,
                 say=lambda line: progress.console.print(line, markup=False, highlight=False, soft_wrap=True),
                 progress=lambda done, total: progress.update(bar, completed=done, total=total),
@@ -254,9 +256,10 @@ def run(ctx, task, prompt, model, split, limit, seed, parser, task_opts, prompt_
         data_dir, results_dir, resume, force, no_wait, no_cache, processes):
     """Run one task x prompt x model and write results/<run_id>/ (or reuse a finished identical run)."""
     from harness.cli.launch import relaunch
+    from harness.cli.session import current
     from harness.discovery import default_names
 
-    prompt = prompt or default_names("prompts", "-p")[0]
+    prompt = prompt or default_names("prompts", "-p", current().registry)[0]
     check_flags({"tasks": [task], "prompts": [prompt], "models": [model]},
                 {"tasks": task_opts, "prompts": prompt_opts, "models": model_opts}, " with `ercbench compare`")
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
@@ -280,12 +283,15 @@ def compare(tasks, prompts, models, shots, seed, seeds_text, split, limit, parse
     process is running are left to the end and then waited for (or, with --no-wait, refused).
     Several seeds show one row per seed; `leaderboard --aggregate seeds` shows mean ± sd.
     """
+    from harness.cli.session import current
     from harness.discovery import default_names
     from harness.run.batch import run_specs, seed_list
     from harness.run.sweeps import expand_shots
 
-    tasks, prompts = tasks or default_names("tasks", "-t"), prompts or default_names("prompts", "-p")
-    models = models or default_names("models", "-m")
+    registry = current().registry
+    tasks = tasks or default_names("tasks", "-t", registry)
+    prompts = prompts or default_names("prompts", "-p", registry)
+    models = models or default_names("models", "-m", registry)
     check_flags({"tasks": tasks, "prompts": prompts, "models": models},
                 {"tasks": task_opts, "prompts": prompt_opts, "models": model_opts})
     task_opts = options_per_plugin("tasks", tasks, task_opts, "--task-opt")
@@ -293,7 +299,7 @@ def compare(tasks, prompts, models, shots, seed, seeds_text, split, limit, parse
     model_opts = options_per_plugin("models", models, model_opts, "--model-opt")
     specs = [make_spec(t, p, m, split, limit, s, parser, task_opts[t], prompt_opts[p], model_opts[m])
              for t, p, m, s in itertools.product(tasks, prompts, models, seed_list(seed, seeds_text))]
-    specs = expand_shots(specs, shots)
+    specs = expand_shots(specs, shots, registry)
     for spec in specs:  # a bad name or option in the last spec fails before the first one runs
         check_spec(spec, data_dir)
     results = run_specs(specs, lambda spec, wait: execute(spec, data_dir, results_dir, resume, force, not wait,
@@ -311,17 +317,18 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
     from rich.console import Console
 
     from harness.cli.report import progress_bar
+    from harness.cli.session import current
     from harness.report import console, filters, formats, leaderboard
     from harness.report.seeds import check_aggregate
     from harness.report.shots import shots_table
 
     check_aggregate(aggregate, ci, per_label)
     if chosen:
-        run_ids = filters.matching_ids(results_dir, chosen, run_ids)
+        run_ids = filters.matching_ids(results_dir, chosen, current().registry, run_ids)
     if pivot_by == "shots":
         if ci or per_label:
             raise ConfigError("--ci and --per-label go with --pivot task; `ercbench plot shots` draws k with CIs")
-        table = shots_table(results_dir, run_ids, with_reported, aggregate)
+        table = shots_table(results_dir, current().registry, run_ids, with_reported, aggregate)
     else:
         with progress_bar("confidence intervals") as progress:
             table = leaderboard.task_table(results_dir, run_ids, sort_by, with_reported, ci, per_label, progress,

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
 
 def make_task(name: str, data_dir: str | None, pairs: tuple[str, ...]) -> "Task":
-    from harness.discovery import default_registry
+    from harness.cli.session import current
 
-    cls = default_registry().task(name)
+    cls = current().registry.task(name)
     return cls(Path(data_dir) if data_dir else None, **parse_options(pairs, "--task-opt"))
 
 
@@ -65,12 +65,12 @@ def fetch(name: str, dest: str | None, mirror: str | None) -> None:
     """Download NAME's files (e.g. meld, emorynlp) with pinned sha256 checksums, atomically."""
     from rich.console import Console
 
+    from harness.cli.session import current
     from harness.data.fetch import fetch_all
-    from harness.discovery import default_registry
 
     console = Console(stderr=True)
     with one_line_errors():
-        registry = default_registry()
+        registry = current().registry
         cls = registry.task(name) if name in registry.names("tasks") else None
         files, notice = getattr(cls, "remote_files", {}), getattr(cls, "fetch_notice", "")
         if not files and not notice:

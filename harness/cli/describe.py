@@ -13,11 +13,11 @@ SHOWN_PROBLEMS = 10
 
 def build(task_name, describer_ref, task_opts, describer_opts, data_dir):
     """The task and the describer (bad names and options fail here, before anything is read)."""
-    from harness.discovery import default_registry
+    from harness.cli.session import current
     from harness.errors import ConfigError
     from harness.run.pipeline import split_ref
 
-    registry = default_registry()
+    registry = current().registry
     task = registry.task(task_name)(data_dir, **parse_options(task_opts, "--task-opt"))
     name, target = split_ref(describer_ref)
     entry = registry.get("describers", name)

@@ -28,12 +28,14 @@ def export():
               help="Data root (default: $ERCBENCH_DATA).")
 def lm_eval_command(task, out_dir, prompt, split, limit, seed, task_opts, prompt_opts, data_dir):
     """TASK's prompts as YAML + JSONL + utils.py; run with `lm_eval --include_path DIR --tasks NAME`."""
+    from harness.cli.session import current
     from harness.discovery import default_names
     from harness.export.lm_eval import export_lm_eval
 
-    prompt = prompt or default_names("prompts", "-p")[0]
+    session = current()
+    prompt = prompt or default_names("prompts", "-p", session.registry)[0]
     exported = export_lm_eval(
-        task, prompt, out_dir, split=split, limit=limit, seed=seed, data_dir=data_dir,
+        task, prompt, out_dir, session.context(seed=seed, data_dir=data_dir), split=split, limit=limit,
         task_args=parse_options(task_opts, "--task-opt"), prompt_args=parse_options(prompt_opts, "--prompt-opt"),
     )
     click.echo(f"wrote {exported.n} examples to {exported.yaml_path}")

@@ -35,9 +35,10 @@ def relaunch(ctx: click.Context, processes: int, check: Callable[[], object] | N
     is already one of a launched run (or N is 1): then it runs its own share. `check` runs first,
     here, so that a bad option is reported once rather than by every process. `partial` names the
     run's partial folder: when a process dies, what it holds and the resume command are reported."""
-    from harness.run import distributed, launcher
+    from harness.cli.session import current
+    from harness.run import launcher
 
-    world = distributed.World.from_env()
+    world = current().world
     if world.size > 1:
         if processes not in (1, world.size):
             raise ConfigError(f"--processes {processes} differs from the launcher's WORLD_SIZE {world.size}")
@@ -66,6 +67,6 @@ def kept_text(partial: Callable[[], Path] | None, resume: str) -> str:
 
 def is_main_process() -> bool:
     """Only rank 0 of a data-parallel run prints results and progress."""
-    from harness.run import distributed
+    from harness.cli.session import current
 
-    return distributed.World.from_env().is_main
+    return current().world.is_main

@@ -30,9 +30,10 @@ def plan_options(func):
 
 
 def load(plan_file, variables, data_dir):
+    from harness.cli.session import current
     from harness.run.plan import load_plan
 
-    return load_plan(plan_file, parse_options(variables, "--var"), data_dir)
+    return load_plan(plan_file, current().context(data_dir=data_dir), parse_options(variables, "--var"))
 
 
 @click.group(cls=ErcbenchGroup)
@@ -57,11 +58,13 @@ def run_command(plan_file, variables, data_dir, results_dir, no_cache):
     """Run what the plan is missing (finished runs are reused, interrupted ones resumed, a parser-only
     change rescored from stored answers); several processes on one results folder share the work."""
     from harness.cli import execute
+    from harness.cli.session import current
     from harness.run.batch import run_specs
     from harness.run.plan import spec_id
     from harness.run.plan_status import Folder, parser_siblings
     from harness.run.rescore import rescore
 
+    context = current().context(data_dir=data_dir)
     writable_folder(None, None, results_dir)
     found = load(plan_file, variables, data_dir)
     specs = found.specs()
@@ -72,7 +75,7 @@ def run_command(plan_file, variables, data_dir, results_dir, no_cache):
         # A source another process (or an earlier group) may have just finished: look again.
         source = (Folder.scan(Path(results_dir)) if spec_id(spec) in reread else folder).rescorable(spec)
         if source is not None:
-            result, written = rescore(Path(source["folder"]), spec.parser, results_dir, data_dir, wait=wait,
+            result, written = rescore(Path(source["folder"]), spec.parser, context, results_dir, wait=wait,
                                       say=lambda line: click.echo(line, err=True))
             click.echo(f"{spec.task}/{spec.prompt}/{spec.model}: rescored {source['run_id']} with parser "
                        f"{spec.parser} -> {written}")
@@ -116,12 +119,13 @@ def report_command(plan_file, variables, data_dir, results_dir, output_format):
     and published rows; the figures are the leaderboard's for the same runs."""
     from rich.console import Console
 
+    from harness.cli.session import current
     from harness.report import console, formats
     from harness.report.page import page
     from harness.report.plan import boards, plan_tables
 
     found = load(plan_file, variables, data_dir)
-    tables = plan_tables(found, Path(results_dir))
+    tables = plan_tables(found, Path(results_dir), current().registry)
     shown = [(title, board, table.missing) for table in tables for title, board in boards(table)]
     if not shown:
         raise ConfigError(no_runs_line(Path(results_dir)) + f" for {plan_file} (`ercbench plan run {plan_file}`)")
@@ -154,11 +158,13 @@ def report_command(plan_file, variables, data_dir, results_dir, output_format):
 def rescore(run_ref, parser, results_dir, data_dir):
     """A new run from RUN's stored raw answers read by another --parser: no model time, its own run key,
     run.json's rescored_from names RUN."""
+    from harness.cli.session import current
     from harness.report.runs import resolve
     from harness.run.rescore import rescore as rescore_run
 
     source = resolve(run_ref, Path(results_dir))
-    result, folder = rescore_run(source, parser, results_dir, data_dir, say=lambda line: click.echo(line, err=True))
+    result, folder = rescore_run(source, parser, current().context(data_dir=data_dir), results_dir,
+                                 say=lambda line: click.echo(line, err=True))
     scores = result.scores
     click.echo(f"{source.name} with parser {parser}: accuracy {100 * scores['accuracy']:.2f}  weighted F1 "
                f"{100 * scores['weighted_f1']:.2f}  (n={result.n}, unparsed={result.n_unparsed}) -> {folder}")

@@ -71,6 +71,7 @@ def show(run, results_dir, examples, wrong, where, first, data_dir):
     RUN is a run folder, a run id under --results-dir, or a unique part of one. The prompt is rebuilt
     from run.json's spec by the same prompt code the run used (a note says when data or settings changed).
     """
+    from harness.cli.session import current
     from harness.report import runs
     from harness.report import show as shown
     from harness.results.store import read_predictions, read_run
@@ -80,7 +81,7 @@ def show(run, results_dir, examples, wrong, where, first, data_dir):
         loaded = {**read_run(folder), "folder": str(folder)}
         rows = read_predictions(folder)
         picked = shown.chosen(rows, examples, wrong, where)
-        lines = shown.show(loaded, rows, picked, first, data_dir)
+        lines = shown.show(loaded, rows, picked, first, current().context(data_dir=data_dir))
     for line in lines:
         click.echo(line)
 
@@ -140,11 +141,12 @@ def plot_labels(runs, results_dir, out, name):
 @click.option("--name", default="shots", show_default=True, help="File name (without suffix).")
 def plot_shots(results_dir, out, metric, tasks, name):
     """The few-shot curve: score against k, one line per model and prompt, with 95 % CI bands."""
+    from harness.cli.session import current
     from harness.report import plots
     from harness.report.runs import load_runs
 
     with one_line_errors(), progress_bar("confidence intervals") as progress:
-        frame = load_runs(results_dir, progress=progress)
+        frame = load_runs(current().registry, results_dir, progress=progress)
         if tasks:
             frame = frame[frame["task"].isin(tasks)]
         written(plots.save(plots.shots(frame, metric), out, name))
@@ -156,11 +158,11 @@ def plot_shots(results_dir, out, metric, tasks, name):
 def plot_loss(checkpoint, out):
     """Training and dev loss (and the dev metric) from a training --out folder, as its trainer logged them."""
     from harness.cli.curves import loss_curve
-    from harness.discovery import default_registry
+    from harness.cli.session import current
     from harness.report import plots
 
     with one_line_errors():
-        curve = loss_curve(checkpoint, default_registry())
+        curve = loss_curve(checkpoint, current().registry)
         written(plots.save(plots.loss(curve), out, f"loss-{checkpoint.resolve().name}"))
 
 
@@ -179,7 +181,7 @@ def report(runs, results_dir, out, data_dir, sample, checkpoints):
     """One self-contained HTML page: leaderboard with CIs, plots, and per run its settings, provenance
     and a sample of wrong predictions in context. RUNS default to every finished run."""
     from harness.cli.curves import loss_curve
-    from harness.discovery import default_registry
+    from harness.cli.session import current
     from harness.report import html
     from harness.report.runs import load_folders
 
@@ -187,8 +189,9 @@ def report(runs, results_dir, out, data_dir, sample, checkpoints):
         loaded = load_folders(runs, results_dir)
         if not loaded:
             raise click.ClickException(no_runs_line(results_dir))
-        curves = [(folder, loss_curve(folder, default_registry())) for folder in checkpoints]
-        text = html.build(loaded, data_dir=data_dir, sample=sample, progress=progress, curves=curves)
+        curves = [(folder, loss_curve(folder, current().registry)) for folder in checkpoints]
+        text = html.build(loaded, current().context(data_dir=data_dir), sample=sample, progress=progress,
+                          curves=curves)
     path = out / "report.html"
     try:
         out.mkdir(parents=True, exist_ok=True)

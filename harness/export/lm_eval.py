@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from harness.discovery import default_registry
+from harness.context import RunContext
 from harness.errors import ConfigError
 from harness.interfaces import PromptStrategy, Task
-from harness.registry import Registry
 from harness.types import Prompt
 
 UTILS_SOURCE = Path(__file__).with_name("lm_eval_utils.py")
@@ -86,7 +85,7 @@ metadata:
 
 
 def export_prompts(task: Task, strategy: PromptStrategy, split: str, limit: int | None,
-                   seed: int, out_dir: Path, names: tuple[str, str]) -> Exported:
+                   context: RunContext, out_dir: Path, names: tuple[str, str]) -> Exported:
     """Build our prompts for the split and write the lm-eval task folder."""
     if split not in task.splits():
         raise ConfigError(f"task {task.name!r} has no split {split!r} (splits: {', '.join(task.splits())})")
@@ -94,7 +93,7 @@ def export_prompts(task: Task, strategy: PromptStrategy, split: str, limit: int 
         raise ConfigError(f"--limit must be a positive number, got {limit}")
     examples = task.examples(split)
     examples = examples[:limit] if limit is not None else examples
-    strategy.prepare(task, seed)
+    strategy.prepare(task, context)
     rows = [prompt_row(prompt) for prompt in strategy.build(examples)]
     name = lm_eval_task_name(names[0], names[1], split)
     out_dir = out_dir.resolve()
@@ -103,18 +102,17 @@ def export_prompts(task: Task, strategy: PromptStrategy, split: str, limit: int 
     with open(data_path, "w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    header = f"ercbench export: task {names[0]}, prompt {names[1]}, split {split}, {len(rows)} examples, seed {seed}"
+    header = f"ercbench export: task {names[0]}, prompt {names[1]}, split {split}, {len(rows)} examples, seed {context.seed}"
     yaml_path = out_dir / f"{name}.yaml"
     yaml_path.write_text(task_yaml(name, data_path, header), encoding="utf-8")
     shutil.copyfile(UTILS_SOURCE, out_dir / "utils.py")
     return Exported(name, yaml_path, data_path, len(rows))
 
 
-def export_lm_eval(task: str, prompt: str, out_dir: Path, *, split: str = "test", limit: int | None = None,
-                   seed: int = 0, data_dir: Path | None = None, task_args: Mapping[str, str] | None = None,
-                   prompt_args: Mapping[str, str] | None = None, registry: Registry | None = None) -> Exported:
-    """Export by plugin names, as the CLI does."""
-    registry = registry or default_registry()
-    task_obj = registry.task(task)(data_dir, **dict(task_args or {}))
-    strategy = registry.prompt(prompt)(**dict(prompt_args or {}))
-    return export_prompts(task_obj, strategy, split, limit, seed, Path(out_dir), (task, prompt))
+def export_lm_eval(task: str, prompt: str, out_dir: Path, context: RunContext, *, split: str = "test",
+                   limit: int | None = None, task_args: Mapping[str, str] | None = None,
+                   prompt_args: Mapping[str, str] | None = None) -> Exported:
+    """Export by plugin names (from `context.registry`, data from `context.data_dir`, seeded by `context.seed`)."""
+    task_obj = context.registry.task(task)(context.data_dir, **dict(task_args or {}))
+    strategy = context.registry.prompt(prompt)(**dict(prompt_args or {}))
+    return export_prompts(task_obj, strategy, split, limit, context, Path(out_dir), (task, prompt))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError
+from harness.registry import Registry
 from harness.run.sweeps import shots_of
 
 SPEC_KEYS = ("task", "split", "prompt", "model", "parser", "seed", "limit", "shots")
@@ -23,7 +24,7 @@ class RunFilter:
     def __bool__(self) -> bool:
         return bool(self.tasks or self.models or self.prompts or self.where)
 
-    def keeps(self, spec: Mapping[str, Any]) -> bool:
+    def keeps(self, spec: Mapping[str, Any], registry: Registry) -> bool:
         model = str(spec["model"])
         if self.tasks and spec["task"] not in self.tasks:
             return False
@@ -31,13 +32,14 @@ class RunFilter:
             return False
         if self.prompts and spec["prompt"] not in self.prompts:
             return False
-        return all(value(spec, key) == wanted for key, wanted in self.where.items())
+        return all(value(spec, key, registry) == wanted for key, wanted in self.where.items())
 
 
-def value(spec: Mapping[str, Any], key: str) -> str | None:
-    """A spec's K as text: a spec field (split, seed, limit, parser, shots, ...) or an option of task, prompt or model."""
+def value(spec: Mapping[str, Any], key: str, registry: Registry) -> str | None:
+    """A spec's K as text: a spec field (split, seed, limit, parser, shots, ...) or an option of task, prompt or model
+    (shots as the run's prompt strategy in `registry` says)."""
     if key == "shots":
-        found = shots_of(spec)
+        found = shots_of(spec, registry)
         return None if found is None else str(found)
     if key in SPEC_KEYS:
         return None if spec.get(key) is None else str(spec[key])
@@ -48,27 +50,27 @@ def value(spec: Mapping[str, Any], key: str) -> str | None:
     return None
 
 
-def check_keys(runs: Sequence[Mapping[str, Any]], where: Mapping[str, str]) -> None:
+def check_keys(runs: Sequence[Mapping[str, Any]], where: Mapping[str, str], registry: Registry) -> None:
     """A --where key no run has is a typo: refuse it in one line rather than show an empty board."""
     for key in where:
-        if runs and key not in SPEC_KEYS and all(value(run["spec"], key) is None for run in runs):
+        if runs and key not in SPEC_KEYS and all(value(run["spec"], key, registry) is None for run in runs):
             raise ConfigError(f"--where {key}=...: no run has {key!r} (keys: {', '.join(SPEC_KEYS)}, "
                               "or any task, prompt or model option)")
 
 
-def keep(runs: list[dict[str, Any]], chosen: RunFilter | None) -> list[dict[str, Any]]:
+def keep(runs: list[dict[str, Any]], chosen: RunFilter | None, registry: Registry) -> list[dict[str, Any]]:
     if not chosen:
         return runs
-    check_keys(runs, chosen.where)
-    return [run for run in runs if chosen.keeps(run["spec"])]
+    check_keys(runs, chosen.where, registry)
+    return [run for run in runs if chosen.keeps(run["spec"], registry)]
 
 
-def matching_ids(root, chosen: RunFilter, run_ids=None) -> list[str]:
+def matching_ids(root, chosen: RunFilter, registry: Registry, run_ids=None) -> list[str]:
     """Ids of the finished runs under root (of run_ids, when given) that the filter keeps."""
     from harness.results.store import iter_runs
 
     runs = [run for run in iter_runs(root, on_bad=None) if run_ids is None or run["run_id"] in set(run_ids)]
-    kept = [run["run_id"] for run in keep(runs, chosen)]
+    kept = [run["run_id"] for run in keep(runs, chosen, registry)]
     if runs and not kept:
         raise ConfigError(f"none of the {len(runs)} finished runs under {root} matches the filters")
     return kept

@@ -11,8 +11,10 @@ from html import escape
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from harness.context import RunContext
 from harness.data.descriptions import made_by
 from harness.errors import ErcbenchError
+from harness.registry import Registry
 from harness.report import formats, leaderboard, plots
 from harness.report.page import page, scroll
 from harness.report.rows import task_column
@@ -59,17 +61,16 @@ def scores_table(run: Mapping[str, Any], ci: Mapping[str, Any]) -> str:
 class Contexts:
     """Example id -> dialogue context, loading each task split once; None where the data is not at hand."""
 
-    def __init__(self, data_dir: Path | None):
-        self.data_dir = data_dir
+    def __init__(self, context: RunContext):
+        self.context = context
         self.loaded: dict[str, Any] = {}
 
     def examples(self, spec: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
         key = json.dumps([spec["task"], spec.get("task_args"), spec["split"]], sort_keys=True)
         if key not in self.loaded:
             try:
-                from harness.discovery import default_registry
-
-                task = default_registry().task(spec["task"])(self.data_dir, **(spec.get("task_args") or {}))
+                task_cls = self.context.registry.task(spec["task"])
+                task = task_cls(self.context.data_dir, **(spec.get("task_args") or {}))
                 self.loaded[key] = ({e.example_id: e for e in task.examples(spec["split"])}, None)
             except (ErcbenchError, OSError) as exc:
                 self.loaded[key] = ({}, str(exc))
@@ -140,12 +141,12 @@ def label_plots(runs: Sequence[Mapping[str, Any]]) -> str:
     return "".join(parts)
 
 
-def shot_plot(runs: Sequence[Mapping[str, Any]]) -> str:
+def shot_plot(runs: Sequence[Mapping[str, Any]], registry: Registry) -> str:
     import pandas as pd
 
     from harness.report.runs import tidy_row
 
-    frame = pd.DataFrame([tidy_row(run, run_ci(run)) for run in runs])
+    frame = pd.DataFrame([tidy_row(run, run_ci(run), registry) for run in runs])
     frame = frame[frame["shots"].notna()]
     if frame["shots"].nunique() < 2:
         return ""
@@ -169,9 +170,9 @@ def across_seeds(frame) -> str:
             "test-set sampling.</p>")
 
 
-def build(runs: Sequence[Mapping[str, Any]], data_dir: Path | None = None, sample: int = 10,
+def build(runs: Sequence[Mapping[str, Any]], context: RunContext, sample: int = 10,
           progress: Progress | None = None, curves: Sequence[tuple[Path, LossCurve]] = ()) -> str:
-    """The whole page for these runs."""
+    """The whole page for these runs; `context`'s plugins and data folder give the few-shot k and the dialogues."""
     run_ids = [run["run_id"] for run in runs]
     frame = leaderboard.runs_frame(runs, ci=True)
     table = leaderboard.pivot(frame)
@@ -180,9 +181,9 @@ def build(runs: Sequence[Mapping[str, Any]], data_dir: Path | None = None, sampl
              "<h2>Leaderboard</h2>", formats.to_html(formats.board(table, ci=True)),
              "<p>Percentages; in brackets the 95 % confidence interval from a bootstrap that resamples whole "
              "dialogues (utterances of one dialogue are not independent).</p>", across_seeds(frame),
-             "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs), loss_plots(curves),
+             "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs, context.registry), loss_plots(curves),
              "<h2>Runs</h2><ul>" + "".join(f'<li><a href="#{escape(r)}">{escape(r)}</a></li>' for r in run_ids) + "</ul>"]
-    contexts = Contexts(data_dir)
+    contexts = Contexts(context)
     for done, run in enumerate(runs, 1):
         parts.append(run_section(run, contexts, sample))
         if progress:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.registry import Registry
 from harness.report import formats, leaderboard
 from harness.report.reported import load_reported, reported_runs
 from harness.report.rows import frame
@@ -59,14 +60,14 @@ def keep(pivoted, table: TablePlan):
     return pivoted
 
 
-def build_table(plan: Plan, table: TablePlan, root: Path, found: Folder) -> PlanTable:
+def build_table(plan: Plan, table: TablePlan, root: Path, found: Folder, registry: Registry) -> PlanTable:
     import pandas as pd
 
     ids, missing = run_ids(plan, table, found)
     tasks = {spec.task for spec in plan.specs(table.groups)}
     extra = published(table, tasks, shots=table.columns == "shots")
     if table.columns == "shots":
-        rows = shot_rows(root, ids) + extra
+        rows = shot_rows(root, registry, ids) + extra
         per_seed = pivot_shots(rows)
         across = pivot_shots(rows, "seeds") if table.aggregate and ids else None
     else:
@@ -78,9 +79,10 @@ def build_table(plan: Plan, table: TablePlan, root: Path, found: Folder) -> Plan
     return PlanTable(table, keep(per_seed, table), None if across is None else keep(across, table), missing)
 
 
-def plan_tables(plan: Plan, root: Path) -> list[PlanTable]:
+def plan_tables(plan: Plan, root: Path, registry: Registry) -> list[PlanTable]:
+    """The plan's tables from the runs under root; few-shot k as the prompt strategies in `registry` say."""
     found = Folder.scan(root)
-    return [build_table(plan, table, root, found) for table in plan.tables]
+    return [build_table(plan, table, root, found, registry) for table in plan.tables]
 
 
 def boards(result: PlanTable) -> list[tuple[str, formats.Board]]:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from harness.errors import ConfigError, DataError
+from harness.registry import Registry
 from harness.report import stats
 from harness.report.verify import problem, verified
 from harness.results.keys import identity_parser
@@ -32,11 +33,12 @@ def answer_mode(run: Mapping[str, Any]) -> str | None:
     return run.get("answer_mode") or (run.get("extra") or {}).get("answer_mode")
 
 
-def tidy_row(run: Mapping[str, Any], ci: Mapping[str, Any] | None) -> dict[str, Any]:
+def tidy_row(run: Mapping[str, Any], ci: Mapping[str, Any] | None, registry: Registry) -> dict[str, Any]:
+    """One run as a `load_runs` row; its `shots` are what its prompt strategy (in `registry`) says."""
     spec, scores = run["spec"], run["scores"]
     row = {
         "run_id": run["run_id"], "task": spec["task"], "split": spec["split"], "prompt": spec["prompt"],
-        "model": spec["model"], "parser": identity_parser(spec.get("parser"), answer_mode(run)), "shots": shots_of(spec),
+        "model": spec["model"], "parser": identity_parser(spec.get("parser"), answer_mode(run)), "shots": shots_of(spec, registry),
         "seed": spec.get("seed"), "limit": spec.get("limit"),
         "task_options": options_text(spec.get("task_args")), "prompt_options": options_text(spec.get("prompt_args")),
         "model_options": options_text(spec.get("model_args")), "n": run["n"], "n_unparsed": run["n_unparsed"],
@@ -50,7 +52,7 @@ def tidy_row(run: Mapping[str, Any], ci: Mapping[str, Any] | None) -> dict[str, 
     return row
 
 
-def load_runs(path: str | Path = "results", ci: bool = True, progress: Progress | None = None):
+def load_runs(registry: Registry, path: str | Path = "results", ci: bool = True, progress: Progress | None = None):
     """Every finished run under `path` as a pandas DataFrame, one row per run (columns: COLUMNS).
 
     Scores are fractions (0..1). With `ci`, runs written before CIs were stored get theirs
@@ -61,7 +63,7 @@ def load_runs(path: str | Path = "results", ci: bool = True, progress: Progress 
     runs = list(verified(iter_runs(Path(path))))
     rows = []
     for done, run in enumerate(runs, 1):
-        rows.append(tidy_row(run, stats.run_ci(run) if ci else run["scores"].get("ci")))
+        rows.append(tidy_row(run, stats.run_ci(run) if ci else run["scores"].get("ci"), registry))
         if progress:
             progress(done, len(runs))
     frame = pd.DataFrame(rows, columns=list(COLUMNS))

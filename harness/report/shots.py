@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from harness.discovery import default_registry
 from harness.registry import Registry
 from harness.report import seeds
 from harness.report.conditions import COLUMN
@@ -17,9 +16,9 @@ from harness.run.sweeps import shots_setting
 from harness.types import RunResult
 
 
-def shot_rows(root: Path, run_ids: Iterable[str] | None = None, registry: Registry | None = None) -> list[LeaderboardRow]:
-    """Finished few-shot runs as rows keyed by everything except what chose the demonstrations."""
-    registry = registry or default_registry()
+def shot_rows(root: Path, registry: Registry, run_ids: Iterable[str] | None = None) -> list[LeaderboardRow]:
+    """Finished few-shot runs (as their prompt strategies in `registry` say) as rows keyed by everything except
+    what chose the demonstrations."""
     wanted = set(run_ids) if run_ids is not None else None
     rows = []
     for run in verified(iter_runs(root)):
@@ -57,9 +56,9 @@ def pivot_shots(rows: Sequence[LeaderboardRow], aggregate: str | None = None, wi
     return natural_rows(table.reindex(columns=[(k, m) for k in order for m in metrics if (k, m) in table.columns]))
 
 
-def shots_table(root: Path, run_ids, with_reported: bool, aggregate: str | None = None):
+def shots_table(root: Path, registry: Registry, run_ids, with_reported: bool, aggregate: str | None = None):
     """The leaderboard pivoted by k (`ercbench leaderboard --pivot shots`), optionally with reported rows."""
     from harness.report.reported import load_reported, reported_runs
 
     reported = reported_runs(load_reported(), shot_rows=True) if with_reported else []
-    return pivot_shots(shot_rows(root, run_ids) + reported, aggregate, with_conditions=bool(reported))
+    return pivot_shots(shot_rows(root, registry, run_ids) + reported, aggregate, with_conditions=bool(reported))

@@ -4,10 +4,9 @@ answer, the parsed label and each label's log-prob."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from harness.discovery import default_registry
+from harness.context import RunContext
 from harness.errors import ConfigError
 from harness.report.identity import run_label
 from harness.types import Prediction, Prompt
@@ -47,16 +46,16 @@ def chosen(rows: Sequence[Prediction], examples: Sequence[str] = (), wrong: bool
     return picked
 
 
-def rebuild(spec: Mapping[str, Any], ids: Iterable[str], data_dir: Path | None,
+def rebuild(spec: Mapping[str, Any], ids: Iterable[str], context: RunContext,
             recorded: Mapping[str, Any]) -> tuple[dict[str, Prompt], list[str]]:
     """The prompts of these examples, built as the run built them (task, prompt and seed of its spec), and
     notes where today's data or prompt settings differ from what run.json recorded."""
-    registry = default_registry()
-    task = registry.task(spec["task"])(data_dir, **(spec.get("task_args") or {}))
+    registry = context.registry
+    task = registry.task(spec["task"])(context.data_dir, **(spec.get("task_args") or {}))
     strategy = registry.prompt(spec["prompt"])(**(spec.get("prompt_args") or {}))
     wanted = set(ids)
     examples = [e for e in task.examples(spec["split"])[: spec.get("limit")] if e.example_id in wanted]
-    strategy.prepare(task, int(spec.get("seed") or 0))
+    strategy.prepare(task, context.with_seed(int(spec.get("seed") or 0)))
     prompts = {prompt.example.example_id: prompt for prompt in strategy.build(examples)}
     notes = []
     if recorded.get("prompt_info") and normal(strategy.info()) != normal(recorded["prompt_info"]):
@@ -105,7 +104,7 @@ def example_lines(row: Prediction, prompt: Prompt | None) -> list[str]:
 
 
 def show(run: Mapping[str, Any], rows: Sequence[Prediction], picked: Sequence[Prediction], first: int,
-         data_dir: Path | None) -> list[str]:
+         context: RunContext) -> list[str]:
     """The lines `ercbench show` prints for the first `first` picked predictions."""
     lines = [f"run {run['run_id']}", run_label(run["spec"]),
              f"{len(picked)} of {len(rows)} predictions match" + (f"; the first {first} shown (--first N shows more)"
@@ -113,7 +112,7 @@ def show(run: Mapping[str, Any], rows: Sequence[Prediction], picked: Sequence[Pr
     shown = picked[:first]
     if not shown:
         return lines
-    prompts, notes = rebuild(run["spec"], [row.example_id for row in shown], data_dir, run)
+    prompts, notes = rebuild(run["spec"], [row.example_id for row in shown], context, run)
     lines += [f"note: {note}" for note in notes]
     for row in shown:
         lines += example_lines(row, prompts.get(row.example_id))

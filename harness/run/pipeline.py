@@ -8,13 +8,13 @@ import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from harness import metrics
-from harness.discovery import default_registry
+from harness.context import RunContext
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.plumbing.fingerprint import CACHE_FILE, hash_cache, verifying
@@ -50,6 +50,8 @@ class Components:
     task: Task
     prompt: PromptStrategy
     model: Model
+    #: what their `prepare` receives: the run's registry, seed, world, cache and data folders
+    context: RunContext
 
 
 def split_ref(ref: str) -> tuple[str, str | None]:
@@ -58,7 +60,8 @@ def split_ref(ref: str) -> tuple[str, str | None]:
     return name, (target if sep else None)
 
 
-def instantiate(spec: RunSpec, registry: Registry, data_dir: Path | None) -> Components:
+def instantiate(spec: RunSpec, context: RunContext) -> Components:
+    registry = context.registry
     task_cls = registry.task(spec.task)
     prompt_cls = registry.prompt(spec.prompt)
     model_name, model_target = split_ref(spec.model)
@@ -69,9 +72,10 @@ def instantiate(spec: RunSpec, registry: Registry, data_dir: Path | None) -> Com
             raise ConfigError(f"model {model_name!r} takes no target: use -m {model_name}, not -m {spec.model}")
         model_args["target"] = model_target
     return Components(
-        task=task_cls(data_dir, **spec.task_args),
+        task=task_cls(context.data_dir, **spec.task_args),
         prompt=prompt_cls(**spec.prompt_args),
         model=model_cls(**model_args),
+        context=context,
     )
 
 
@@ -188,16 +192,16 @@ def with_earlier_attempt(facts: dict, partial: PartialRun, predicted_now: bool, 
     return facts
 
 
-def load_model(parts: Components, spec: RunSpec, timing: dict[str, float]) -> None:
+def load_model(parts: Components, timing: dict[str, float]) -> None:
     """The model's prepare (loading weights); a second call is free, so the time adds up once."""
     loading = time.perf_counter()
-    parts.model.prepare(parts.task, spec.seed)
+    parts.model.prepare(parts.task, parts.context)
     timing["model_load_s"] = timing.get("model_load_s", 0.0) + time.perf_counter() - loading
 
 
-def prepare(parts: Components, spec: RunSpec, timing: dict[str, float]) -> None:
-    parts.prompt.prepare(parts.task, spec.seed)
-    load_model(parts, spec, timing)
+def prepare(parts: Components, timing: dict[str, float]) -> None:
+    parts.prompt.prepare(parts.task, parts.context)
+    load_model(parts, timing)
 
 
 def predict_missing(parts: Components, spec: RunSpec, examples, partial: PartialRun, inputs: dict, resume: bool,
@@ -217,7 +221,7 @@ def predict_missing(parts: Components, spec: RunSpec, examples, partial: Partial
         return len(done)
     started = resume
     try:
-        prepare(parts, spec, timing)
+        prepare(parts, timing)
         batch_size = parts.model.preferred_batch_size or batch_size  # e.g. a whole split per GPU call
         if not resume:
             partial.start(False, inputs)
@@ -262,10 +266,9 @@ def read_run_inputs(parts: Components, root: Path, meanwhile: Callable[[], None]
 
 def run(
     spec: RunSpec,
+    context: RunContext,
     *,
-    data_dir: Path | None = None,
     results_dir: Path | None = None,
-    registry: Registry | None = None,
     progress: Progress | None = None,
     resume: bool = False,
     batch_size: int = 64,
@@ -279,22 +282,22 @@ def run(
 
     One process at a time per spec (others wait, or with wait=False refuse); a finished run
     of the same spec and inputs is reused unless `force`. `verify_inputs` hashes every file
-    again instead of trusting the fingerprint cache.
+    again instead of trusting the fingerprint cache. The plugins are `context.registry`'s, the
+    data `context.data_dir`'s; their `prepare` gets the context with the spec's seed and the fit cache.
     """
-    registry = registry or default_registry()
+    registry = context.registry
     refuse_non_text(spec)
-    world = distributed.World.from_env()  # one process, or one of a data-parallel run (accelerate launch)
+    world = distributed.World(context.world.rank, context.world.size, context.world.local_rank)  # 1, or 1 of N
     world.join()
     spec = apply_model_prompt(spec, registry)  # before anything reads the spec: run.json names the prompt used
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     root = results_root(results_dir)
-    parts = instantiate(spec, registry, data_dir)
-    parts.model.cache_dir = cache_root(results_dir) if use_cache else None
+    parts = instantiate(spec, replace(context, seed=spec.seed, cache_dir=cache_root(results_dir) if use_cache else None))
     spec, legacy = identity_spec(spec, parts.model.answer_mode), legacy_specs(spec, parts.model.answer_mode, PARSERS)
     examples = select_examples(parts.task, spec)
     timing = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0}
-    early = (lambda: load_model(parts, spec, timing)) if world.size == 1 else None
+    early = (lambda: load_model(parts, timing)) if world.size == 1 else None
     inputs = world.first(lambda: read_run_inputs(parts, root, early, verify_inputs))  # hashed once, by rank 0
     key = input_key(spec_key(spec), inputs)
     what = f"{spec.task}/{spec.split}/{spec.prompt}/{spec.model}"
@@ -352,7 +355,7 @@ def predict_run(world: distributed.World, parts: Components, spec: RunSpec, exam
             distributed.fold_shards(partial.folder)
         return predict_missing(parts, spec, examples, partial, inputs, resume, batch_size, progress, timing), timing
     resumed_from = distributed.predict_together(
-        world, partial, examples, inputs, resume, lambda: prepare(parts, spec, timing),
+        world, partial, examples, inputs, resume, lambda: prepare(parts, timing),
         lambda todo, writer, done: predict_all(parts, spec, todo, writer, parts.model.preferred_batch_size
                                                or batch_size, progress, done, timing),
         lambda: attempt_facts(parts),

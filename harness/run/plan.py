@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from harness.discovery import default_registry
+from harness.context import RunContext
 from harness.errors import ConfigError
 from harness.registry import Registry
 from harness.run.model_prompt import apply_model_prompt
@@ -68,11 +68,9 @@ def spec_id(spec: RunSpec | Mapping[str, Any]) -> str:
     return json.dumps(data, sort_keys=True)
 
 
-def load_plan(path: Path, overrides: Mapping[str, str] | None = None, data_dir: Path | None = None,
-              registry: Registry | None = None) -> Plan:
+def load_plan(path: Path, context: RunContext, overrides: Mapping[str, str] | None = None) -> Plan:
     """Read and check a plan: every group's tasks, prompts, models and options against the plugins'
-    declared options, every table against the groups, before anything runs."""
-    registry = registry or default_registry()
+    declared options (`context.registry`'s), every table against the groups, before anything runs."""
     data, source = read_plan_file(Path(path))
     path = source.path
     check_keys(data, TOP_KEYS, "plan", source, 1)
@@ -83,7 +81,7 @@ def load_plan(path: Path, overrides: Mapping[str, str] | None = None, data_dir: 
     runs, names = [], []
     for index, group in enumerate(groups):
         start = source.header("group", index)
-        name, specs = group_specs(substitute(group, values, source, start), source, start, registry, data_dir)
+        name, specs = group_specs(substitute(group, values, source, start), source, start, context)
         if name in names:
             raise source.error(source.key_line("name", start), f"two groups are named {name!r}")
         names.append(name)
@@ -132,9 +130,9 @@ def whole_numbers(group: Mapping[str, Any], key: str, source: Source, start: int
     return values
 
 
-def group_specs(group: Any, source: Source, start: int, registry: Registry,
-                data_dir: Path | None) -> tuple[str, list[RunSpec]]:
+def group_specs(group: Any, source: Source, start: int, context: RunContext) -> tuple[str, list[RunSpec]]:
     """The group's name and its runs: tasks x prompts x models x seeds (x shots), each spec buildable."""
+    registry = context.registry
     if not isinstance(group, dict):
         raise source.error(start, "a [[group]] must be a table")
     check_keys(group, GROUP_KEYS, "group", source, start)
@@ -156,7 +154,7 @@ def group_specs(group: Any, source: Source, start: int, registry: Registry,
                        model_args=frozen_mapping(m_opts))
         try:
             variants = shot_specs(spec, shots, registry) if shots is not None else [spec]
-            specs += [buildable(one, registry, data_dir) for one in variants]
+            specs += [buildable(one, context) for one in variants]
         except ConfigError as exc:
             raise source.error(problem_line(str(exc), group, source, start), f"group {name!r}: {exc}") from None
     return name, specs
@@ -172,10 +170,10 @@ def problem_line(message: str, group: Mapping[str, Any], source: Source, start: 
     return start
 
 
-def buildable(spec: RunSpec, registry: Registry, data_dir: Path | None) -> RunSpec:
+def buildable(spec: RunSpec, context: RunContext) -> RunSpec:
     """The spec as a run records it (a trained model's prompt filled in), once its plugins build."""
-    spec = apply_model_prompt(spec, registry)
-    splits = instantiate(spec, registry, data_dir).task.splits()
+    spec = apply_model_prompt(spec, context.registry)
+    splits = instantiate(spec, context).task.splits()
     if spec.split not in splits:
         raise ConfigError(f"task {spec.task!r} has no split {spec.split!r}{suggestion(spec.split, splits)} "
                           f"(splits: {', '.join(splits)})")

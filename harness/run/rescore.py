@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Callable
 
 from harness import metrics
-from harness.discovery import default_registry
+from harness.context import RunContext
 from harness.errors import ConfigError
-from harness.registry import Registry
 from harness.results.claim import claimed
 from harness.results.keys import input_key
 from harness.results.store import PartialRun, find_finished, load_result, read_predictions, results_root, spec_key
@@ -22,12 +21,12 @@ from harness.run.pipeline import make_run_id, select_examples
 from harness.types import Completion, Prediction, Prompt, RunResult, RunSpec, frozen_mapping
 
 
-def answer_prompts(spec: RunSpec, registry: Registry, data_dir: Path | None) -> tuple[dict[str, Prompt], list[str]]:
+def answer_prompts(spec: RunSpec, context: RunContext) -> tuple[dict[str, Prompt], list[str]]:
     """Each example's prompt (its choices and answer map), rebuilt by the task and prompt plugins alone,
     and the task's labels."""
-    task = registry.task(spec.task)(data_dir, **spec.task_args)
-    prompt = registry.prompt(spec.prompt)(**spec.prompt_args)
-    prompt.prepare(task, spec.seed)
+    task = context.registry.task(spec.task)(context.data_dir, **spec.task_args)
+    prompt = context.registry.prompt(spec.prompt)(**spec.prompt_args)
+    prompt.prepare(task, context.with_seed(spec.seed))
     examples = select_examples(task, spec)
     prompts = {built.example.example_id: built for start in range(0, len(examples), 256)
                for built in prompt.build(examples[start: start + 256])}
@@ -42,12 +41,10 @@ def reparse(old: Prediction, prompt: Prompt, spec: RunSpec) -> Prediction:
                          get_parser(spec.parser), rng)
 
 
-def rescore(folder: Path, parser: str, results_dir: Path | None = None, data_dir: Path | None = None,
-            registry: Registry | None = None, say: Callable[[str], None] = lambda line: None,
-            wait: bool = True) -> tuple[RunResult, Path]:
+def rescore(folder: Path, parser: str, context: RunContext, results_dir: Path | None = None,
+            say: Callable[[str], None] = lambda line: None, wait: bool = True) -> tuple[RunResult, Path]:
     """The run of `folder` with `parser`: its own spec and run key, `rescored_from` naming the source.
-    A finished rescoring of the same answers is reused."""
-    registry = registry or default_registry()
+    A finished rescoring of the same answers is reused; prompts are rebuilt by `context`'s plugins and data."""
     source = load_result(folder)
     get_parser(parser)
     if source.answer_mode != "generate":
@@ -64,7 +61,7 @@ def rescore(folder: Path, parser: str, results_dir: Path | None = None, data_dir
         if found is not None:
             say(f"reusing the finished run {found} (the same answers, already rescored)")
             return load_result(found), found
-        prompts, labels = answer_prompts(spec, registry, data_dir)
+        prompts, labels = answer_prompts(spec, context)
         old = read_predictions(folder)
         missing = [p.example_id for p in old if p.example_id not in prompts]
         if missing:

@@ -6,7 +6,6 @@ import json
 from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
-from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import PromptStrategy, Shots
 from harness.registry import Registry
@@ -26,15 +25,13 @@ def parse_shots(text: str) -> list[int]:
     return values
 
 
-def strategy(name: str, registry: Registry | None = None) -> type[PromptStrategy] | None:
+def strategy(name: str, registry: Registry) -> type[PromptStrategy] | None:
     """The installed prompt strategy of that name, or None (a run recorded with a plugin not installed)."""
-    registry = registry or default_registry()
     return registry.prompt(name) if name in registry.names("prompts") else None
 
 
-def shot_specs(spec: RunSpec, shots: Sequence[int], registry: Registry | None = None) -> list[RunSpec]:
+def shot_specs(spec: RunSpec, shots: Sequence[int], registry: Registry) -> list[RunSpec]:
     """The spec once per k, as the prompt strategy says it shows k demonstrations; other options kept."""
-    registry = registry or default_registry()
     cls = registry.prompt(spec.prompt)
     specs = []
     for k in shots:
@@ -48,25 +45,25 @@ def shot_specs(spec: RunSpec, shots: Sequence[int], registry: Registry | None = 
     return specs
 
 
-def shots_setting(spec: Mapping[str, Any], registry: Registry | None = None) -> Shots | None:
+def shots_setting(spec: Mapping[str, Any], registry: Registry) -> Shots | None:
     """Where a run (run.json's spec dict) sits in a few-shot sweep, as its prompt strategy says; else None."""
     cls = strategy(str(spec.get("prompt")), registry)
     return cls.shots(dict(spec.get("prompt_args") or {})) if cls is not None else None
 
 
-def shots_of(spec: Mapping[str, Any], registry: Registry | None = None) -> int | None:
+def shots_of(spec: Mapping[str, Any], registry: Registry) -> int | None:
     """k of a run (from run.json's spec dict), or None for a run that is not part of a sweep."""
     setting = shots_setting(spec, registry)
     return setting.k if setting is not None else None
 
 
-def expand_shots(specs: Sequence[RunSpec], shots: str | None) -> list[RunSpec]:
+def expand_shots(specs: Sequence[RunSpec], shots: str | None, registry: Registry) -> list[RunSpec]:
     """Without --shots the specs as given; with it, each spec once per k, duplicates dropped."""
     if not shots:
         return list(specs)
     ks = parse_shots(shots)
     expanded: dict[str, RunSpec] = {}
     for spec in specs:
-        for one in shot_specs(spec, ks):
+        for one in shot_specs(spec, ks, registry):
             expanded.setdefault(json.dumps(one.to_dict(), sort_keys=True), one)
     return list(expanded.values())

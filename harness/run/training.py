@@ -5,26 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from harness.discovery import default_registry
+from harness.context import RunContext
 from harness.errors import ConfigError
-from harness.registry import Registry
 
 
 def train(
     trainer: str,
     tasks: Sequence[str],
     out_dir: Path,
+    context: RunContext,
     *,
-    data_dir: Path | None = None,
     options: Mapping[str, Any] | None = None,
     task_options: Mapping[str, str] | None = None,
-    registry: Registry | None = None,
 ) -> Mapping[str, Any]:
-    """Instantiate the named tasks and trainer from the registry and train into out_dir."""
-    registry = registry or default_registry()
+    """Instantiate the named tasks (from `context.data_dir`) and trainer from `context.registry`; train into out_dir."""
+    registry = context.registry
     if not tasks:
         raise ConfigError("train: give at least one task (-t)")
-    built = [registry.task(name)(data_dir, **dict(task_options or {})) for name in tasks]
+    built = [registry.task(name)(context.data_dir, **dict(task_options or {})) for name in tasks]
     instance = registry.trainer(trainer)(**dict(options or {}))
-    instance.registry = registry  # the trainer builds its prompts with this run's strategies
-    return instance.train(built, Path(out_dir))
+    return instance.train(built, Path(out_dir), context)

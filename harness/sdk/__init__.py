@@ -3,13 +3,13 @@
 from harness.context import RunContext, World
 from harness.errors import ClipError, ConfigError, DataError, ErcbenchError, PluginError
 from harness.hookspecs import hookimpl
-from harness.interfaces import Clip, Describer, Model, PromptStrategy, RequiredPrompt, Shots, Task, Trainer
+from harness.interfaces import CliFlag, Clip, Describer, Model, PromptStrategy, RequiredPrompt, Shots, Task, Trainer
 from harness.registry import Registry
 from harness.schema import Options, option
 from harness.types import Completion, Dialogue, Example, LossCurve, Prediction, Prompt, Utterance, frozen_mapping
 
 __all__ = [
-    "Clip", "ClipError", "Completion", "ConfigError", "Describer", "DataError", "Dialogue", "ErcbenchError", "Example",
+    "CliFlag", "Clip", "ClipError", "Completion", "ConfigError", "Describer", "DataError", "Dialogue", "ErcbenchError", "Example",
     "LossCurve", "Model", "Options", "PluginError", "Prediction", "Prompt", "PromptStrategy", "Registry",
     "RequiredPrompt", "RunContext", "Shots", "Task", "Trainer", "Utterance", "World", "frozen_mapping", "hookimpl",
     "option",

@@ -12,8 +12,10 @@ __all__ = ["Limit", "parse_options", "run_spec", "writable_folder"]
 
 
 def run_spec(spec: RunSpec, *, data_dir: Path | None, results_dir: Path | None) -> FinishedRun:
-    """Run `spec` as `ercbench run` would (reusing a finished run of the same inputs); its finished folder."""
+    """Run `spec` as `ercbench run` would (reusing a finished run of the same inputs); its finished folder.
+    The plugins are the invoking command's (its session's registry)."""
+    from harness.cli.session import current
     from harness.run import pipeline
 
-    result, folder = pipeline.run(spec, data_dir=data_dir, results_dir=results_dir)
+    result, folder = pipeline.run(spec, current().context(data_dir=data_dir), results_dir=results_dir)
     return FinishedRun(result, folder)

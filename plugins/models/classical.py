@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any, Sequence
 
 from harness.errors import ConfigError
-from harness.sdk import Completion, Example, Model, Prompt, Task, hookimpl
+from harness.sdk import Completion, Example, Model, Prompt, RunContext, Task, hookimpl
 from harness.sdk.options import option
 from plugins.models import classical_cache
 
@@ -42,7 +42,7 @@ class Majority(Model):
     description = "the most frequent label of the train split"
     default = True  # the CPU baselines are `compare`'s default models
 
-    def prepare(self, task: Task, seed: int) -> None:
+    def prepare(self, task: Task, context: RunContext) -> None:
         counts = Counter(example.gold for example in train_examples(task))
         self.label = max(task.labels, key=lambda label: (counts[label], -task.labels.index(label)))
 
@@ -75,20 +75,21 @@ class TfidfLogReg(Model):
         self.context = self.config.context
         self.C = self.config.C
 
-    def prepare(self, task: Task, seed: int) -> None:
+    def prepare(self, task: Task, context: RunContext) -> None:
         """Fit on the train split, or reuse the fit cached for exactly these inputs, options and code."""
         examples = train_examples(task)
         texts, golds = [example_text(e, self.context) for e in examples], [e.gold for e in examples]
-        settings = {"context": self.context, "C": self.C, "seed": seed, "vectorizer": VECTORIZER, "classifier": CLASSIFIER}
+        settings = {"context": self.context, "C": self.C, "seed": context.seed, "vectorizer": VECTORIZER,
+                    "classifier": CLASSIFIER}
         key, covers = classical_cache.cache_key(texts, golds, settings)
         self.cache = {"key": key, "status": "off"}
-        folder = self.cache_dir / "tfidf-lr" if self.cache_dir is not None else None
+        folder = context.cache_dir / "tfidf-lr" if context.cache_dir is not None else None
         loaded = classical_cache.load(folder, key, VECTORIZER) if folder is not None else None
         if loaded is not None:
             self.vectorizer, self.classifier = loaded
             self.cache["status"] = "reused"
             return
-        self.fit(texts, golds, seed)
+        self.fit(texts, golds, context.seed)
         if folder is not None:
             try:
                 classical_cache.save(folder, key, covers, self.vectorizer, self.classifier)

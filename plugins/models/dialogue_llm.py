@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError
-from harness.sdk import Completion, Model, Prompt, RequiredPrompt, Task, hookimpl
+from harness.sdk import Completion, Model, Prompt, RequiredPrompt, RunContext, Task, hookimpl
 from harness.sdk.options import option
 from plugins.models.hf_causal import HFCausal
 
@@ -111,8 +111,8 @@ class DialogueLLM(Model):
                 " override with --model-opt base=PATH"
             )
 
-    def prepare(self, task: Task, seed: int) -> None:
-        self.hf.prepare(task, seed)
+    def prepare(self, task: Task, context: RunContext) -> None:
+        self.hf.prepare(task, context)
 
     def fingerprint(self) -> dict[str, str]:
         """sha256 of the base model's and the checkpoint's files: part of the run key."""

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 from harness.errors import ConfigError
 from harness.lm import chat, loading
 from harness.lm.stats import ScoreStats
-from harness.sdk import Completion, Model, Prompt, Task, frozen_mapping, hookimpl
+from harness.sdk import Completion, Model, Prompt, RunContext, Task, frozen_mapping, hookimpl
 from harness.sdk.options import option
 
 MODES = ("generate", "score")
@@ -80,12 +80,12 @@ class HFCausal(Model):
         if self.adapter:
             loading.check_target(self.adapter, "adapter", self.name)
 
-    def prepare(self, task: Task, seed: int) -> None:
+    def prepare(self, task: Task, context: RunContext) -> None:
         if self.model is not None:
             return
         import torch
 
-        torch.manual_seed(seed)  # beam search is deterministic; this guards any sampling a config turns on
+        torch.manual_seed(context.seed)  # beam search is deterministic; this guards any sampling a config turns on
         loaded = loading.load_lm(
             self.target, dtype=self.dtype_name, device=self.device_name, device_map=self.device_map,
             trust_remote_code=self.trust_remote_code, adapter=self.adapter, allow_pickle=self.allow_pickle,

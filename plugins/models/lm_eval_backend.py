@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 from harness.errors import ConfigError
 from harness.lm.quiet import no_load_bars
-from harness.sdk import Completion, Model, Prompt, Task, frozen_mapping, hookimpl
+from harness.sdk import Completion, Model, Prompt, RunContext, Task, frozen_mapping, hookimpl
 from harness.sdk.options import option
 from plugins.models.hf_causal import parse_stops
 
@@ -95,7 +95,7 @@ class LmEvalModel(Model):
         self.lm: Any = None
         self.renderings: set[str] = set()
 
-    def prepare(self, task: Task, seed: int) -> None:
+    def prepare(self, task: Task, context: RunContext) -> None:
         if self.lm is not None:
             return
         from lm_eval.api.registry import get_model

@@ -6,7 +6,7 @@ import random
 from typing import Mapping, Sequence
 
 from harness.errors import ConfigError
-from harness.sdk import Example, Shots, Task, hookimpl
+from harness.sdk import Example, RunContext, Shots, Task, hookimpl
 from harness.sdk.options import option
 from plugins.prompts import shots as sweep
 from plugins.prompts.zero_shot import ZeroShot
@@ -123,13 +123,13 @@ class KShot(ZeroShot):
     def shots(cls, options: Mapping[str, str]) -> Shots | None:
         return sweep.k_shot_setting(cls.Options, options)
 
-    def prepare(self, task: Task, seed: int) -> None:
+    def prepare(self, task: Task, context: RunContext) -> None:
         if "train" not in task.splits():
             raise ConfigError(f"task {task.name!r} has no train split to draw demonstrations from")
         pool = task.examples("train")
         if self.k > len(pool):
             raise ConfigError(f"k={self.k} but the train split of {task.name!r} has only {len(pool)} examples")
-        rng = random.Random(f"k-shot:{seed}")
+        rng = random.Random(f"k-shot:{context.seed}")
         if self.selection == "random":
             self.fixed = pick_random(pool, self.k, rng)
         elif self.selection == "balanced":
@@ -143,7 +143,7 @@ class KShot(ZeroShot):
         if self.retriever is not None:
             return self.retriever.nearest(examples, self.k)
         if self.fixed is None:
-            raise ConfigError("k-shot prompts need prepare(task, seed) before build()")
+            raise ConfigError("k-shot prompts need prepare(task, context) before build()")
         return [self.fixed for _ in examples]
 
     def info(self) -> dict:

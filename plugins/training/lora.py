@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError, ErcbenchError
-from harness.sdk import LossCurve, Task, Trainer, hookimpl
+from harness.sdk import CliFlag, LossCurve, RunContext, Task, Trainer, hookimpl
 from harness.sdk.options import option
 from plugins.training import lora_data, lora_model, lora_output, lora_run, lora_world
 from plugins.training.lora_settings import LoraSettings, settings_of
@@ -24,6 +24,13 @@ class LoraTrainer(Trainer):
     name = "lora"
     description = "LoRA instruction tuning (DialogueLLM defaults: r=8, alpha=64, q_proj/v_proj, lr 3e-4, 3 epochs)"
     default = True
+    cli_flags = (
+        CliFlag("--template", "prompt.template", "Prompt template, e.g. dialoguellm."),
+        CliFlag("--context", "prompt.window", "Context window: a number of earlier turns, or 'all'."),
+        CliFlag("--descriptions", "prompt.descriptions", "Show utterance descriptions.", ("on", "off")),
+        CliFlag("--loss-on-prompt", "loss_on_prompt", "Whole-sequence loss (the paper's), not answer-only.",
+                switch=True),
+    )
 
     class Options(LoraSettings):
         # How to run, not what is trained: kept out of the run's identity (self.settings).
@@ -45,12 +52,13 @@ class LoraTrainer(Trainer):
     def loss_curve(cls, folder: Path) -> LossCurve | None:
         return lora_output.loss_curve(folder)
 
-    def records(self, tasks: Sequence[Task], split: str, tokenizer: Any, limit: int) -> list[lora_data.Record]:
+    def records(self, tasks: Sequence[Task], split: str, tokenizer: Any, limit: int,
+                context: RunContext) -> list[lora_data.Record]:
         """Prompts built per task by the registry's strategy, exactly as evaluation builds them."""
-        strategy = lora_data.make_strategy(self.settings.prompt, dict(self.settings.prompt_options), self.registry)
+        strategy = lora_data.make_strategy(self.settings.prompt, dict(self.settings.prompt_options), context)
         records: list[lora_data.Record] = []
         for task in tasks:
-            strategy.prepare(task, self.settings.seed)
+            strategy.prepare(task, context.with_seed(self.settings.seed))
             records.extend(lora_data.build_records(strategy, lora_data.split_examples([task], split, limit), tokenizer))
         self.prompt_info = {"name": self.settings.prompt, "options": strategy.info()}
         return records
@@ -66,15 +74,15 @@ class LoraTrainer(Trainer):
             "settings": self.settings.to_json(),
         }
 
-    def train(self, tasks: Sequence[Task], out_dir: Path) -> Mapping[str, Any]:
+    def train(self, tasks: Sequence[Task], out_dir: Path, context: RunContext) -> Mapping[str, Any]:
         if not tasks:
             raise ConfigError("lora: give at least one task to train on")
         settings, out_dir = self.settings, Path(out_dir)
-        world = lora_world.join(lora_model.pick_device(settings.device))  # one process, or DDP's rank
+        world = lora_world.join(lora_model.pick_device(settings.device), context.world)  # one process, or DDP's rank
         plan = lora_world.layout(settings, world.size)
         tokenizer = lora_model.load_tokenizer(settings.base)
-        train_records = self.records(tasks, "train", tokenizer, settings.train_limit)
-        dev_records = self.records(tasks, "dev", tokenizer, settings.dev_limit)
+        train_records = self.records(tasks, "train", tokenizer, settings.train_limit, context)
+        dev_records = self.records(tasks, "dev", tokenizer, settings.dev_limit, context)
         files = lora_data.data_files(tasks)
         identity = self.identity(tasks, files)
         existed = out_dir.exists()
@@ -84,7 +92,8 @@ class LoraTrainer(Trainer):
         checkpoint = lora_output.last_good_checkpoint(out_dir) if self.resume else None
         started = time.perf_counter()
         try:
-            trainer = world.together(lambda: self.make_trainer(tokenizer, train_records, dev_records, out_dir, plan))
+            trainer = world.together(lambda: self.make_trainer(tokenizer, (train_records, dev_records), out_dir, plan,
+                                                               world))
         except BaseException:
             if ours and world.is_main:  # set-up failed (model, LoRA modules, ...): leave --out as it was
                 lora_output.discard(out_dir, keep_folder=existed)
@@ -129,12 +138,11 @@ class LoraTrainer(Trainer):
             "train_runtime_s": next((e["train_runtime"] for e in reversed(history) if "train_runtime" in e), None),
         }
 
-    def make_trainer(self, tokenizer: Any, train_records: list, dev_records: list, out_dir: Path,
-                     plan: lora_world.Layout) -> Any:
+    def make_trainer(self, tokenizer: Any, records: tuple[list, list], out_dir: Path, plan: lora_world.Layout,
+                     world: lora_world.World) -> Any:
         from transformers import PrinterCallback, set_seed
 
-        settings = self.settings
-        world = lora_world.World.from_env()
+        settings, (train_records, dev_records) = self.settings, records
         device = lora_world.process_device(lora_model.pick_device(settings.device), world)
         precision = lora_model.pick_precision(settings, device)
         set_seed(settings.seed)  # LoRA's A matrices are drawn at random: same seed, same start

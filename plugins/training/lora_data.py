@@ -8,7 +8,7 @@ from typing import Any, Mapping, Sequence
 from harness.errors import ConfigError
 from harness.lm import chat
 from harness.lm.tokens import encode_pair, prefix_for
-from harness.sdk import Example, Prompt, PromptStrategy, Registry, Task
+from harness.sdk import Example, Prompt, PromptStrategy, RunContext, Task
 
 IGNORE = -100  # the label id PyTorch's cross-entropy skips
 
@@ -23,11 +23,9 @@ class Record:
     answer_map: Mapping[str, str]  # choice string -> label, for scoring dev examples
 
 
-def make_strategy(name: str, options: dict[str, str], registry: Registry | None) -> PromptStrategy:
+def make_strategy(name: str, options: dict[str, str], context: RunContext) -> PromptStrategy:
     """The prompt strategy evaluation uses, found by name in the run's registry (one source of truth)."""
-    if registry is None:
-        raise ConfigError("lora: no plugin registry to find prompts in; train through harness.run.training.train")
-    return registry.prompt(name)(**options)
+    return context.registry.prompt(name)(**options)
 
 
 def prompt_text(prompt: Prompt, tokenizer: Any) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.sdk import World as BaseWorld
 from harness.sdk.distributed import World
 from harness.sdk.files import write_json_atomic
 from plugins.training.lora_settings import LoraSettings
@@ -49,10 +50,11 @@ def layout(settings: LoraSettings, world_size: int) -> Layout:
     return Layout(world_size, micro, per_process // micro)
 
 
-def join(device: str) -> World:
-    """This process's place in the run; with several, DDP's process group is set up here (gloo on
-    CPU, NCCL on GPUs, as the Trainer would) so that rank 0 can prepare the folder first."""
-    world = World.from_env()
+def join(device: str, place: BaseWorld) -> World:
+    """This process's place in the run (`place`, the run context's), with the collectives rank 0 uses to prepare
+    the folder first; with several processes, DDP's process group is set up here (gloo on CPU, NCCL on GPUs, as
+    the Trainer would)."""
+    world = World(rank=place.rank, size=place.size, local_rank=place.local_rank)
     if world.size > 1:
         from accelerate import PartialState
 

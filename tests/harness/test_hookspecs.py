@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness import discovery, hookspecs
+from harness.context import RunContext
 from harness.errors import PluginError
 from harness.registry import KINDS, Origin
 from harness.run.pipeline import run
@@ -61,10 +62,10 @@ def test_the_specimen_plugins_classes_are_registered_and_run(tmp_path):
     assert mine == {("tasks", "specimen-task"), ("prompts", "specimen-bare"), ("models", "first-choice"),
                     ("trainers", "specimen-count"), ("describers", "specimen-names")}
     spec = RunSpec(task="specimen-task", prompt="specimen-bare", model="first-choice", split="test")
-    result, _ = run(spec, results_dir=tmp_path / "results", registry=registry)
+    result, _ = run(spec, RunContext(registry), results_dir=tmp_path / "results")
     assert result.n == 7 and result.n_unparsed == 0
     trainer = registry.get("trainers", "specimen-count").cls(label="x")
-    assert trainer.train([registry.get("tasks", "specimen-task").cls()], tmp_path / "ckpt")["n_train"] == 5
+    assert trainer.train([registry.get("tasks", "specimen-task").cls()], tmp_path / "ckpt", RunContext(registry))["n_train"] == 5
 
 
 def test_the_specimen_describer_describes_clips(tmp_path):

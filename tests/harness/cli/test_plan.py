@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.context import RunContext
 from harness.discovery import default_registry
 from harness.report import leaderboard
 from harness.report.plan import plan_tables
@@ -60,7 +61,7 @@ def test_the_smoke_plan_runs_reports_the_leaderboards_figures_and_then_has_nothi
     assert len(folders(results_dir)) == 4
     status = invoke("plan", "status", str(SMOKE), "--results-dir", str(results_dir))
     assert status.output.splitlines()[-1] == "4 done"
-    [table] = plan_tables(load_plan(SMOKE), results_dir)
+    [table] = plan_tables(load_plan(SMOKE, RunContext(default_registry())), results_dir, default_registry())
     board = leaderboard.task_table(results_dir, ci=True)
     mine = table.table[("sample:test", "weighted_f1")]
     theirs = board[("sample:test", "weighted_f1")].droplevel(["prompt", "parser"])

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from harness.context import RunContext
 from harness.data.descriptions import attach_descriptions, load_descriptions
 from harness.data.stats import task_stats
 from harness.discovery import default_registry
@@ -73,7 +74,7 @@ def test_run_reports_how_many_examples_had_a_description(tmp_path):
     spec = RunSpec(task="sample", prompt="zero-shot", model="majority", split="test",
                    task_args=frozen_mapping({"descriptions": str(path)}),
                    prompt_args=frozen_mapping({"descriptions": "on"}))
-    result, folder = run(spec, results_dir=tmp_path / "results")
+    result, folder = run(spec, RunContext(default_registry()), results_dir=tmp_path / "results")
     saved = json.loads((folder / "run.json").read_text())
     assert result.n_with_description == saved["n_with_description"] == expected
     assert saved["task_info"]["descriptions"]["attached_per_split"]["test"] == expected

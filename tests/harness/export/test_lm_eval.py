@@ -10,6 +10,8 @@ from click.testing import CliRunner
 
 from harness import metrics
 from harness.cli import main
+from harness.context import RunContext
+from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.export.lm_eval import export_lm_eval, prompt_row
 from harness.export.lm_eval_utils import macro_f1, process_results, weighted_f1
@@ -42,12 +44,13 @@ def run_lm_eval(folder, task_name, model_path):
 
 @pytest.mark.slow
 def test_exported_task_under_lm_eval_scores_like_our_run(tiny_model, data_root, tmp_path):
-    exported = export_lm_eval("meld", "zero-shot", tmp_path / "lm_eval_task", limit=LIMIT, data_dir=data_root)
+    exported = export_lm_eval("meld", "zero-shot", tmp_path / "lm_eval_task", RunContext(default_registry(), data_dir=data_root),
+                              limit=LIMIT)
     assert exported.n == LIMIT and (exported.yaml_path.parent / "utils.py").is_file()
     theirs = run_lm_eval(exported.yaml_path.parent, exported.task_name, tiny_model)
     spec = RunSpec(task="meld", prompt="zero-shot", model=f"hf:{tiny_model}", limit=LIMIT,
                    model_args=frozen_mapping({"mode": "score"}))
-    ours, _ = run(spec, data_dir=data_root, results_dir=tmp_path / "results")
+    ours, _ = run(spec, RunContext(default_registry(), data_dir=data_root), results_dir=tmp_path / "results")
     assert theirs["acc,none"] == pytest.approx(ours.scores["accuracy"], abs=1e-12)
     assert theirs["weighted_f1,none"] == pytest.approx(ours.scores["weighted_f1"], abs=1e-9)
     assert theirs["macro_f1,none"] == pytest.approx(ours.scores["macro_f1"], abs=1e-9)
@@ -57,7 +60,7 @@ def test_jsonl_holds_our_exact_prompts(data_root, tmp_path):
     from plugins.datasets.meld import Meld
     from plugins.prompts.zero_shot import ZeroShot
 
-    exported = export_lm_eval("meld", "zero-shot", tmp_path, limit=5, data_dir=data_root,
+    exported = export_lm_eval("meld", "zero-shot", tmp_path, RunContext(default_registry(), data_dir=data_root), limit=5,
                               prompt_args={"window": "3"})
     rows = [json.loads(line) for line in exported.data_path.read_text(encoding="utf-8").splitlines()]
     prompts = ZeroShot(window="3").build(Meld(data_root).examples("test")[:5])

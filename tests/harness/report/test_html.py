@@ -17,6 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.context import RunContext
+from harness.discovery import default_registry
 from tests.harness.report.fakeruns import predictions, write_run
 
 pytest.importorskip("matplotlib")
@@ -53,7 +55,7 @@ def report(tmp_path_factory):
     from harness.types import RunSpec
 
     for model in ("majority", "tfidf-lr"):
-        pipeline.run(RunSpec(task="sample", prompt="zero-shot", model=model), results_dir=results)
+        pipeline.run(RunSpec(task="sample", prompt="zero-shot", model=model), RunContext(default_registry()), results_dir=results)
     # A run whose data is not at hand (no meld here): the page says so instead of showing context.
     write_run(results, "run-strong", predictions(2, 0.75), model="strong<b>")
     (root / "nodata").mkdir()

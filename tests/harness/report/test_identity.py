@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.context import RunContext
+from harness.discovery import default_registry
 from harness.report import identity, plots
 from harness.report.console import breakable
 from harness.report.runs import load_runs
@@ -121,7 +123,7 @@ def test_few_shot_curve_joins_only_runs_differing_in_k(tmp_path):
     write_run(tmp_path, "lr-c3", predictions(6, 0.6), prompt="zero-shot", model="tfidf-lr", model_args={"C": "3"},
               started="2026-03-01T00:00:00")
     write_run(tmp_path, "lr-1", predictions(7, 0.5), prompt="k-shot", prompt_args={"k": "1"}, model="tfidf-lr")
-    fig = plots.shots(load_runs(tmp_path))
+    fig = plots.shots(load_runs(default_registry(), tmp_path))
     panels = {axes.get_title(): axes for axes in fig.axes}
     assert set(panels) == {"meld:test", "meld:test (first 100)"}
     lines = {line.get_label(): list(line.get_xdata()) for line in panels["meld:test"].get_lines()}
@@ -150,7 +152,7 @@ def test_report_headings_name_each_run_whole(results, tmp_path):
     from harness.report.runs import load_folders
 
     runs = load_folders([], results)
-    page = html.build(runs, data_dir=tmp_path / "nodata", sample=1)
+    page = html.build(runs, RunContext(default_registry(), data_dir=tmp_path / "nodata"), sample=1)
     headings = [identity.run_label(run["spec"]) for run in runs]
     assert len(set(headings)) == len(runs)
     assert all(f"<h2>{escape(heading)}</h2>" in page for heading in headings)

@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.context import RunContext
+from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.report import aggregate_seeds, formats, leaderboard, load_runs
 from tests.harness.report.fakeruns import predictions, write_run
@@ -113,7 +115,7 @@ def test_the_shots_pivot_has_a_row_per_seed_or_their_mean_and_sd(tmp_path):
                            started=f"2026-01-02T00:00:0{seed}")
         with_seed(folder, seed)
         scores.append(json.loads((folder / "run.json").read_text())["scores"]["weighted_f1"])
-    rows = shot_rows(root)
+    rows = shot_rows(root, default_registry())
     assert list(pivot_shots(rows).index.get_level_values("seed")) == ["0", "1", "2"]
     across = pivot_shots(rows, "seeds").iloc[0]
     assert across[("k=3", "weighted_f1")] == pytest.approx(np.mean(scores))
@@ -126,6 +128,6 @@ def test_the_report_page_adds_the_table_across_seeds(seeded):
     from harness.results.store import iter_runs
 
     scores = np.array(per_seed(seeded, "weighted_f1"))
-    page = build(list(iter_runs(seeded)))
+    page = build(list(iter_runs(seeded)), RunContext(default_registry()))
     assert "<h2>Across seeds</h2>" in page
     assert f"{100 * scores.mean():.2f} ± {100 * scores.std(ddof=1):.2f}" in page

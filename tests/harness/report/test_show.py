@@ -9,7 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.context import RunContext
 from harness.discovery import default_registry
+from harness.registry import Registry
 from harness.report import show
 from harness.run import pipeline
 from harness.types import Prediction, RunSpec
@@ -20,7 +22,7 @@ def results(tmp_path_factory):
     root = tmp_path_factory.mktemp("show")
     for spec in (RunSpec(task="sample", prompt="k-shot", model="tfidf-lr", prompt_args={"k": "2"}, seed=3),
                  RunSpec(task="sample", prompt="zero-shot", model="majority", limit=10)):
-        pipeline.run(spec, results_dir=root)
+        pipeline.run(spec, RunContext(default_registry()), results_dir=root)
     return root
 
 
@@ -42,7 +44,7 @@ def test_show_prints_the_prompt_the_run_built(results):
     registry = default_registry()
     task = registry.get("tasks", "sample").cls(None)
     strategy = registry.get("prompts", "k-shot").cls(k="2")
-    strategy.prepare(task, 3)
+    strategy.prepare(task, RunContext(Registry(), seed=3))
     example = next(e for e in task.examples("test") if e.example_id == wanted["id"])
     expected = strategy.build([example])[0].text
     assert all(f"  {line}" in result.output.splitlines() for line in expected.splitlines())

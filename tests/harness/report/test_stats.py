@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, f1_score
 
 from harness import metrics
+from harness.context import RunContext
+from harness.discovery import default_registry
 from harness.report import stats
 from harness.run import bootstrap
 from tests.harness.report.fakeruns import typed
@@ -115,7 +117,7 @@ def test_run_json_holds_the_ci_that_predictions_jsonl_gives_back(tmp_path):
     from harness.run import pipeline
     from harness.types import RunSpec
 
-    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr"), results_dir=tmp_path)
+    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr"), RunContext(default_registry()), results_dir=tmp_path)
     run = read_run(folder)
     rows = read_predictions(folder)
     assert all(row.dialogue_id == row.example_id.split("/")[1] for row in rows)

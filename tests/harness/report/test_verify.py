@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.cli import main
+from harness.context import RunContext
+from harness.discovery import default_registry
 from harness.report import verify
 from harness.results.store import DIGEST_KEY, PREDICTIONS_FILE, read_run, scores_digest
 from harness.run import pipeline
@@ -30,7 +32,7 @@ def leaderboard(root, *args):
 
 
 def test_a_finished_run_records_a_digest_that_holds(tmp_path):
-    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="majority"), results_dir=tmp_path)
+    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="majority"), RunContext(default_registry()), results_dir=tmp_path)
     run = {**read_run(folder), "folder": str(folder)}
     assert run[DIGEST_KEY] == scores_digest((folder / PREDICTIONS_FILE).read_bytes(), run)
     assert verify.problem(run) is None

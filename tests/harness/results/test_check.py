@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.context import RunContext
 from harness.results import check, store
 from harness.results.sequence import SEQUENCE_FILE
 from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun, iter_runs
@@ -28,8 +29,8 @@ DAMAGE = {
 @pytest.fixture
 def two_runs(results_dir):
     registry = registry_with()
-    good = [pipeline.run(RunSpec(task="tiny", prompt="zero-shot", model="echo-gold", seed=seed),
-                         registry=registry, results_dir=results_dir)[1] for seed in (0, 1)]
+    good = [pipeline.run(RunSpec(task="tiny", prompt="zero-shot", model="echo-gold", seed=seed), RunContext(registry),
+                         results_dir=results_dir)[1] for seed in (0, 1)]
     return good
 
 

@@ -8,6 +8,7 @@ import stat
 
 import pytest
 
+from harness.context import RunContext
 from harness.data.fetch import fetch_one
 from harness.results.store import PREDICTIONS_FILE, RUN_FILE, write_json_atomic
 from harness.run import pipeline
@@ -27,8 +28,8 @@ def mode(path) -> int:
 
 
 def test_run_files_follow_the_umask(umask, results_dir):
-    _, folder = pipeline.run(RunSpec(task="tiny", prompt="zero-shot", model="echo-gold"),
-                             registry=registry_with(), results_dir=results_dir)
+    _, folder = pipeline.run(RunSpec(task="tiny", prompt="zero-shot", model="echo-gold"), RunContext(registry_with()),
+                             results_dir=results_dir)
     assert mode(folder / RUN_FILE) == 0o666 & ~umask
     assert mode(folder / PREDICTIONS_FILE) == 0o666 & ~umask
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harness.context import RunContext
 from harness.errors import ConfigError
 from harness.results.names import child, safe_name
 from harness.run import pipeline
@@ -59,6 +60,6 @@ def test_a_hostile_split_from_a_jsonl_file_stays_inside_results(split, tmp_path)
     results = tmp_path / "deep" / "results"
     spec = RunSpec(task="jsonl", prompt="zero-shot", model="echo-gold", split=split,
                    task_args=frozen_mapping({"path": str(data)}))
-    result, folder = pipeline.run(spec, registry=registry_with(), results_dir=results)
+    result, folder = pipeline.run(spec, RunContext(registry_with()), results_dir=results)
     assert folder.parent == results and result.n == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.jsonl", "deep"]

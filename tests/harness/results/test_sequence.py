@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from harness.context import RunContext
 from harness.errors import DataError
 from harness.results.sequence import SEQUENCE_FILE, clock_warnings, next_sequence, sequence_lock
 from harness.results.store import iter_runs, load_result
@@ -20,8 +21,8 @@ NOW = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
 
 def test_runs_are_numbered_in_the_order_they_finish_and_a_lost_counter_is_rebuilt(tmp_path):
     spec = RunSpec(task="tiny", prompt="zero-shot", model="echo-gold")
-    first = pipeline.run(spec, registry=registry_with(), results_dir=tmp_path)
-    second = pipeline.run(spec, registry=registry_with(), results_dir=tmp_path, force=True)
+    first = pipeline.run(spec, RunContext(registry_with()), results_dir=tmp_path)
+    second = pipeline.run(spec, RunContext(registry_with()), results_dir=tmp_path, force=True)
     assert [result.sequence for result, _ in (first, second)] == [1, 2]
     assert [load_result(folder).sequence for _, folder in (first, second)] == [1, 2]
     (tmp_path / SEQUENCE_FILE).unlink()

@@ -13,6 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
+from harness.context import RunContext, World
 from harness.registry import Registry
 from harness.run import pipeline
 from harness.sdk.testing import registry_with
@@ -45,8 +46,9 @@ def spec(model: Path) -> RunSpec:
 def main(model: str, data_dir: str, results_dir: str, resume: str) -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     registry = registry_with([("tasks", Meld), ("prompts", ZeroShot), ("models", DyingHF)], base=Registry())
-    result, folder = pipeline.run(spec(Path(model)), data_dir=Path(data_dir), results_dir=Path(results_dir),
-                                  registry=registry, resume=resume == "resume", batch_size=BATCH)
+    context = RunContext(registry, world=World.from_env(), data_dir=Path(data_dir))
+    result, folder = pipeline.run(spec(Path(model)), context, results_dir=Path(results_dir),
+                                  resume=resume == "resume", batch_size=BATCH)
     if os.environ.get("RANK", "0") == "0":
         print(json.dumps({"folder": str(folder), "n": result.n}))
 

@@ -13,6 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
+from harness.context import RunContext, World
 from harness.interfaces import Model
 from harness.registry import Registry
 from harness.run import pipeline
@@ -53,8 +54,8 @@ def registry() -> Registry:
 
 
 def main(data_dir: str, results_dir: str, resume: str) -> None:
-    pipeline.run(SPEC, data_dir=Path(data_dir), results_dir=Path(results_dir), registry=registry(),
-                 resume=resume == "resume", batch_size=BATCH)
+    context = RunContext(registry(), world=World.from_env(), data_dir=Path(data_dir))
+    pipeline.run(SPEC, context, results_dir=Path(results_dir), resume=resume == "resume", batch_size=BATCH)
 
 
 def cli() -> None:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harness.context import RunContext
 from harness.errors import ConfigError, DataError
 from harness.interfaces import Model
 from harness.run import launcher
@@ -201,10 +202,10 @@ def test_one_process_resumes_what_the_processes_of_a_data_parallel_attempt_wrote
     registry = registry_with([("tasks", TinyTask), ("models", StopsAtSecondBatch)])
     spec = RunSpec(task="tiny", prompt="zero-shot", model="stops")
     with pytest.raises(RuntimeError):
-        pipeline.run(spec, registry=registry, results_dir=tmp_path, batch_size=2)
+        pipeline.run(spec, RunContext(registry), results_dir=tmp_path, batch_size=2)
     [partial] = tmp_path.glob(".*.partial")
     (partial / "rank-1").mkdir()
     (partial / "predictions.jsonl").rename(partial / "rank-1" / "predictions.jsonl")  # as one process of two left it
-    result, folder = pipeline.run(spec, registry=registry, results_dir=tmp_path, batch_size=2, resume=True)
+    result, folder = pipeline.run(spec, RunContext(registry), results_dir=tmp_path, batch_size=2, resume=True)
     assert result.resumed_from == 2 and result.n == 7 and result.scores["accuracy"] == 1.0
     assert sorted(p.name for p in folder.iterdir()) == ["predictions.jsonl", "run.json"]

@@ -7,6 +7,7 @@ from typing import Mapping, Sequence
 
 import pytest
 
+from harness.context import RunContext
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, RequiredPrompt
 from harness.registry import Registry
@@ -82,7 +83,7 @@ def spec(**changes) -> RunSpec:
 
 
 def test_run_json_names_the_prompt_the_model_was_trained_on(registry, results_dir):
-    result, folder = pipeline.run(spec(), registry=registry, results_dir=results_dir)
+    result, folder = pipeline.run(spec(), RunContext(registry), results_dir=results_dir)
     run = json.loads((folder / RUN_FILE).read_text())
     assert run["spec"]["prompt"] == "recorded" and run["spec"]["prompt_args"] == {"window": "2"}
     assert result.spec.prompt_args == {"window": "2"}
@@ -92,14 +93,14 @@ def test_run_json_names_the_prompt_the_model_was_trained_on(registry, results_di
 
 
 def test_the_registry_passed_to_the_run_is_the_one_used(registry, results_dir):
-    _, folder = pipeline.run(spec(), registry=registry, results_dir=results_dir)
+    _, folder = pipeline.run(spec(), RunContext(registry), results_dir=results_dir)
     plugins = json.loads((folder / RUN_FILE).read_text())["plugins"]
     assert {role: entry["distribution"] for role, entry in plugins.items()} == dict.fromkeys(plugins, "ercbench-testing")
 
 
 def test_a_models_prompt_override_reaches_the_prompt_stage(registry, results_dir):
     changed = spec(model_args=frozen_mapping({"prompt.window": "0"}), prompt_args=frozen_mapping({"window": "0"}))
-    result, _ = pipeline.run(changed, registry=registry, results_dir=results_dir)
+    result, _ = pipeline.run(changed, RunContext(registry), results_dir=results_dir)
     assert result.spec.prompt_args == {"window": "0"}
     assert all(text.startswith("window 0: ") for text in TrainedModel.seen)
 
@@ -127,7 +128,7 @@ def test_a_model_without_a_required_prompt_leaves_the_spec_alone(registry):
 
 def test_a_disagreeing_prompt_option_is_refused_in_one_line(registry, results_dir):
     with pytest.raises(ConfigError) as refused:
-        pipeline.run(spec(prompt_args=frozen_mapping({"window": "3"})), registry=registry, results_dir=results_dir)
+        pipeline.run(spec(prompt_args=frozen_mapping({"window": "3"})), RunContext(registry), results_dir=results_dir)
     message = str(refused.value)
     assert "\n" not in message
     assert "requires prompt recorded with window=2" in message and SOURCE in message
@@ -137,7 +138,7 @@ def test_a_disagreeing_prompt_option_is_refused_in_one_line(registry, results_di
 
 def test_another_prompt_strategy_is_refused_in_one_line(registry, results_dir):
     with pytest.raises(ConfigError, match=r"the run asks -p zero-shot: use -p recorded, or pass") as refused:
-        pipeline.run(spec(prompt="zero-shot"), registry=registry, results_dir=results_dir)
+        pipeline.run(spec(prompt="zero-shot"), RunContext(registry), results_dir=results_dir)
     assert "\n" not in str(refused.value)
 
 

@@ -6,6 +6,7 @@ from typing import Sequence
 
 import pytest
 
+from harness.context import RunContext
 from harness.interfaces import Model
 from harness.report.leaderboard import task_table
 from harness.report.runs import load_runs
@@ -62,27 +63,27 @@ def older_ercbench(monkeypatch):
 
 
 def test_score_mode_runs_with_other_parsers_are_one_run_and_one_row(registry, results_dir):
-    first, folder = pipeline.run(spec("lenient"), registry=registry, results_dir=results_dir)
-    again, same = pipeline.run(spec("dialoguellm"), registry=registry, results_dir=results_dir)
+    first, folder = pipeline.run(spec("lenient"), RunContext(registry), results_dir=results_dir)
+    again, same = pipeline.run(spec("dialoguellm"), RunContext(registry), results_dir=results_dir)
     assert same == folder and again.run_id == first.run_id and first.spec.parser == keys.SCORE_PARSER
-    assert len(load_runs(results_dir)) == 1 and len(task_table(results_dir, None)) == 1
+    assert len(load_runs(registry, results_dir)) == 1 and len(task_table(results_dir, None)) == 1
 
 
 def test_generate_mode_keeps_the_parser_in_its_identity(registry, results_dir):
-    _, strict = pipeline.run(spec("strict", "generate"), registry=registry, results_dir=results_dir)
-    result, lenient = pipeline.run(spec("lenient", "generate"), registry=registry, results_dir=results_dir)
+    _, strict = pipeline.run(spec("strict", "generate"), RunContext(registry), results_dir=results_dir)
+    result, lenient = pipeline.run(spec("lenient", "generate"), RunContext(registry), results_dir=results_dir)
     assert strict != lenient and result.spec.parser == "lenient"
-    assert sorted(load_runs(results_dir)["parser"]) == ["lenient", "strict"]
+    assert sorted(load_runs(registry, results_dir)["parser"]) == ["lenient", "strict"]
 
 
 @pytest.mark.parametrize("parser", ["lenient", "strict"])
 def test_a_finished_run_keyed_by_its_parser_is_still_reused(registry, results_dir, older_ercbench, parser):
-    old, folder = pipeline.run(spec("lenient"), registry=registry, results_dir=results_dir)
+    old, folder = pipeline.run(spec("lenient"), RunContext(registry), results_dir=results_dir)
     assert old.spec.parser == "lenient"  # written as an older ercbench did
     older_ercbench.undo()
-    result, found = pipeline.run(spec(parser), registry=registry, results_dir=results_dir)
+    result, found = pipeline.run(spec(parser), RunContext(registry), results_dir=results_dir)
     assert found == folder and result.run_id == old.run_id
-    assert list(load_runs(results_dir)["parser"]) == [keys.SCORE_PARSER]  # shown as the run it is
+    assert list(load_runs(registry, results_dir)["parser"]) == [keys.SCORE_PARSER]  # shown as the run it is
 
 
 def test_an_interrupted_run_keyed_by_its_parser_still_resumes(registry, results_dir, older_ercbench):
@@ -96,10 +97,10 @@ def test_an_interrupted_run_keyed_by_its_parser_still_resumes(registry, results_
 
     older_ercbench.setattr(ScoreGold, "predict", flaky)
     with pytest.raises(KeyboardInterrupt):
-        pipeline.run(spec("lenient"), registry=registry, results_dir=results_dir, batch_size=3)
+        pipeline.run(spec("lenient"), RunContext(registry), results_dir=results_dir, batch_size=3)
     assert len(PartialRun(results_dir, spec("lenient")).done_predictions()) == 3
     older_ercbench.undo()
-    result, _ = pipeline.run(spec("dialoguellm"), registry=registry, results_dir=results_dir, batch_size=3, resume=True)
+    result, _ = pipeline.run(spec("dialoguellm"), RunContext(registry), results_dir=results_dir, batch_size=3, resume=True)
     assert result.n == 7 and result.resumed_from == 3 and result.scores["accuracy"] == 1.0
 
 

@@ -6,11 +6,13 @@ import json
 
 import pytest
 
+from harness.context import RunContext
 from harness.errors import ConfigError
+from harness.interfaces import Model
 from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun, read_predictions
 from harness.run import pipeline
 from harness.sdk.testing import TinyTask, registry_with
-from harness.types import RunSpec, frozen_mapping
+from harness.types import Completion, RunSpec, frozen_mapping
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,7 @@ def spec(**changes):
 
 
 def test_perfect_model_scores_one(registry, results_dir):
-    result, folder = pipeline.run(spec(), registry=registry, results_dir=results_dir)
+    result, folder = pipeline.run(spec(), RunContext(registry), results_dir=results_dir)
     assert result.n == 7 and result.n_unparsed == 0
     assert result.scores["accuracy"] == 1.0 and result.scores["weighted_f1"] == 1.0
     run = json.loads((folder / RUN_FILE).read_text())
@@ -36,8 +38,8 @@ def test_perfect_model_scores_one(registry, results_dir):
 
 def test_unparseable_answers_are_counted_not_dropped(registry, results_dir):
     result, folder = pipeline.run(
-        spec(model="fixed-text", model_args=frozen_mapping({"text": "banana"})),
-        registry=registry, results_dir=results_dir,
+        spec(model="fixed-text", model_args=frozen_mapping({"text": "banana"})), RunContext(registry),
+        results_dir=results_dir,
     )
     assert result.n == 7 and result.n_unparsed == 7 and result.scores["accuracy"] == 0.0
     rows = read_predictions(folder)
@@ -45,7 +47,7 @@ def test_unparseable_answers_are_counted_not_dropped(registry, results_dir):
 
 
 def test_limit_takes_the_first_examples(registry, results_dir):
-    result, folder = pipeline.run(spec(limit=2), registry=registry, results_dir=results_dir)
+    result, folder = pipeline.run(spec(limit=2), RunContext(registry), results_dir=results_dir)
     first_two = [example.example_id for example in TinyTask().examples(result.spec.split)[:2]]
     assert result.n == 2 and [p.example_id for p in read_predictions(folder)] == first_two
 
@@ -53,14 +55,14 @@ def test_limit_takes_the_first_examples(registry, results_dir):
 @pytest.mark.parametrize("limit", [0, -3])
 def test_non_positive_limit_is_refused(registry, results_dir, limit):
     with pytest.raises(ConfigError, match="--limit must be a positive number"):
-        pipeline.run(spec(limit=limit), registry=registry, results_dir=results_dir)
+        pipeline.run(spec(limit=limit), RunContext(registry), results_dir=results_dir)
 
 
 @pytest.mark.parametrize("field", ["split", "model", "prompt_args"])
 def test_a_name_that_is_not_text_is_one_line_and_leaves_nothing(registry, results_dir, field):
     value = {"split": "te\udcffst", "model": "echo-gold:\udcff", "prompt_args": frozen_mapping({"x": "\udcff"})}
     with pytest.raises(ConfigError, match=f"the run's {field} .* is not valid text"):
-        pipeline.run(spec(**{field: value[field]}), registry=registry, results_dir=results_dir)
+        pipeline.run(spec(**{field: value[field]}), RunContext(registry), results_dir=results_dir)
     assert not results_dir.exists() or not list(results_dir.iterdir())
 
 
@@ -73,7 +75,7 @@ def test_a_partial_folder_that_cannot_be_started_is_not_left_empty(results_dir):
 
 def test_unknown_split_is_refused(registry, results_dir):
     with pytest.raises(ConfigError, match="no split 'dev'"):
-        pipeline.run(spec(split="dev"), registry=registry, results_dir=results_dir)
+        pipeline.run(spec(split="dev"), RunContext(registry), results_dir=results_dir)
 
 
 def test_interrupted_run_leaves_no_result_and_resumes(registry, results_dir, monkeypatch):
@@ -88,13 +90,13 @@ def test_interrupted_run_leaves_no_result_and_resumes(registry, results_dir, mon
 
     monkeypatch.setattr(registry.get("models", "echo-gold").cls, "predict", flaky)
     with pytest.raises(KeyboardInterrupt):
-        pipeline.run(spec(), registry=registry, results_dir=results_dir, batch_size=3)
+        pipeline.run(spec(), RunContext(registry), results_dir=results_dir, batch_size=3)
     visible = [p for p in results_dir.iterdir() if not p.name.startswith(".")]
     assert visible == []
     partial = PartialRun(results_dir, spec())
     assert len(partial.done_predictions()) == 3
 
-    result, _ = pipeline.run(spec(), registry=registry, results_dir=results_dir, batch_size=3, resume=True)
+    result, _ = pipeline.run(spec(), RunContext(registry), results_dir=results_dir, batch_size=3, resume=True)
     assert result.n == 7 and result.resumed_from == 3 and result.scores["accuracy"] == 1.0
 
 
@@ -109,5 +111,33 @@ def test_a_run_failing_before_any_prediction_leaves_no_folder(registry, results_
 
     monkeypatch.setattr(registry.get("models", "echo-gold").cls, "prepare", broken)
     with pytest.raises(ConfigError, match="weights missing"):
-        pipeline.run(spec(), registry=registry, results_dir=results_dir)
+        pipeline.run(spec(), RunContext(registry), results_dir=results_dir)
     assert list(results_dir.iterdir()) == []
+
+
+class ContextRecorder(Model):
+    """Echoes gold and keeps the context its prepare got."""
+
+    name = "context-recorder"
+    seen: list = []
+
+    def prepare(self, task, context) -> None:
+        ContextRecorder.seen.append(context)
+
+    def predict(self, prompts):
+        return [Completion(p.example.example_id, text=p.choices[0]) for p in prompts]
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_prepare_gets_the_runs_context_with_its_seed_and_cache(tmp_path, use_cache, monkeypatch):
+    from harness.run.cache import CACHE_ENV, cache_root
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    registry = registry_with([("tasks", TinyTask), ("models", ContextRecorder)])
+    ContextRecorder.seen.clear()
+    given = RunContext(registry, data_dir=tmp_path / "data")
+    pipeline.run(spec(model="context-recorder", seed=7), given, results_dir=tmp_path / "results", use_cache=use_cache)
+    [seen] = ContextRecorder.seen
+    assert seen.registry is registry and seen.data_dir == tmp_path / "data" and seen.seed == 7
+    assert seen.cache_dir == (cache_root(tmp_path / "results") if use_cache else None)
+    assert given.seed == 0 and given.cache_dir is None  # the caller's context is not changed

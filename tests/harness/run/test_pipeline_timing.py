@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
+from harness.context import RunContext
 from harness.results.store import RUN_FILE
 from harness.run import pipeline
 from harness.sdk.testing import EchoGoldModel, TinyTask, registry_with
@@ -17,7 +18,7 @@ class CountingModel(EchoGoldModel):
     name = "counting"
     calls: list[int] = []
 
-    def prepare(self, task, seed) -> None:
+    def prepare(self, task, context) -> None:
         self.preferred_batch_size = 5
         self.tokens_computed = 0
 
@@ -30,8 +31,8 @@ class CountingModel(EchoGoldModel):
 def test_timing_and_preferred_batch_size(tmp_path):
     registry = registry_with([("tasks", TinyTask), ("models", CountingModel)])
     CountingModel.calls = []
-    result, folder = pipeline.run(RunSpec(task="tiny", prompt="zero-shot", model="counting"),
-                                  registry=registry, results_dir=tmp_path)
+    result, folder = pipeline.run(RunSpec(task="tiny", prompt="zero-shot", model="counting"), RunContext(registry),
+                                  results_dir=tmp_path)
     assert CountingModel.calls == [5, 2]
     timing = json.loads((folder / RUN_FILE).read_text())["timing"]
     assert timing["n_predicted"] == 7 and timing["tokens_computed"] == 21
@@ -42,6 +43,6 @@ def test_timing_and_preferred_batch_size(tmp_path):
 
 def test_models_without_a_preference_get_the_runs_batch_size(tmp_path):
     registry = registry_with()
-    result, _ = pipeline.run(RunSpec(task="tiny", prompt="zero-shot", model="echo-gold"),
-                             registry=registry, results_dir=tmp_path, batch_size=3)
+    result, _ = pipeline.run(RunSpec(task="tiny", prompt="zero-shot", model="echo-gold"), RunContext(registry),
+                             results_dir=tmp_path, batch_size=3)
     assert result.timing["n_predicted"] == 7 and result.timing["tokens_computed"] is None

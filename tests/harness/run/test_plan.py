@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from harness.context import RunContext
+from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.run.plan import load_plan
 
 REPO = Path(__file__).resolve().parents[3]
 SMOKE = (REPO / "experiments" / "smoke.toml").read_text(encoding="utf-8")
+CONTEXT = RunContext(default_registry())
 
 # (the text replaced in smoke.toml, its replacement, the line named, words the error must hold)
 TYPOS = [
@@ -49,7 +52,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_the_smoke_plan_checks_and_lists_each_seed():
-    plan = load_plan(REPO / "experiments" / "smoke.toml")
+    plan = load_plan(REPO / "experiments" / "smoke.toml", CONTEXT)
     assert [(s.model, s.seed) for s in plan.specs()] == [("majority", 0), ("majority", 1), ("tfidf-lr", 0),
                                                          ("tfidf-lr", 1)]
     assert [table.name for table in plan.tables] == ["baselines"]
@@ -60,7 +63,7 @@ def test_a_typo_in_any_section_is_one_line_naming_file_line_and_key(tmp_path, ol
     assert old in SMOKE
     path = write(tmp_path, SMOKE.replace(old, new, 1))
     with pytest.raises(ConfigError) as caught:
-        load_plan(path)
+        load_plan(path, CONTEXT)
     message = str(caught.value)
     assert message.startswith(f"{path}:{line}: ") and "\n" not in message, message
     for word in words:
@@ -70,7 +73,7 @@ def test_a_typo_in_any_section_is_one_line_naming_file_line_and_key(tmp_path, ol
 def test_invalid_toml_names_its_line(tmp_path):
     path = write(tmp_path, SMOKE.replace('seeds = [0, 1]', 'seeds = [0, 1'))
     with pytest.raises(ConfigError, match=re.escape(f"{path}:1") + r"\d: not valid TOML"):
-        load_plan(path)
+        load_plan(path, CONTEXT)
 
 
 def test_groups_are_each_their_own_product(tmp_path):
@@ -87,7 +90,7 @@ models = [{ name = "tfidf-lr", C = 3 }]
 prompts = [{ name = "zero-shot", window = 0 }]
 limit = 10
 """
-    specs = load_plan(write(tmp_path, text)).specs()
+    specs = load_plan(write(tmp_path, text), CONTEXT).specs()
     assert [(s.model, s.seed, dict(s.model_args), dict(s.prompt_args), s.limit) for s in specs] == [
         ("majority", 0, {}, {}, None), ("majority", 1, {}, {}, None), ("tfidf-lr", 0, {"C": "3"}, {"window": "0"}, 10)]
 
@@ -95,10 +98,10 @@ limit = 10
 def test_variables_come_from_the_plan_or_the_command_line(tmp_path):
     text = '[vars]\nmodel = "majority"\n[[group]]\ntasks = ["sample"]\nmodels = ["${model}"]\n'
     path = write(tmp_path, text)
-    assert [s.model for s in load_plan(path).specs()] == ["majority"]
-    assert [s.model for s in load_plan(path, {"model": "tfidf-lr"}).specs()] == ["tfidf-lr"]
+    assert [s.model for s in load_plan(path, CONTEXT).specs()] == ["majority"]
+    assert [s.model for s in load_plan(path, CONTEXT, {"model": "tfidf-lr"}).specs()] == ["tfidf-lr"]
     with pytest.raises(ConfigError, match="--var modle: .* declares no such variable; did you mean model"):
-        load_plan(path, {"modle": "x"})
+        load_plan(path, CONTEXT, {"modle": "x"})
 
 
 def fake_checkpoint(folder: Path, base: Path) -> Path:
@@ -113,9 +116,9 @@ def fake_checkpoint(folder: Path, base: Path) -> Path:
 def test_the_paper_plan_needs_a_checkpoint_and_then_holds_every_part(tmp_path):
     path = REPO / "experiments" / "dialoguellm.toml"
     with pytest.raises(ConfigError, match=r"variable \$\{checkpoint\} is empty: set it with --var checkpoint="):
-        load_plan(path)
+        load_plan(path, CONTEXT)
     checkpoint = fake_checkpoint(tmp_path / "ck", tmp_path / "base")
-    plan = load_plan(path, {"checkpoint": str(checkpoint), "base": str(tmp_path / "base")})
+    plan = load_plan(path, CONTEXT, {"checkpoint": str(checkpoint), "base": str(tmp_path / "base")})
     specs = plan.specs()
     assert {s.task for s in specs} == {"meld", "iemocap", "emorynlp"} and {s.seed for s in specs} == {0, 1, 2}
     ablation = {json.dumps(dict(s.model_args), sort_keys=True) for s in plan.specs(("ablation",))}

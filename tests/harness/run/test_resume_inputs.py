@@ -8,6 +8,7 @@ from typing import Sequence
 
 import pytest
 
+from harness.context import RunContext
 from harness.errors import ConfigError
 from harness.interfaces import Model
 from harness.results import store
@@ -34,7 +35,7 @@ class WeightsModel(Model):
     def fingerprint(self) -> dict[str, str]:
         return path_fingerprint("model", self.target)
 
-    def prepare(self, task, seed) -> None:
+    def prepare(self, task, context) -> None:
         self.loaded = self.target
 
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
@@ -85,13 +86,13 @@ def test_resume_over_relabelled_data_is_refused_naming_what_changed(registry, re
     spec = jsonl_spec(data)
     interrupt_after_first_batch(monkeypatch, registry.get("models", "echo-gold").cls)
     with pytest.raises(KeyboardInterrupt):
-        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=4)
+        pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=4)
     write_jsonl(data, labels=("happy", "anger", "neutral"))
     with pytest.raises(ConfigError, match=r"cannot --resume .*data file .*mine.jsonl changed.*labels changed"):
-        pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
+        pipeline.run(spec, RunContext(registry), results_dir=results_dir, resume=True)
     assert len(PartialRun(results_dir, spec).done_predictions()) == 4  # refused, nothing lost
     monkeypatch.undo()
-    result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir)  # a fresh start is allowed
+    result, _ = pipeline.run(spec, RunContext(registry), results_dir=results_dir)  # a fresh start is allowed
     assert result.n == 9 and result.scores["accuracy"] == 1.0
     assert result.inputs["labels"] == ["anger", "happy", "neutral"]
 
@@ -102,10 +103,10 @@ def test_resume_over_replaced_weights_is_refused(registry, results_dir, tmp_path
     spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
     interrupt_after_first_batch(monkeypatch, WeightsModel)
     with pytest.raises(KeyboardInterrupt):
-        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=4)
+        pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=4)
     weights.write_bytes(b"new weights")
     with pytest.raises(ConfigError, match=r"model file model/w.safetensors changed \(sha256"):
-        pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
+        pipeline.run(spec, RunContext(registry), results_dir=results_dir, resume=True)
 
 
 def test_finished_spec_is_reused_unless_forced_and_weights_change_recomputes(registry, results_dir, tmp_path):
@@ -113,14 +114,14 @@ def test_finished_spec_is_reused_unless_forced_and_weights_change_recomputes(reg
     weights.write_bytes(b"v1")
     spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
     said: list[str] = []
-    first, folder = pipeline.run(spec, registry=registry, results_dir=results_dir)
-    again, same = pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True, say=said.append)
+    first, folder = pipeline.run(spec, RunContext(registry), results_dir=results_dir)
+    again, same = pipeline.run(spec, RunContext(registry), results_dir=results_dir, resume=True, say=said.append)
     assert same == folder and again.run_id == first.run_id and "reusing the finished run" in said[0]
     assert json.loads((folder / RUN_FILE).read_text())["inputs"]["model"] == {
         "model/w.safetensors": store.hashlib.sha256(b"v1").hexdigest()}
-    _, forced = pipeline.run(spec, registry=registry, results_dir=results_dir, force=True)
+    _, forced = pipeline.run(spec, RunContext(registry), results_dir=results_dir, force=True)
     weights.write_bytes(b"v2")
-    _, changed = pipeline.run(spec, registry=registry, results_dir=results_dir)
+    _, changed = pipeline.run(spec, RunContext(registry), results_dir=results_dir)
     assert len({folder, forced, changed}) == 3
     assert len([p for p in results_dir.iterdir() if not p.name.startswith(".")]) == 3
 
@@ -132,13 +133,13 @@ def test_n_truncated_sums_attempts_and_model_info_survives_an_empty_resume(regis
     spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
     interrupt_after_first_batch(monkeypatch, WeightsModel)
     with pytest.raises(KeyboardInterrupt):
-        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=4)
+        pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=4)
     real_finish = PartialRun.finish
     monkeypatch.setattr(PartialRun, "finish", lambda self, result: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):  # every prediction written, then killed before run.json
-        pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True, batch_size=4)
+        pipeline.run(spec, RunContext(registry), results_dir=results_dir, resume=True, batch_size=4)
     monkeypatch.setattr(PartialRun, "finish", real_finish)
-    result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
+    result, _ = pipeline.run(spec, RunContext(registry), results_dir=results_dir, resume=True)
     assert result.resumed_from == 9
     assert result.n_truncated == 9
     assert result.model_info == {"path": str(weights), "context_limit": 128, "n_truncated": 9}
@@ -160,17 +161,17 @@ def test_a_full_disk_keeps_what_was_written(registry, results_dir, monkeypatch):
 
     monkeypatch.setattr(store.os, "fsync", fsync)
     with pytest.raises(store.WriteError, match=r"predictions.jsonl: no space left on device; free some disk space, then rerun with --resume"):
-        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=3)
+        pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=3)
     monkeypatch.undo()
     kept = PartialRun(results_dir, spec).done_predictions()
     assert 3 <= len(kept) < 7  # the batches written before the disk filled
-    result, folder = pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
+    result, folder = pipeline.run(spec, RunContext(registry), results_dir=results_dir, resume=True)
     assert result.n == 7 and len((folder / PREDICTIONS_FILE).read_text().splitlines()) == 7
 
 
 def test_the_run_key_covers_files_read_later_by_prompts_and_models(registry, results_dir, data_root):
     spec = RunSpec(task="meld", prompt="zero-shot", model="majority", limit=3)
-    result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir, data_dir=data_root)
+    result, _ = pipeline.run(spec, RunContext(registry, data_dir=data_root), results_dir=results_dir)
     assert {"meld/train_sent_emo.csv", "meld/dev_sent_emo.csv", "meld/test_sent_emo.csv"} <= set(result.inputs["data"])
 
 
@@ -210,10 +211,10 @@ def test_a_full_disk_at_any_write_resumes_into_the_run_json_of_an_uninterrupted_
     for fail in range(1, 100):
         results, calls["n"], calls["fail"] = tmp_path / str(fail), 0, fail
         try:
-            pipeline.run(spec, registry=registry, results_dir=results, batch_size=3)
+            pipeline.run(spec, RunContext(registry), results_dir=results, batch_size=3)
         except store.WriteError:
             calls["fail"] = 0
-            result, _ = pipeline.run(spec, registry=registry, results_dir=results, resume=True)
+            result, _ = pipeline.run(spec, RunContext(registry), results_dir=results, resume=True)
             assert result.n == 7 and result.model_info == {"renderings": ["text"]}, fail
         else:
             break
@@ -230,18 +231,18 @@ def test_weights_rewritten_in_place_with_their_old_mtime_are_never_mixed(registr
     weights = tmp_path / "w.safetensors"
     weights.write_bytes(b"old weights")
     spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
-    first, folder = pipeline.run(spec, registry=registry, results_dir=results_dir)
+    first, folder = pipeline.run(spec, RunContext(registry), results_dir=results_dir)
     rewrite_keeping_stat(weights, b"new weights", how, tmp_path)
     said: list[str] = []
-    again, other = pipeline.run(spec, registry=registry, results_dir=results_dir, say=said.append)
+    again, other = pipeline.run(spec, RunContext(registry), results_dir=results_dir, say=said.append)
     assert other != folder and not said  # recomputed, not reused
     assert again.inputs["model"] == {"model/w.safetensors": store.hashlib.sha256(b"new weights").hexdigest()}
     interrupt_after_first_batch(monkeypatch, WeightsModel)
     with pytest.raises(KeyboardInterrupt):
-        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=4, force=True)
+        pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=4, force=True)
     rewrite_keeping_stat(weights, b"mid weights", how, tmp_path)
     with pytest.raises(ConfigError, match=r"model file model/w.safetensors changed \(sha256"):
-        pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
+        pipeline.run(spec, RunContext(registry), results_dir=results_dir, resume=True)
 
 
 def test_weights_load_while_first_seen_files_hash_and_are_checked_before_anything_is_kept(registry, results_dir,
@@ -255,7 +256,7 @@ def test_weights_load_while_first_seen_files_hash_and_are_checked_before_anythin
         seen.append(loaded.wait(timeout=60))
         return real_fingerprint(self)
 
-    def prepare(self, task, seed):
+    def prepare(self, task, context):
         loaded.set()
         real_prepare(self, task, seed)
 
@@ -264,16 +265,16 @@ def test_weights_load_while_first_seen_files_hash_and_are_checked_before_anythin
     spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
     interrupt_after_first_batch(monkeypatch, WeightsModel)
     with pytest.raises(KeyboardInterrupt):
-        pipeline.run(spec, registry=registry, results_dir=results_dir, batch_size=4)
+        pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=4)
     monkeypatch.undo()
     monkeypatch.setattr(WeightsModel, "fingerprint", slow_fingerprint)
     monkeypatch.setattr(WeightsModel, "prepare", prepare)
     weights.write_bytes(b"v2")
     with pytest.raises(ConfigError, match=r"model file model/w.safetensors changed \(sha256"):
-        pipeline.run(spec, registry=registry, results_dir=results_dir, resume=True)
+        pipeline.run(spec, RunContext(registry), results_dir=results_dir, resume=True)
     assert seen == [True]  # loaded meanwhile, refused all the same
     assert len(PartialRun(results_dir, spec).done_predictions()) == 4
     loaded.clear()
-    result, _ = pipeline.run(spec, registry=registry, results_dir=results_dir)
+    result, _ = pipeline.run(spec, RunContext(registry), results_dir=results_dir)
     assert seen == [True, True] and result.n == 9 and result.model_info["path"] == str(weights)
     assert result.inputs["model"] == {"model/w.safetensors": store.hashlib.sha256(b"v2").hexdigest()}

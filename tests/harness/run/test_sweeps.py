@@ -6,6 +6,8 @@ import math
 
 import pytest
 
+from harness.context import RunContext
+from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.interfaces import PromptStrategy, Shots
 from harness.report.shots import pivot_shots, shot_rows
@@ -28,10 +30,10 @@ def test_parse_shots():
 def test_shot_specs_use_zero_shot_for_k0_and_keep_options():
     base = RunSpec(task="meld", prompt="k-shot", model="majority",
                    prompt_args=frozen_mapping({"template": "dialoguellm", "selection": "retrieved", "k": "9"}))
-    zero, three = shot_specs(base, [0, 3])
+    zero, three = shot_specs(base, [0, 3], default_registry())
     assert (zero.prompt, dict(zero.prompt_args)) == ("zero-shot", {"template": "dialoguellm"})
     assert (three.prompt, dict(three.prompt_args)) == ("k-shot", {"template": "dialoguellm", "selection": "retrieved", "k": "3"})
-    assert [shots_of(s.to_dict()) for s in (zero, three)] == [0, 3]
+    assert [shots_of(s.to_dict(), default_registry()) for s in (zero, three)] == [0, 3]
     registry = registry_with([("prompts", Fixed), ("prompts", Numbered)])
     with pytest.raises(ConfigError, match=r"--shots sweeps prompts that show demonstrations \(k-shot, numbered, zero-shot\), not 'fixed'"):
         shot_specs(RunSpec(task="meld", prompt="fixed", model="m"), [1], registry)
@@ -73,11 +75,11 @@ def test_any_prompt_can_declare_its_sweep():
 
 def test_sweep_runs_and_pivots(tmp_path):
     base = RunSpec(task="sample", prompt="zero-shot", model="majority", split="test", parser="lenient")
-    for spec in shot_specs(base, [0, 1, 3]) + [RunSpec(task="sample", prompt="k-shot", model="majority", split="test",
+    for spec in shot_specs(base, [0, 1, 3], default_registry()) + [RunSpec(task="sample", prompt="k-shot", model="majority", split="test",
                                                         parser="lenient", prompt_args=frozen_mapping({"k": "3", "selection": "balanced"}))]:
-        run(spec, results_dir=tmp_path)
-    run(RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr", split="test"), results_dir=tmp_path)
-    table = pivot_shots(shot_rows(tmp_path))
+        run(spec, RunContext(default_registry()), results_dir=tmp_path)
+    run(RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr", split="test"), RunContext(default_registry()), results_dir=tmp_path)
+    table = pivot_shots(shot_rows(tmp_path, default_registry()))
     assert [c for c, _ in table.columns][::2] == ["k=0", "k=1", "k=3", "k=3 balanced"]
     assert len(table) == 2  # majority/lenient and tfidf-lr/strict (only k=0)
     tfidf = table.loc[("sample:test", "tfidf-lr", "shots", "strict")]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.context import RunContext
 from harness.data.files import sha256_file
+from harness.discovery import default_registry
 from harness.report.leaderboard import load_runs, pivot
 from harness.run.pipeline import run
 from harness.types import RunSpec, frozen_mapping
@@ -14,7 +16,7 @@ from harness.types import RunSpec, frozen_mapping
 def run_on(task, data_root, results, **task_args):
     spec = RunSpec(task=task, prompt="zero-shot", model="majority", split="test", limit=20,
                    task_args=frozen_mapping(task_args))
-    _, folder = run(spec, data_dir=data_root, results_dir=results)
+    _, folder = run(spec, RunContext(default_registry(), data_dir=data_root), results_dir=results)
     return json.loads((folder / "run.json").read_text())
 
 

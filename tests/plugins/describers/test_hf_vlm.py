@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.context import RunContext
 from harness.data.descriptions import made_by, provenance_path
 from harness.discovery import default_registry
 from harness.errors import ConfigError
@@ -70,7 +71,7 @@ def test_describing_meld_clips_then_a_run_reads_the_descriptions(vlm, meld_video
     spec = RunSpec(task="meld", prompt="zero-shot", model="majority", split="test", limit=6,
                    task_args=frozen_mapping({"descriptions": str(out)}),
                    prompt_args=frozen_mapping({"descriptions": "on"}))
-    result, folder = run(spec, data_dir=data_root, results_dir=tmp_path / "results")
+    result, folder = run(spec, RunContext(default_registry(), data_dir=data_root), results_dir=tmp_path / "results")
     record = json.loads((folder / "run.json").read_text())
     assert record["n_with_description"] == 3
     info = record["task_info"]["descriptions"]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.context import RunContext
+from harness.registry import Registry
 from plugins.models.hf_causal import HFCausal
 from plugins.models.lm_eval_backend import LmEvalModel
 
@@ -26,9 +28,9 @@ def test_device_map_auto_loads_through_accelerate_and_scores_like_a_plain_load(t
 
     monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", spy)
     plain = HFCausal(target=str(tiny_llama), mode="score")
-    plain.prepare(None, 0)
+    plain.prepare(None, RunContext(Registry(), seed=0))
     spread = HFCausal(target=str(tiny_llama), mode="score", device_map="auto")
-    spread.prepare(None, 0)
+    spread.prepare(None, RunContext(Registry(), seed=0))
     # transformers hands device_map to accelerate, which places each layer on the GPUs, then CPU, then disk.
     assert placements == [None, "auto"]
     assert spread.info()["device_map"] == "auto"  # run.json's model_info says how it was placed
@@ -73,7 +75,7 @@ def test_vllm_tensor_parallel_options_reach_the_backend_as_lm_eval_passes_them(f
     model = LmEvalModel(target="meta-llama/Llama-3.1-70B-Instruct", backend="vllm", mode="score", batch_size="16",
                         model_args="tensor_parallel_size=4,data_parallel_size=2,gpu_memory_utilization=0.85,"
                                    "dtype=bfloat16,max_model_len=4096")
-    model.prepare(None, 0)
+    model.prepare(None, RunContext(Registry(), seed=0))
     assert fake_vllm == {
         "pretrained": "meta-llama/Llama-3.1-70B-Instruct", "tensor_parallel_size": 4, "data_parallel_size": 2,
         "gpu_memory_utilization": 0.85, "dtype": "bfloat16", "max_model_len": 4096, "batch_size": 16,
@@ -91,4 +93,4 @@ def test_vllm_without_vllm_installed_is_a_one_line_error():
 
     model = LmEvalModel(target="meta-llama/Llama-3.1-70B-Instruct", backend="vllm", model_args="tensor_parallel_size=2")
     with pytest.raises(ConfigError, match=r"lm-eval: backend 'vllm' needs the vllm package"):
-        model.prepare(None, 0)
+        model.prepare(None, RunContext(Registry(), seed=0))

@@ -6,7 +6,9 @@ import re
 
 import pytest
 
+from harness.context import RunContext
 from harness.errors import ConfigError
+from harness.registry import Registry
 from harness.sdk.testing import TinyTask
 from plugins.models.classical import Majority, TfidfLogReg, example_text
 from plugins.prompts.zero_shot import ZeroShot
@@ -20,7 +22,7 @@ def prompts_for(split="test"):
 def test_majority_answers_the_most_frequent_train_label():
     task, prompts = prompts_for()
     model = Majority()
-    model.prepare(task, seed=0)
+    model.prepare(task, RunContext(Registry(), seed=0))
     # train: neutral 2, joy 2, anger 1 -> tie broken by the task's label order
     assert {c.text.strip() for c in model.predict(prompts)} == {"neutral"}
 
@@ -28,7 +30,7 @@ def test_majority_answers_the_most_frequent_train_label():
 def test_tfidf_lr_fits_train_and_predicts_train_perfectly():
     task, prompts = prompts_for("train")
     model = TfidfLogReg()
-    model.prepare(task, seed=0)
+    model.prepare(task, RunContext(Registry(), seed=0))
     answers = [c.text for c in model.predict(prompts)]
     assert [prompt.answer_map[a] for prompt, a in zip(prompts, answers)] == [p.example.gold for p in prompts]
 

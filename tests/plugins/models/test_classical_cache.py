@@ -8,6 +8,8 @@ import numpy as np
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.context import RunContext
+from harness.registry import Registry
 from plugins.datasets.sample import Sample
 from plugins.models import classical_cache
 from plugins.models.classical import TfidfLogReg
@@ -16,8 +18,7 @@ from plugins.prompts.zero_shot import ZeroShot
 
 def prepared(cache_dir, task=None, seed=0, **options):
     model = TfidfLogReg(**options)
-    model.cache_dir = cache_dir
-    model.prepare(task or Sample(), seed)
+    model.prepare(task or Sample(), RunContext(Registry(), seed=seed, cache_dir=cache_dir))
     return model
 
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.context import RunContext
+from harness.discovery import default_registry
 from harness.errors import ConfigError
+from harness.registry import Registry
 from tests.plugins.training.lora_fixtures import meld, trained_checkpoint
 
 pytestmark = pytest.mark.slow  # every test here needs the LoRA checkpoint trained once per session
@@ -60,7 +63,7 @@ def make_model(checkpoint: Path, **options: str):
     from harness.discovery import default_registry
 
     model = default_registry().get("models", "dialoguellm").cls(target=str(checkpoint), **options)
-    model.prepare(meld(), 0)
+    model.prepare(meld(), RunContext(Registry(), seed=0))
     return model
 
 
@@ -69,7 +72,7 @@ def hf_model(folder: Path, **options: str):
     from plugins.models.hf_causal import HFCausal
 
     model = HFCausal(target=str(folder), **options)
-    model.prepare(meld(), 0)
+    model.prepare(meld(), RunContext(Registry(), seed=0))
     return model
 
 
@@ -106,7 +109,7 @@ def test_loaded_checkpoint_scores_like_the_adapter_the_trainer_held(checkpoint, 
 
     loaded = make_model(checkpoint)
     in_memory = with_adapter(record["base"], checkpoint)
-    strategy = make_strategy(record["prompt"]["name"], record["prompt"]["options"], default_registry())
+    strategy = make_strategy(record["prompt"]["name"], record["prompt"]["options"], RunContext(default_registry()))
     records = build_records(strategy, [p.example for p in prompts], loaded.hf.tokenizer)
     for trained, completion in zip(records, loaded.predict(prompts)):
         # Prompts fit the 512-token context, so the training encoding is not cut either.
@@ -141,7 +144,7 @@ def test_run_json_names_the_checkpoints_prompt(checkpoint, record, tmp_path):
     from tests.conftest import real_data_root
 
     registry = registry_with()
-    result, folder = pipeline.run(run_spec(checkpoint), data_dir=real_data_root(), results_dir=tmp_path, registry=registry)
+    result, folder = pipeline.run(run_spec(checkpoint), RunContext(registry, data_dir=real_data_root()), results_dir=tmp_path)
     run = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
     assert run["spec"]["prompt"] == record["prompt"]["name"]
     assert run["spec"]["prompt_args"] == record["prompt"]["options"] and record["prompt"]["options"]["window"] == "0"
@@ -157,12 +160,13 @@ def test_a_mismatching_prompt_is_refused_in_one_line(checkpoint, tmp_path):
 
     asked = run_spec(checkpoint, prompt_args=frozen_mapping({"window": "2"}))
     with pytest.raises(ConfigError) as refused:
-        pipeline.run(asked, data_dir=real_data_root(), results_dir=tmp_path)
+        pipeline.run(asked, RunContext(default_registry(), data_dir=real_data_root()), results_dir=tmp_path)
     message = str(refused.value)
     assert "\n" not in message and str(checkpoint / "dialoguellm.json") in message
     assert "--prompt-opt window=2" in message and "--model-opt prompt.K=V" in message
     with pytest.raises(ConfigError, match="use -p zero-shot"):
-        pipeline.run(run_spec(checkpoint, prompt="k-shot"), data_dir=real_data_root(), results_dir=tmp_path)
+        pipeline.run(run_spec(checkpoint, prompt="k-shot"), RunContext(default_registry(), data_dir=real_data_root()),
+                     results_dir=tmp_path)
     assert not tmp_path.joinpath("results").exists()
 
 
@@ -173,7 +177,7 @@ def test_the_paper_parser_reads_generated_answers_and_counts_its_guesses(checkpo
     from tests.conftest import real_data_root
 
     spec = run_spec(checkpoint, parser="dialoguellm", model_args=frozen_mapping({"mode": "generate"}))
-    result, folder = pipeline.run(spec, data_dir=real_data_root(), results_dir=tmp_path)
+    result, folder = pipeline.run(spec, RunContext(default_registry(), data_dir=real_data_root()), results_dir=tmp_path)
     rows = [json.loads(line) for line in (folder / PREDICTIONS_FILE).read_text(encoding="utf-8").splitlines()]
     assert result.n == 5 and result.n_unparsed == 0  # the paper's parser always yields a label
     assert result.n_fallback == sum(bool(row.get("fallback")) for row in rows)

@@ -96,7 +96,7 @@ def test_ablate_prints_options_as_the_cli_spells_them_and_its_title_names_the_li
 
     checkpoint = fake_checkpoint(tmp_path / "full")
 
-    def fake_run(spec, **kwargs):
+    def fake_run(spec, context, **kwargs):
         scores = frozen_mapping({"accuracy": 0.5, "weighted_f1": 0.5})
         return RunResult("id", spec, scores, 3, 0, {}, {}, "", 0.0), tmp_path / "run"
 

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from harness.context import RunContext
 from harness.errors import ConfigError
+from harness.registry import Registry
 from harness.types import Prompt, frozen_mapping
 from plugins.models.hf_causal import HFCausal, parse_stops
 
 
 def loaded(path: Path, **options: str) -> HFCausal:
     model = HFCausal(target=str(path), **options)
-    model.prepare(None, 0)
+    model.prepare(None, RunContext(Registry(), seed=0))
     return model
 
 
@@ -133,7 +135,7 @@ def test_choice_that_tokenizes_to_nothing_is_an_error(tiny_llama, meld_prompts):
 )
 def test_bad_options_are_config_errors(options, message):
     with pytest.raises(ConfigError, match=message):
-        HFCausal(**options).prepare(None, 0)
+        HFCausal(**options).prepare(None, RunContext(Registry(), seed=0))
 
 
 def test_folder_without_weights_is_a_config_error(tmp_path):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from harness.context import RunContext
 from harness.errors import ConfigError
+from harness.registry import Registry
 from plugins.models.hf_causal import HFCausal
 from plugins.models.lm_eval_backend import LmEvalModel, merged_model_args
 
 
 def prepared(model):
-    model.prepare(None, 0)
+    model.prepare(None, RunContext(Registry(), seed=0))
     return model
 
 

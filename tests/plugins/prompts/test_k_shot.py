@@ -12,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from harness.context import RunContext
 from harness.errors import ConfigError
 from harness.interfaces import Task
+from harness.registry import Registry
 from harness.types import Dialogue, Utterance
 from plugins.prompts.k_shot import KShot, top_indices
 from tests.plugins.prompts.examples import LABELS, dialogue_example
@@ -56,9 +58,9 @@ def demos_of(strategy, example=None):
 
 def test_random_selection_is_seeded_and_fixed_for_the_run():
     first, again, other = KShot(k="3"), KShot(k="3"), KShot(k="3")
-    first.prepare(TinyTask(), seed=1)
-    again.prepare(TinyTask(), seed=1)
-    other.prepare(TinyTask(), seed=2)
+    first.prepare(TinyTask(), RunContext(Registry(), seed=1))
+    again.prepare(TinyTask(), RunContext(Registry(), seed=1))
+    other.prepare(TinyTask(), RunContext(Registry(), seed=2))
     assert demos_of(first) == demos_of(again)
     assert len(demos_of(first)) == 3 and len({d.example_id for d in demos_of(first)}) == 3
     assert demos_of(first) != demos_of(other)
@@ -67,21 +69,21 @@ def test_random_selection_is_seeded_and_fixed_for_the_run():
 
 def test_balanced_gives_one_demonstration_per_label_in_task_order():
     strategy = KShot(k="7", selection="balanced")
-    strategy.prepare(TinyTask(), seed=0)
+    strategy.prepare(TinyTask(), RunContext(Registry(), seed=0))
     assert [d.gold for d in demos_of(strategy)] == list(LABELS)
 
 
 def test_balanced_cycles_and_fails_when_a_label_runs_out():
     strategy = KShot(k="9", selection="balanced")
-    strategy.prepare(TinyTask(), seed=0)
+    strategy.prepare(TinyTask(), RunContext(Registry(), seed=0))
     assert [d.gold for d in demos_of(strategy)][7:] == ["neutral", "joy"]
     with pytest.raises(ConfigError, match="needs 2 train examples of 'surprise'"):
-        KShot(k="10", selection="balanced").prepare(TinyTask(), seed=0)
+        KShot(k="10", selection="balanced").prepare(TinyTask(), RunContext(Registry(), seed=0))
 
 
 def test_retrieved_puts_the_most_similar_utterance_last():
     strategy = KShot(k="2", selection="retrieved")
-    strategy.prepare(TinyTask(), seed=0)
+    strategy.prepare(TinyTask(), RunContext(Registry(), seed=0))
     example = dialogue_example(target_index=0)  # "You're late again."
     query = dialogue_example(target_index=3)  # "... you got the tickets? That's amazing!"
     demos = demos_of(strategy, query)
@@ -91,7 +93,7 @@ def test_retrieved_puts_the_most_similar_utterance_last():
 
 def test_k_larger_than_the_pool_is_a_clear_error():
     with pytest.raises(ConfigError, match="k=11 but the train split of 'tiny' has only 10 examples"):
-        KShot(k="11").prepare(TinyTask(), seed=0)
+        KShot(k="11").prepare(TinyTask(), RunContext(Registry(), seed=0))
 
 
 @pytest.mark.parametrize(
@@ -106,14 +108,14 @@ def test_bad_options_are_config_errors(options, message):
 
 def test_k_zero_builds_the_zero_shot_prompt():
     strategy = KShot(k="0", template="dialoguellm")
-    strategy.prepare(TinyTask(), seed=0)
+    strategy.prepare(TinyTask(), RunContext(Registry(), seed=0))
     prompt = strategy.build([dialogue_example()])[0]
     assert "### Sample" not in prompt.text and prompt.meta["demos"] == []
 
 
 def test_demonstrations_appear_in_the_prompt():
     strategy = KShot(k="2", selection="retrieved", template="dialoguellm", window="0")
-    strategy.prepare(TinyTask(), seed=0)
+    strategy.prepare(TinyTask(), RunContext(Registry(), seed=0))
     text = strategy.build([dialogue_example()])[0].text
     assert "            Instruction:Joey: You got the tickets, amazing.\n            Input:neutral\n" in text
 
@@ -131,7 +133,7 @@ def test_encoder_is_loaded_lazily_and_used_for_retrieval(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "sentence_transformers", types.SimpleNamespace(SentenceTransformer=FakeEncoder))
     strategy = KShot(k="1", selection="retrieved", encoder="fake-mini")
-    strategy.prepare(TinyTask(), seed=0)
+    strategy.prepare(TinyTask(), RunContext(Registry(), seed=0))
     assert strategy.retriever.encoder.name == "fake-mini"
     assert len(demos_of(strategy)) == 1
 
@@ -139,7 +141,7 @@ def test_encoder_is_loaded_lazily_and_used_for_retrieval(monkeypatch):
 def test_missing_sentence_transformers_is_a_config_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)
     with pytest.raises(ConfigError, match="sentence-transformers"):
-        KShot(k="1", selection="retrieved", encoder="x").prepare(TinyTask(), seed=0)
+        KShot(k="1", selection="retrieved", encoder="x").prepare(TinyTask(), RunContext(Registry(), seed=0))
 
 
 def data_root() -> Path:
@@ -152,7 +154,7 @@ def test_retrieval_on_real_meld_never_returns_the_example_itself():
 
     task = Meld(data_root())
     strategy = KShot(k="3", selection="retrieved")
-    strategy.prepare(task, seed=0)
+    strategy.prepare(task, RunContext(Registry(), seed=0))
     train = task.examples("train")[:50]
     for example, demos in zip(train, strategy.demonstrations(train)):
         assert len(demos) == 3 and example.example_id not in {d.example_id for d in demos}

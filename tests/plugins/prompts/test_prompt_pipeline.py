@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.context import RunContext
 from harness.discovery import default_registry
 from harness.interfaces import Model
 from harness.registry import Origin, Registry
@@ -41,7 +42,7 @@ def test_k_shot_dialoguellm_parser_run_records_fallbacks(tmp_path, template):
         task="sample", prompt="k-shot", model="echo", split="test", seed=7, parser="dialoguellm",
         prompt_args={"k": "2", "selection": "balanced", "template": template},
     )
-    result, folder = run(spec, results_dir=tmp_path, registry=registry_with_echo(), batch_size=4)
+    result, folder = run(spec, RunContext(registry_with_echo()), results_dir=tmp_path, batch_size=4)
     rows = read_predictions(Path(folder))
     fallbacks = [row for row in rows if row.fallback]
     assert result.n == len(rows) > 0 and result.n_unparsed == 0
@@ -49,13 +50,13 @@ def test_k_shot_dialoguellm_parser_run_records_fallbacks(tmp_path, template):
     assert result.n_fallback == len(fallbacks) > 0
     assert all(row.predicted == row.gold for row in rows if not row.fallback)
     assert result.prompt_info["demonstrations"][0].startswith("train/")
-    again, _ = run(spec, results_dir=tmp_path / "again", registry=registry_with_echo(), batch_size=4)
+    again, _ = run(spec, RunContext(registry_with_echo()), results_dir=tmp_path / "again", batch_size=4)
     assert again.scores["accuracy"] == result.scores["accuracy"]
 
 
 def test_classical_baseline_reads_k_shot_prompts(tmp_path):
     spec = RunSpec(task="sample", prompt="k-shot", model="majority", split="test", prompt_args={"k": "3"}, parser="lenient")
-    result, folder = run(spec, results_dir=tmp_path)
+    result, folder = run(spec, RunContext(default_registry()), results_dir=tmp_path)
     predictions = read_predictions(folder)
     # majority answers sample's most frequent train label in every k-shot prompt, and it is read back.
     assert result.n == len(predictions) > 0 and result.n_unparsed == 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.context import RunContext
+from harness.discovery import default_registry
 from harness.errors import ConfigError
 from plugins.prompts.k_shot import KShot
 from plugins.prompts.templates import TEMPLATES
@@ -66,7 +68,7 @@ def test_run_json_records_the_past_window_and_future_turns(tmp_path):
 
     spec = RunSpec(task="sample", prompt="zero-shot", model="majority", split="test", limit=3,
                    prompt_args={"future": "2"})
-    _, folder = run(spec, results_dir=tmp_path)
+    _, folder = run(spec, RunContext(default_registry()), results_dir=tmp_path)
     recorded = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     assert recorded["spec"]["prompt_args"] == {"future": "2"}
     assert (recorded["prompt_info"]["window"], recorded["prompt_info"]["future"]) == ("5", "2")

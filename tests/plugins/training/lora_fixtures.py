@@ -51,11 +51,17 @@ def make_trainer(base: Path, **extra: str):
     from harness.discovery import default_registry
 
     options = {"base": str(base), **FAST_OPTIONS, **extra}
-    registry = default_registry()
-    trainer = registry.get("trainers", "lora").cls(**options)
-    trainer.registry = registry  # as harness.run.training.train sets it
+    trainer = default_registry().get("trainers", "lora").cls(**options)
     trainer.console = quiet_console()
     return trainer
+
+
+def run_context():
+    """What `ercbench train` hands the trainer: the installed plugins, one process."""
+    from harness.context import RunContext
+    from harness.discovery import default_registry
+
+    return RunContext(default_registry())
 
 
 def quiet_console():
@@ -69,6 +75,6 @@ def trained_checkpoint(root: Path) -> Path:
     key = f"ckpt:{root}"
     if key not in _BUILT:
         out = root / "trained"
-        make_trainer(tiny_base(root)).train([meld()], out)
+        make_trainer(tiny_base(root)).train([meld()], out, run_context())
         _BUILT[key] = out
     return _BUILT[key]

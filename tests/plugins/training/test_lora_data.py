@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from harness.context import RunContext
 from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.lm.tokens import encode_pair as scorer_pair
+from harness.registry import Registry
 from plugins.training import lora_data
 from tests.plugins.training.lora_fixtures import meld, offline
 
@@ -30,11 +32,11 @@ def examples():
                                              ("zero-shot", {"window": "3", "template": "dialoguellm"}),
                                              ("k-shot", {"k": "2", "template": "dialoguellm"})])
 def test_training_prompt_is_the_evaluation_prompt_up_to_the_answer(tokenizer, examples, prompt, options):
-    strategy = lora_data.make_strategy(prompt, options, default_registry())
-    strategy.prepare(meld(), 0)
+    strategy = lora_data.make_strategy(prompt, options, RunContext(default_registry()))
+    strategy.prepare(meld(), RunContext(Registry(), seed=0))
     records = lora_data.build_records(strategy, examples, tokenizer)
-    evaluation_strategy = lora_data.make_strategy(prompt, options, default_registry())
-    evaluation_strategy.prepare(meld(), 0)
+    evaluation_strategy = lora_data.make_strategy(prompt, options, RunContext(default_registry()))
+    evaluation_strategy.prepare(meld(), RunContext(Registry(), seed=0))
     evaluation = evaluation_strategy.build(examples)
     for record, prompt in zip(records, evaluation):
         assert record.context.encode() == prompt.text.encode()
@@ -48,7 +50,7 @@ def test_training_prompt_is_the_evaluation_prompt_up_to_the_answer(tokenizer, ex
 
 
 def test_answer_only_loss_masks_the_prompt_and_loss_on_prompt_does_not(tokenizer, examples):
-    strategy = lora_data.make_strategy("zero-shot", {"window": "1"}, default_registry())
+    strategy = lora_data.make_strategy("zero-shot", {"window": "1"}, RunContext(default_registry()))
     record = lora_data.build_records(strategy, examples[:1], tokenizer)[0]
     answer_only = lora_data.tokenize_record(record, tokenizer, 256, loss_on_prompt=False)
     whole = lora_data.tokenize_record(record, tokenizer, 256, loss_on_prompt=True)
@@ -58,7 +60,7 @@ def test_answer_only_loss_masks_the_prompt_and_loss_on_prompt_does_not(tokenizer
 
 
 def test_long_prompts_are_cut_from_the_left_keeping_the_answer(tokenizer, examples):
-    strategy = lora_data.make_strategy("zero-shot", {"window": "all"}, default_registry())
+    strategy = lora_data.make_strategy("zero-shot", {"window": "all"}, RunContext(default_registry()))
     record = lora_data.build_records(strategy, examples[-1:], tokenizer)[0]
     row = lora_data.tokenize_record(record, tokenizer, 24, loss_on_prompt=False)
     assert len(row["input_ids"]) == 24

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.context import RunContext
 from plugins.training import lora_data
 from plugins.training.lora_run import choice_logprobs
 from tests.plugins.training.lora_fixtures import meld, offline
@@ -24,7 +25,7 @@ def test_dev_choice_logprobs_equal_one_forward_per_choice(tmp_path):
     tokenizer = AutoTokenizer.from_pretrained(folder)
     from harness.discovery import default_registry
 
-    strategy = lora_data.make_strategy("zero-shot", {"window": "2"}, default_registry())
+    strategy = lora_data.make_strategy("zero-shot", {"window": "2"}, RunContext(default_registry()))
     record = lora_data.build_records(strategy, meld().examples("dev")[:1], tokenizer)[0]
     got = choice_logprobs(model, tokenizer, record, max_length=48)  # short: the context is cut per choice
     for choice in record.answer_map:

@@ -11,7 +11,7 @@ from harness.errors import ConfigError
 from plugins.training import lora_model
 from plugins.training.lora import TrainingError
 from plugins.training.lora_settings import parse_settings
-from tests.plugins.training.lora_fixtures import make_trainer, meld, tiny_base
+from tests.plugins.training.lora_fixtures import make_trainer, meld, run_context, tiny_base
 
 
 def test_base_must_exist_and_be_a_model_folder(tmp_path):
@@ -55,5 +55,5 @@ def test_disk_full_mid_run_names_the_last_good_checkpoint(tmp_path_factory):
     trainer.callbacks.append(DiskFullAfterFirstSave())
     out = root / "disk-full"
     with pytest.raises(TrainingError, match=r"out of disk space at step 5; last good checkpoint: .*checkpoint-4"):
-        trainer.train([meld()], out)
+        trainer.train([meld()], out, run_context())
     assert (out / "checkpoint-4" / "adapter_model.safetensors").is_file()

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.context import RunContext
 from harness.errors import ConfigError
-from tests.plugins.training.lora_fixtures import make_trainer, meld, tiny_base, trained_checkpoint
+from harness.registry import Registry
+from tests.plugins.training.lora_fixtures import make_trainer, meld, run_context, tiny_base, trained_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +56,12 @@ def test_trained_adapter_scores_the_training_labels_better_than_the_base(checkpo
     model_cls = default_registry().get("models", "dialoguellm").cls
     task = meld()
     tokenizer = load_tokenizer(record["base"])
-    strategy = make_strategy("zero-shot", {"window": "0"}, default_registry())
+    strategy = make_strategy("zero-shot", {"window": "0"}, RunContext(default_registry()))
     records = build_records(strategy, task.examples("train")[:16], tokenizer)
 
     def mean_gold_logprob(adapter: str) -> float:
         model = model_cls(target=str(checkpoint), adapter=adapter)
-        model.prepare(task, 0)
+        model.prepare(task, RunContext(Registry(), seed=0))
         return sum(choice_logprobs(model.hf.model, tokenizer, r, 96)[r.answer] for r in records) / len(records)
 
     assert mean_gold_logprob("on") > mean_gold_logprob("off") + 0.1
@@ -113,11 +115,11 @@ def test_resuming_gives_the_same_final_weights_as_an_uninterrupted_run(root, che
     first = make_trainer(tiny_base(root))
     first.callbacks.append(StopAfterFirstSave())
     with pytest.raises(KeyboardInterrupt):
-        first.train([meld()], out)
+        first.train([meld()], out, run_context())
     assert (out / "checkpoint-4" / "trainer_state.json").is_file() and not (out / "checkpoint-8").exists()
     with pytest.raises(ConfigError, match="already holds this run"):
-        make_trainer(tiny_base(root)).train([meld()], out)
-    record = make_trainer(tiny_base(root), resume="on").train([meld()], out)
+        make_trainer(tiny_base(root)).train([meld()], out, run_context())
+    record = make_trainer(tiny_base(root), resume="on").train([meld()], out, run_context())
     assert record["resumed_from"].endswith("checkpoint-4")
     for folder in ("checkpoint-12", "."):
         resumed, straight = adapter_tensors(out / folder), adapter_tensors(checkpoint / folder)
@@ -128,7 +130,7 @@ def test_resuming_gives_the_same_final_weights_as_an_uninterrupted_run(root, che
 @pytest.mark.slow
 def test_f1_model_selection_uses_dev_and_records_it(root):
     out = root / "by-f1"
-    record = make_trainer(tiny_base(root), selection="f1", epochs="1").train([meld()], out)
+    record = make_trainer(tiny_base(root), selection="f1", epochs="1").train([meld()], out, run_context())
     assert record["selection"]["metric"] == "f1"
     assert 0 <= record["epochs"][0]["dev_weighted_f1"] <= 1
     assert record["n_dev"] == 8
@@ -137,16 +139,16 @@ def test_f1_model_selection_uses_dev_and_records_it(root):
 @pytest.mark.slow
 def test_a_folder_holding_a_different_run_is_refused_unless_overwrite(root, checkpoint):
     with pytest.raises(ConfigError, match="holds a different run"):
-        make_trainer(tiny_base(root), r="4", resume="on").train([meld()], checkpoint)
+        make_trainer(tiny_base(root), r="4", resume="on").train([meld()], checkpoint, run_context())
     stranger = root / "stranger"
     stranger.mkdir()
     (stranger / "notes.txt").write_text("mine")
     with pytest.raises(ConfigError, match="not empty"):
-        make_trainer(tiny_base(root)).train([meld()], stranger)
+        make_trainer(tiny_base(root)).train([meld()], stranger, run_context())
 
 
 def test_missing_base_and_unknown_target_module_are_clear_errors(root):
     with pytest.raises(ConfigError, match="does not exist"):
-        make_trainer(root / "no-such-model").train([meld()], root / "x")
+        make_trainer(root / "no-such-model").train([meld()], root / "x", run_context())
     with pytest.raises(ConfigError, match=r"no module\(s\) c_attn; its linear modules are: .*q_proj.*v_proj"):
-        make_trainer(tiny_base(root), target_modules="c_attn").train([meld()], root / "y")
+        make_trainer(tiny_base(root), target_modules="c_attn").train([meld()], root / "y", run_context())

@@ -50,11 +50,11 @@ def test_accelerate_launch_trains_with_ddp_like_one_process(tmp_path_factory):
     import torch
     from safetensors.torch import load_file
 
-    from tests.plugins.training.lora_fixtures import make_trainer, meld
+    from tests.plugins.training.lora_fixtures import make_trainer, meld, run_context
 
     root = tmp_path_factory.getbasetemp()
     base = tiny_base(root)
-    one = make_trainer(base, **EXACT).train([meld()], root / "ddp-one")
+    one = make_trainer(base, **EXACT).train([meld()], root / "ddp-one", run_context())
     out = root / "ddp-two"
     pairs = [f"{key}={value}" for key, value in EXACT.items() if key != "prompt.window"]  # --context 0 says it
     options = [arg for pair in pairs for arg in ("--train-opt", pair)]

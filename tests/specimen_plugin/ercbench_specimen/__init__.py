@@ -67,7 +67,7 @@ class CountingTrainer(Trainer):
 
     config: Options
 
-    def train(self, tasks, out_dir: Path):
+    def train(self, tasks, out_dir: Path, context):
         record = {"label": self.config.label, "n_train": sum(len(t.examples("train")) for t in tasks)}
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "specimen.json").write_text(json.dumps(record), encoding="utf-8")
