@@ -258,7 +258,7 @@ def test_weights_load_while_first_seen_files_hash_and_are_checked_before_anythin
 
     def prepare(self, task, context):
         loaded.set()
-        real_prepare(self, task, seed)
+        real_prepare(self, task, context)
 
     weights = tmp_path / "w.safetensors"
     weights.write_bytes(b"v1")
