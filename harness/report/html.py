@@ -17,12 +17,10 @@ from harness.report import formats, leaderboard, plots
 from harness.report.page import page, scroll
 from harness.report.rows import task_column
 from harness.report.stats import run_ci
-from harness.results.store import harness_version, read_predictions
+from harness.results.record import FinishedRun
+from harness.results.store import harness_version
 from harness.run.bootstrap import CI_METRICS
-from harness.types import Prediction
-
-COUNTS = ("n", "n_unparsed", "n_fallback", "n_truncated", "n_with_description", "resumed_from",
-          "processes", "timing")
+from harness.types import Prediction, RunResult, RunSpec
 
 Progress = Callable[[int, int], None]
 CONTEXT_TURNS = 3
@@ -44,15 +42,16 @@ def key_values(items: Mapping[str, Any]) -> str:
     return scroll('<table class="settings">' + "".join(rows) + "</table>")
 
 
-def scores_table(run: Mapping[str, Any], ci: Mapping[str, Any]) -> str:
+def scores_table(run: RunResult, ci: Mapping[str, Any]) -> str:
     cells = []
     for metric in CI_METRICS:
         low, high = ci.get(metric) or (None, None)
         interval = f' <span class="ci">[{100 * low:.2f}, {100 * high:.2f}]</span>' if low is not None else ""
-        cells.append(f'<tr><th>{plots.METRIC_NAMES[metric]}</th>'
-                     f'<td class="num">{100 * run["scores"][metric]:.2f}{interval}</td></tr>')
-    counts = f'<tr><th>examples</th><td class="num">{run["n"]} in {ci.get("n_dialogues", "?")} dialogues</td></tr>'
-    counts += f'<tr><th>unparsed</th><td class="num">{run["n_unparsed"]}</td></tr>'
+        value = run.score(metric)
+        shown = f"{100 * value:.2f}" if value is not None else "-"
+        cells.append(f'<tr><th>{plots.METRIC_NAMES[metric]}</th><td class="num">{shown}{interval}</td></tr>')
+    counts = f'<tr><th>examples</th><td class="num">{run.n} in {ci.get("n_dialogues", "?")} dialogues</td></tr>'
+    counts += f'<tr><th>unparsed</th><td class="num">{run.n_unparsed}</td></tr>'
     return scroll('<table class="scores">' + "".join(cells) + counts + "</table>")
 
 
@@ -63,14 +62,14 @@ class Contexts:
         self.data_dir = data_dir
         self.loaded: dict[str, Any] = {}
 
-    def examples(self, spec: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
-        key = json.dumps([spec["task"], spec.get("task_args"), spec["split"]], sort_keys=True)
+    def examples(self, spec: RunSpec) -> tuple[dict[str, Any], str | None]:
+        key = json.dumps([spec.task, dict(spec.task_args), spec.split], sort_keys=True)
         if key not in self.loaded:
             try:
                 from harness.discovery import default_registry
 
-                task = default_registry().get("tasks", spec["task"]).cls(self.data_dir, **(spec.get("task_args") or {}))
-                self.loaded[key] = ({e.example_id: e for e in task.examples(spec["split"])}, None)
+                task = default_registry().get("tasks", spec.task).cls(self.data_dir, **spec.task_args)
+                self.loaded[key] = ({e.example_id: e for e in task.examples(spec.split)}, None)
             except (ErcbenchError, OSError) as exc:
                 self.loaded[key] = ({}, str(exc))
         return self.loaded[key]
@@ -83,11 +82,12 @@ def wrong_sample(rows: Sequence[Prediction], size: int, seed: int) -> list[Predi
     return [rows[i] for i in chosen]
 
 
-def wrong_table(run: Mapping[str, Any], rows: Sequence[Prediction], contexts: Contexts, size: int) -> str:
+def wrong_table(run: FinishedRun, contexts: Contexts, size: int) -> str:
+    rows = run.predictions()
     sample = wrong_sample(rows, size, seed=0)
     if not sample:
         return "<p>No wrong predictions.</p>"
-    examples, problem = contexts.examples(run["spec"])
+    examples, problem = contexts.examples(run.spec)
     note = f'<p class="context">Context unavailable: {escape(problem)}</p>' if problem else ""
     lines = ["<table class=\"wrong\"><thead><tr><th>example</th><th>context (last turns) and target</th>"
              "<th>gold</th><th>predicted</th><th>raw answer</th></tr></thead><tbody>"]
@@ -107,40 +107,35 @@ def wrong_table(run: Mapping[str, Any], rows: Sequence[Prediction], contexts: Co
     return f"<p>{len(sample)} of {wrong} wrong predictions (seeded sample).</p>{note}" + scroll("".join(lines))
 
 
-def run_section(run: Mapping[str, Any], contexts: Contexts, sample: int) -> str:
-    rows = read_predictions(Path(run["folder"]))
-    ci = run_ci(run)
-    # Named counts and timing (older run.json files kept them in an `extra` bag).
-    counts = {**(run.get("extra") or {}), **{key: run[key] for key in COUNTS if run.get(key) is not None}}
-    provenance = {"run id": run["run_id"], "folder": run["folder"], "started": run["started"],
-                  "duration (s)": f"{run.get('duration_s', 0):.1f}", **{f"plugin {k}": v for k, v in
-                  (run.get("plugins") or {}).items()}, "task": run.get("task_info"),
-                  **made_by(run.get("task_info") or {}),
+def run_section(run: FinishedRun, contexts: Contexts, sample: int) -> str:
+    result, ci = run.result, run_ci(run)
+    provenance = {"run id": result.run_id, "folder": str(run.folder), "started": result.started,
+                  "duration (s)": f"{result.duration_s:.1f}", **{f"plugin {k}": v for k, v in result.plugins.items()},
+                  "task": dict(result.task_info), **made_by(result.task_info),
                   "confidence intervals": {k: v for k, v in ci.items() if k not in CI_METRICS}}
     return (
-        f'<section id="{escape(run["run_id"])}"><h2>{escape(plots.run_title(run))}</h2>\n'
-        f"<h3>Scores</h3>{scores_table(run, ci)}\n"
-        f"<h3>Settings</h3>{key_values(run['spec'])}\n"
-        f"<details open><summary>Provenance</summary>{key_values(provenance)}{key_values(counts)}</details>\n"
-        f"<h3>Confusion matrix</h3>{image(plots.confusion(run, rows), 'confusion matrix ' + run['run_id'])}\n"
-        f"<h3>Wrong predictions</h3>{wrong_table(run, rows, contexts, sample)}</section>\n"
+        f'<section id="{escape(result.run_id)}"><h2>{escape(plots.run_title(run))}</h2>\n'
+        f"<h3>Scores</h3>{scores_table(result, ci)}\n"
+        f"<h3>Settings</h3>{key_values(dict(sorted(run.spec.to_dict().items())))}\n"
+        f"<details open><summary>Provenance</summary>{key_values(provenance)}{key_values(result.counts())}</details>\n"
+        f"<h3>Confusion matrix</h3>{image(plots.confusion(run), 'confusion matrix ' + result.run_id)}\n"
+        f"<h3>Wrong predictions</h3>{wrong_table(run, contexts, sample)}</section>\n"
     )
 
 
-def label_plots(runs: Sequence[Mapping[str, Any]]) -> str:
+def label_plots(runs: Sequence[FinishedRun]) -> str:
     """Per-label F1 bars, one figure per task column (runs of one task share a label set)."""
     groups: dict[str, list] = {}
     for run in runs:
-        groups.setdefault(task_column(run["spec"]) + str(run["scores"]["confusion"]["labels"]),
-                          []).append(run)
+        groups.setdefault(task_column(run.spec.to_dict()) + str(list(run.result.labels)), []).append(run)
     parts = []
     for group in groups.values():
-        title = task_column(group[0]["spec"])
+        title = task_column(group[0].spec.to_dict())
         parts.append(f"<h3>{escape(title)}</h3>{image(plots.label_bars(group), 'per-label F1 ' + title)}")
     return "".join(parts)
 
 
-def shot_plot(runs: Sequence[Mapping[str, Any]]) -> str:
+def shot_plot(runs: Sequence[FinishedRun]) -> str:
     import pandas as pd
 
     from harness.report.runs import tidy_row
@@ -169,10 +164,10 @@ def across_seeds(frame) -> str:
             "test-set sampling.</p>")
 
 
-def build(runs: Sequence[Mapping[str, Any]], data_dir: Path | None = None, sample: int = 10,
+def build(runs: Sequence[FinishedRun], data_dir: Path | None = None, sample: int = 10,
           progress: Progress | None = None, checkpoints: Sequence[Path] = ()) -> str:
     """The whole page for these runs."""
-    run_ids = [run["run_id"] for run in runs]
+    run_ids = [run.run_id for run in runs]
     frame = leaderboard.runs_frame(runs, ci=True)
     table = leaderboard.pivot(frame)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

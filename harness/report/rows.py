@@ -90,7 +90,8 @@ def oldest_first(rows):
     said; runs from before it (and published rows) come first, by start time."""
     import pandas as pd
 
-    order = pd.to_numeric(rows["sequence"]).fillna(0)
+    # load_runs' frame (a documented set of columns) has no sequence: start times alone order it
+    order = pd.to_numeric(rows["sequence"]).fillna(0) if "sequence" in rows.columns else 0
     return rows.assign(_order=order).sort_values(["_order", "started"], kind="stable").drop(columns="_order")
 
 

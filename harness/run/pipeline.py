@@ -19,7 +19,8 @@ from harness.registry import Registry
 from harness.results.claim import claimed
 from harness.results.keys import identity_spec, input_key, legacy_specs, run_inputs
 from harness.results.names import safe_name
-from harness.results.store import PartialRun, find_finished, load_result, results_root, spec_key
+from harness.results.record import FinishedRun, find_finished
+from harness.results.store import PartialRun, results_root, spec_key
 from harness.run import distributed
 from harness.run.bootstrap import bootstrap_ci
 from harness.run.cache import cache_root
@@ -298,7 +299,7 @@ def open_partial(world: distributed.World, root: Path, spec: RunSpec, legacy: Se
     return partial
 
 
-def find_reusable(root: Path, spec: RunSpec, key: str, legacy: Sequence[RunSpec], inputs: dict) -> Path | None:
+def find_reusable(root: Path, spec: RunSpec, key: str, legacy: Sequence[RunSpec], inputs: dict) -> FinishedRun | None:
     """A finished run of this spec and inputs, also one an older ercbench keyed by an unused parser."""
     found = find_finished(root, spec, key)
     for old in legacy:
@@ -310,9 +311,9 @@ def read_only(root: Path) -> bool:
     return root.is_dir() and not os.access(root, os.W_OK | os.X_OK)
 
 
-def reuse(found: Path, say: Callable[[str], None]) -> tuple[RunResult, Path]:
-    say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
-    return load_result(found), found
+def reuse(found: FinishedRun, say: Callable[[str], None]) -> tuple[RunResult, Path]:
+    say(f"reusing the finished run {found.folder} (same spec and inputs; --force recomputes)")
+    return found.result, found.folder
 
 
 def predict_run(world: distributed.World, parts: Components, spec: RunSpec, examples: Sequence[Example],

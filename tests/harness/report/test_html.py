@@ -191,8 +191,9 @@ def test_page_fits_the_width_outside_the_tables_scroll_boxes(wide_report, tmp_pa
 @pytest.mark.slow
 def test_per_label_legend_is_whole(wide_report):
     from harness.report import plots
+    from harness.results.record import read_finished
 
-    runs = [json.loads((folder / "run.json").read_text()) for folder in (wide_report.parents[1] / "results").iterdir()
+    runs = [read_finished(folder) for folder in (wide_report.parents[1] / "results").iterdir()
             if folder.name.startswith("run-meld")]
     fig = plots.label_bars(runs)
     fig.canvas.draw()

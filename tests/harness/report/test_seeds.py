@@ -123,9 +123,9 @@ def test_the_shots_pivot_has_a_row_per_seed_or_their_mean_and_sd(tmp_path):
 
 def test_the_report_page_adds_the_table_across_seeds(seeded):
     from harness.report.html import build
-    from harness.results.store import iter_runs
+    from harness.results.record import iter_finished
 
     scores = np.array(per_seed(seeded, "weighted_f1"))
-    page = build(list(iter_runs(seeded)))
+    page = build(list(iter_finished(seeded)))
     assert "<h2>Across seeds</h2>" in page
     assert f"{100 * scores.mean():.2f} ± {100 * scores.std(ddof=1):.2f}" in page
