@@ -284,7 +284,7 @@ class RunResult:
     def score(self, metric: str) -> float | None:
         """A recorded score (accuracy, weighted_f1, macro_f1) as a fraction; None when not recorded."""
         value = self.scores.get(metric)
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
     @property
     def ci(self) -> Mapping[str, Any] | None:
