@@ -170,6 +170,8 @@ def plot_loss(checkpoint, out):
 def report(runs, results_dir, out, data_dir, sample, checkpoints):
     """One self-contained HTML page: leaderboard with CIs, plots, and per run its settings, provenance
     and a sample of wrong predictions in context. RUNS default to every finished run."""
+    from harness.cli.contexts import TaskContexts
+    from harness.discovery import default_registry
     from harness.report import html
     from harness.report.runs import named_runs
 
@@ -177,7 +179,8 @@ def report(runs, results_dir, out, data_dir, sample, checkpoints):
         loaded = named_runs(runs, results_dir)
         if not loaded:
             raise click.ClickException(no_runs_line(results_dir))
-        text = html.build(loaded, data_dir=data_dir, sample=sample, progress=progress, checkpoints=checkpoints)
+        older = TaskContexts(default_registry(), data_dir)  # runs whose folder holds no context.jsonl
+        text = html.build(loaded, sample=sample, progress=progress, checkpoints=checkpoints, contexts=older)
     path = out / "report.html"
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError
 from harness.results.record import FinishedRun
@@ -49,7 +49,7 @@ def value(spec: Mapping[str, Any], key: str) -> str | None:
     return None
 
 
-def check_keys(specs: list[Mapping[str, Any]], where: Mapping[str, str]) -> None:
+def check_keys(specs: Sequence[Mapping[str, Any]], where: Mapping[str, str]) -> None:
     """A --where key no run has is a typo: refuse it in one line rather than show an empty board."""
     for key in where:
         if specs and key not in SPEC_KEYS and all(value(spec, key) is None for spec in specs):

@@ -12,18 +12,18 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from harness.data.descriptions import made_by
-from harness.errors import ErcbenchError
+from harness.errors import DataError
 from harness.report import formats, leaderboard, plots
 from harness.report.page import page, scroll
 from harness.report.rows import task_column
 from harness.report.stats import run_ci
+from harness.results.context import CONTEXT_FILE, Context, read_context
 from harness.results.record import FinishedRun
 from harness.results.store import harness_version
 from harness.run.bootstrap import CI_METRICS
-from harness.types import Prediction, RunResult, RunSpec
+from harness.types import Prediction, RunResult
 
 Progress = Callable[[int, int], None]
-CONTEXT_TURNS = 3
 
 
 def image(fig, alt: str) -> str:
@@ -55,24 +55,19 @@ def scores_table(run: RunResult, ci: Mapping[str, Any]) -> str:
     return scroll('<table class="scores">' + "".join(cells) + counts + "</table>")
 
 
-class Contexts:
-    """Example id -> dialogue context, loading each task split once; None where the data is not at hand."""
+#: a run's example id -> (turns before, target), and why there is none; for runs whose folder holds no context
+Fallback = Callable[[FinishedRun], tuple[Mapping[str, Context], str | None]]
 
-    def __init__(self, data_dir: Path | None):
-        self.data_dir = data_dir
-        self.loaded: dict[str, Any] = {}
 
-    def examples(self, spec: RunSpec) -> tuple[dict[str, Any], str | None]:
-        key = json.dumps([spec.task, dict(spec.task_args), spec.split], sort_keys=True)
-        if key not in self.loaded:
-            try:
-                from harness.discovery import default_registry
-
-                task = default_registry().get("tasks", spec.task).cls(self.data_dir, **spec.task_args)
-                self.loaded[key] = ({e.example_id: e for e in task.examples(spec.split)}, None)
-            except (ErcbenchError, OSError) as exc:
-                self.loaded[key] = ({}, str(exc))
-        return self.loaded[key]
+def run_contexts(run: FinishedRun, fallback: Fallback | None) -> tuple[Mapping[str, Context], str | None]:
+    """The context stored with the run, else what `fallback` finds (the CLI rebuilds older runs' from the data)."""
+    try:
+        stored = read_context(run.folder)
+    except DataError as exc:
+        return {}, str(exc)
+    if stored or fallback is None:
+        return stored, None if stored else f"{CONTEXT_FILE} is not in the run folder (an older run)"
+    return fallback(run)
 
 
 def wrong_sample(rows: Sequence[Prediction], size: int, seed: int) -> list[Prediction]:
@@ -82,23 +77,22 @@ def wrong_sample(rows: Sequence[Prediction], size: int, seed: int) -> list[Predi
     return [rows[i] for i in chosen]
 
 
-def wrong_table(run: FinishedRun, contexts: Contexts, size: int) -> str:
+def wrong_table(run: FinishedRun, contexts: Fallback | None, size: int) -> str:
     rows = run.predictions()
     sample = wrong_sample(rows, size, seed=0)
     if not sample:
         return "<p>No wrong predictions.</p>"
-    examples, problem = contexts.examples(run.spec)
+    found, problem = run_contexts(run, contexts)
     note = f'<p class="context">Context unavailable: {escape(problem)}</p>' if problem else ""
     lines = ["<table class=\"wrong\"><thead><tr><th>example</th><th>context (last turns) and target</th>"
              "<th>gold</th><th>predicted</th><th>raw answer</th></tr></thead><tbody>"]
     for row in sample:
-        example = examples.get(row.example_id)
+        context = found.get(row.example_id)
         turns = "" if problem else '<span class="context">(not in the data read now)</span>'
-        if example is not None:
-            before = [f'<div class="context">{escape(u.speaker)}: {escape(u.text)}</div>'
-                      for u in example.context(CONTEXT_TURNS)]
-            target = example.target
-            turns = "".join(before) + f'<div class="target">{escape(target.speaker)}: {escape(target.text)}</div>'
+        if context is not None:
+            before, (speaker, text) = context
+            turns = "".join(f'<div class="context">{escape(who)}: {escape(said)}</div>' for who, said in before)
+            turns += f'<div class="target">{escape(speaker)}: {escape(text)}</div>'
         predicted = row.predicted if row.predicted is not None else "(unparsed)"
         lines.append(f"<tr><td><code>{escape(row.example_id)}</code></td><td>{turns}</td><td>{escape(row.gold)}</td>"
                      f"<td>{escape(predicted)}</td><td><code>{escape(str(row.raw))[:300]}</code></td></tr>")
@@ -107,7 +101,7 @@ def wrong_table(run: FinishedRun, contexts: Contexts, size: int) -> str:
     return f"<p>{len(sample)} of {wrong} wrong predictions (seeded sample).</p>{note}" + scroll("".join(lines))
 
 
-def run_section(run: FinishedRun, contexts: Contexts, sample: int) -> str:
+def run_section(run: FinishedRun, contexts: Fallback | None, sample: int) -> str:
     result, ci = run.result, run_ci(run)
     provenance = {"run id": result.run_id, "folder": str(run.folder), "started": result.started,
                   "duration (s)": f"{result.duration_s:.1f}", **{f"plugin {k}": v for k, v in result.plugins.items()},
@@ -164,9 +158,10 @@ def across_seeds(frame) -> str:
             "test-set sampling.</p>")
 
 
-def build(runs: Sequence[FinishedRun], data_dir: Path | None = None, sample: int = 10,
-          progress: Progress | None = None, checkpoints: Sequence[Path] = ()) -> str:
-    """The whole page for these runs."""
+def build(runs: Sequence[FinishedRun], sample: int = 10, progress: Progress | None = None,
+          checkpoints: Sequence[Path] = (), contexts: Fallback | None = None) -> str:
+    """The whole page for these runs; each run's dialogue context comes from its folder (context.jsonl), else
+    from `contexts` (none: the page says it is unavailable)."""
     run_ids = [run.run_id for run in runs]
     frame = leaderboard.runs_frame(runs, ci=True)
     table = leaderboard.pivot(frame)
@@ -177,7 +172,6 @@ def build(runs: Sequence[FinishedRun], data_dir: Path | None = None, sample: int
              "dialogues (utterances of one dialogue are not independent).</p>", across_seeds(frame),
              "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs), loss_plots(checkpoints),
              "<h2>Runs</h2><ul>" + "".join(f'<li><a href="#{escape(r)}">{escape(r)}</a></li>' for r in run_ids) + "</ul>"]
-    contexts = Contexts(data_dir)
     for done, run in enumerate(runs, 1):
         parts.append(run_section(run, contexts, sample))
         if progress:

@@ -21,7 +21,7 @@ def run_row(run: FinishedRun, ci: Mapping[str, Any] | None = None, per_label: bo
     """One run as a leaderboard row; with `ci`, its interval bounds; with per_label, one 'F1 LABEL' each."""
     row = LeaderboardRow.from_run(run.result).to_dict()
     for metric in METRICS if ci else ():
-        low, high = ci.get(metric) or (None, None)
+        low, high = (ci or {}).get(metric) or (None, None)
         row.update({f"{metric}_lo": low, f"{metric}_hi": high})
     for label, f1 in run.result.per_label_f1().items() if per_label else ():
         row[f"{LABEL_PREFIX}{label}"] = f1

@@ -96,8 +96,9 @@ def iter_finished(root: Path, on_bad: Callable[[str], None] | None = warn) -> It
             continue
         found.append(run)
         yield run
-    for line in clock_warnings(found) if on_bad is not None else ():
-        on_bad(line)
+    if on_bad is not None:
+        for line in clock_warnings(found):
+            on_bad(line)
 
 
 def find_finished(root: Path, spec: RunSpec, key: str) -> FinishedRun | None:

@@ -17,6 +17,7 @@ from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
 from harness.results.claim import claimed
+from harness.results.context import write_context
 from harness.results.keys import identity_spec, input_key, legacy_specs, run_inputs
 from harness.results.names import safe_name
 from harness.results.record import FinishedRun, find_finished
@@ -365,4 +366,5 @@ def finish(spec: RunSpec, parts: Components, registry: Registry, partial: Partia
         timing=frozen_mapping(timing_facts(timing, len(predictions) - resumed_from, parts.model)),
         processes=processes,
     )
+    write_context(partial.folder, examples)  # what a report shows beside the answers, without the task
     return partial.finish(result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -14,6 +15,7 @@ from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.registry import Registry
 from harness.results.claim import claimed
+from harness.results.context import CONTEXT_FILE
 from harness.results.keys import input_key
 from harness.results.record import FinishedRun, find_finished
 from harness.results.store import PartialRun, results_root, spec_key
@@ -75,8 +77,15 @@ def rescore(run: FinishedRun, parser: str, results_dir: Path | None = None, data
         partial = PartialRun(root, spec)
         partial.start(False, source.inputs)
         partial.append(predictions)
+        copy_context(run.folder, partial.folder)
         result = rescored_result(source, spec, predictions, labels, started, key, time.perf_counter() - clock)
         return partial.finish(result)
+
+
+def copy_context(source: Path, folder: Path) -> None:
+    """The source run's stored dialogue context (the same examples), when it has one."""
+    if (source / CONTEXT_FILE).is_file():
+        shutil.copyfile(source / CONTEXT_FILE, folder / CONTEXT_FILE)
 
 
 def rescored_result(source: RunResult, spec: RunSpec, predictions: list[Prediction], labels: list[str],

@@ -151,7 +151,7 @@ def test_report_headings_name_each_run_whole(results, tmp_path):
     from harness.report.runs import named_runs
 
     runs = named_runs([], results)
-    page = html.build(runs, data_dir=tmp_path / "nodata", sample=1)
+    page = html.build(runs, sample=1)
     headings = [identity.run_label(run.spec.to_dict()) for run in runs]
     assert len(set(headings)) == len(runs)
     assert all(f"<h2>{escape(heading)}</h2>" in page for heading in headings)
