@@ -277,49 +277,86 @@ class RunResult:
 
     @classmethod
     def from_json(cls, data: Any, path: str | Path = RUN_NAME) -> "RunResult":
-        """run.json back into a RunResult; reads the older shape too, whose facts beside the
-        scores sat in an `extra` object. Keys it does not know are ignored. DataError if malformed."""
-        if not isinstance(data, dict):
-            raise DataError(path, f"expected a JSON object, got {type(data).__name__}")
-        flat = {**data.get("extra", {}), **{k: v for k, v in data.items() if k != "extra"}}
-        if "n_truncated" not in flat:  # older runs counted truncation in the hf model's info only
-            flat["n_truncated"] = (flat.get("model_info") or {}).get("n_truncated", 0)
-        _check_run(flat, path)
+        """run.json (today's shape: harness.results.compat upgrades older ones) back into a RunResult, validated
+        here and only here. Keys it does not know are ignored. DataError naming the file if malformed."""
+        _check_run(data, path)
         try:
-            spec = RunSpec.from_dict(flat["spec"])
+            spec = RunSpec.from_dict(data["spec"])
         except (TypeError, AttributeError) as exc:
             raise DataError(path, f"spec is not a run spec: {exc}") from None
-        known = {f.name: flat[f.name] for f in fields(cls) if f.name in flat}
+        known = {f.name: data[f.name] for f in fields(cls) if f.name in data}
         for name in ("scores", "plugins", "task_info", "prompt_info", "model_info", "inputs", "timing"):
             known[name] = frozen_mapping(known.get(name))
-        known.setdefault("duration_s", 0.0)
         return cls(**{**known, "spec": spec})
 
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The task's labels in the order its scores list them (the confusion matrix's)."""
+        return tuple(_mapping(self.scores.get("confusion")).get("labels") or ())
 
-_RUN_REQUIRED = ("run_id", "spec", "scores", "n", "n_unparsed", "started")
+    def score(self, metric: str) -> float | None:
+        """A recorded score (accuracy, weighted_f1, macro_f1) as a fraction; None when not recorded."""
+        value = self.scores.get(metric)
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    @property
+    def ci(self) -> Mapping[str, Any] | None:
+        """The confidence intervals stored with the scores (older runs have none)."""
+        stored = self.scores.get("ci")
+        return stored if isinstance(stored, Mapping) and stored else None
+
+    def interval(self, metric: str) -> tuple[float, float] | None:
+        """A metric's stored 95 % interval (low, high), or None."""
+        bounds = (self.ci or {}).get(metric)
+        return (bounds[0], bounds[1]) if bounds else None
+
+    def per_label_f1(self) -> dict[str, float]:
+        """Each label's F1, in the order the scores list them ({} for runs that recorded none)."""
+        return {label: values["f1"] for label, values in _mapping(self.scores.get("per_label")).items()}
+
+    def label_f1(self, label: str) -> float:
+        return self.per_label_f1()[label]
+
+    def counts(self) -> dict[str, Any]:
+        """The named counts and the timing a report shows, in this order."""
+        return {name: _plain(getattr(self, name)) for name in _SHOWN_COUNTS}
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+_SHOWN_COUNTS = ("n", "n_unparsed", "n_fallback", "n_truncated", "n_with_description", "resumed_from", "processes",
+                 "timing")
+_RUN_REQUIRED = {"run_id": str, "spec": dict, "scores": dict, "n": int, "n_unparsed": int, "started": str}
+_SPEC_TEXT = ("task", "prompt", "model", "split")
 _RUN_COUNTS = ("n", "n_unparsed", "n_fallback", "n_truncated", "n_with_description", "resumed_from")
 _RUN_MAPPINGS = ("spec", "scores", "plugins", "task_info", "prompt_info", "model_info")
 
 
-def _check_run(flat: Mapping[str, Any], path: str | Path) -> None:
+def _check_run(data: Any, path: str | Path) -> None:
     """DataError unless run.json has what a leaderboard reads, with the types it expects."""
-    missing = [name for name in _RUN_REQUIRED if name not in flat]
+    if not isinstance(data, dict):
+        raise DataError(path, f"holds {type(data).__name__}, not a run record")
+    missing = [key for key, kind in _RUN_REQUIRED.items() if not isinstance(data.get(key), kind)]
+    if not missing:
+        missing = [key for key in _SPEC_TEXT if not isinstance(data["spec"].get(key), str)]
+        missing += [key for key in ("accuracy", "weighted_f1") if not isinstance(data["scores"].get(key), (int, float))]
     if missing:
-        raise DataError(path, f"not a finished run: missing {', '.join(missing)}")
+        raise DataError(path, f"missing or malformed field(s) {', '.join(missing)}")
     for name in _RUN_COUNTS:
-        value = flat.get(name, 0)
+        value = data.get(name, 0)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise DataError(path, f"{name} must be a whole number >= 0, got {value!r}")
-    sequence = flat.get("sequence")
+    sequence = data.get("sequence")
     if sequence is not None and (isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1):
         raise DataError(path, f"sequence must be a whole number >= 1, got {sequence!r}")
     for name in _RUN_MAPPINGS:
-        if not isinstance(flat.get(name) or {}, Mapping):
-            raise DataError(path, f"{name} must be a JSON object, got {flat[name]!r}")
+        if not isinstance(data.get(name) or {}, Mapping):
+            raise DataError(path, f"{name} must be a JSON object, got {data[name]!r}")
     for name in ("accuracy", "weighted_f1"):
-        value = flat["scores"].get(name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise DataError(path, f"scores.{name} must be a number, got {value!r}")
+        if isinstance(data["scores"][name], bool):
+            raise DataError(path, f"scores.{name} must be a number, got {data['scores'][name]!r}")
 
 
 def _plain(value: Any) -> Any:

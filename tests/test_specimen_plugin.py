@@ -6,7 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.results.store import RUN_FILE, load_result, read_predictions
+from harness.results.record import read_finished
+from harness.results.store import RUN_FILE
 
 pytest.importorskip("ercbench_specimen", reason="installed only in the tox env 'specimen'")
 
@@ -23,7 +24,8 @@ def test_specimen_runs_through_the_pipeline(tmp_path):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     [folder] = [path for path in tmp_path.iterdir() if (path / RUN_FILE).is_file()]
-    run, predictions = load_result(folder), read_predictions(folder)
+    finished = read_finished(folder)
+    run, predictions = finished.result, finished.predictions()
     assert run.n == len(predictions) == 7 and run.plugins["model"]["distribution"] == "ercbench-specimen"
     [answer] = {prediction.predicted for prediction in predictions}  # always the first choice's label
     assert run.scores["accuracy"] == sum(prediction.gold == answer for prediction in predictions) / 7

@@ -75,9 +75,9 @@ def run_command(plan_file, variables, data_dir, results_dir, no_cache):
         # A source another process (or an earlier group) may have just finished: look again.
         source = (Folder.scan(Path(results_dir)) if spec_id(spec) in reread else folder).rescorable(spec)
         if source is not None:
-            result, written = rescore(Path(source["folder"]), spec.parser, context, results_dir, wait=wait,
+            result, written = rescore(source, spec.parser, context, results_dir, wait=wait,
                                       say=lambda line: click.echo(line, err=True))
-            click.echo(f"{spec.task}/{spec.prompt}/{spec.model}: rescored {source['run_id']} with parser "
+            click.echo(f"{spec.task}/{spec.prompt}/{spec.model}: rescored {source.run_id} with parser "
                        f"{spec.parser} -> {written}")
             return result
         return execute(spec, data_dir, results_dir, resume=True, no_wait=not wait, no_cache=no_cache)
@@ -159,12 +159,12 @@ def rescore(run_ref, parser, results_dir, data_dir):
     """A new run from RUN's stored raw answers read by another --parser: no model time, its own run key,
     run.json's rescored_from names RUN."""
     from harness.cli.session import current
-    from harness.report.runs import resolve
+    from harness.results.record import resolve
     from harness.run.rescore import rescore as rescore_run
 
     source = resolve(run_ref, Path(results_dir))
     result, folder = rescore_run(source, parser, current().context(data_dir=data_dir), results_dir,
                                  say=lambda line: click.echo(line, err=True))
     scores = result.scores
-    click.echo(f"{source.name} with parser {parser}: accuracy {100 * scores['accuracy']:.2f}  weighted F1 "
+    click.echo(f"{source.folder.name} with parser {parser}: accuracy {100 * scores['accuracy']:.2f}  weighted F1 "
                f"{100 * scores['weighted_f1']:.2f}  (n={result.n}, unparsed={result.n_unparsed}) -> {folder}")

@@ -44,13 +44,13 @@ def significance(run_a, run_b, results_dir, resamples, seed):
 
     RUN_A and RUN_B are run folders, run ids under --results-dir, or unique parts of run ids.
     """
-    from harness.report import runs
-    from harness.report.significance import compare_folders, verdict
+    from harness.report.significance import compare, verdict
+    from harness.results.record import resolve
 
     with one_line_errors():
-        folder_a, folder_b = runs.resolve(run_a, results_dir), runs.resolve(run_b, results_dir)
-        result = compare_folders(folder_a, folder_b, resamples=resamples, seed=seed)
-    click.echo(f"A: {folder_a.name}\nB: {folder_b.name}")
+        first, second = resolve(run_a, results_dir), resolve(run_b, results_dir)
+        result = compare(first, second, resamples=resamples, seed=seed)
+    click.echo(f"A: {first.folder.name}\nB: {second.folder.name}")
     for line in verdict(result):
         click.echo(line)
 
@@ -72,16 +72,13 @@ def show(run, results_dir, examples, wrong, where, first, data_dir):
     from run.json's spec by the same prompt code the run used (a note says when data or settings changed).
     """
     from harness.cli.session import current
-    from harness.report import runs
     from harness.report import show as shown
-    from harness.results.store import read_predictions, read_run
+    from harness.results.record import resolve
 
     with one_line_errors():
-        folder = runs.resolve(run, results_dir)
-        loaded = {**read_run(folder), "folder": str(folder)}
-        rows = read_predictions(folder)
-        picked = shown.chosen(rows, examples, wrong, where)
-        lines = shown.show(loaded, rows, picked, first, current().context(data_dir=data_dir))
+        loaded = resolve(run, results_dir)
+        picked = shown.chosen(loaded.predictions(), examples, wrong, where)
+        lines = shown.show(loaded, picked, first, current().context(data_dir=data_dir))
     for line in lines:
         click.echo(line)
 
@@ -107,14 +104,12 @@ def written(paths) -> None:
 def plot_confusion(runs, results_dir, out):
     """One confusion matrix per RUN (counts and row-normalised), from its predictions.jsonl."""
     from harness.report import plots
-    from harness.report.runs import load_folders
-    from harness.results.store import read_predictions
+    from harness.report.runs import named_runs
 
     with one_line_errors(), progress_bar("confusion matrices") as progress:
-        loaded = load_folders(runs, results_dir)
+        loaded = named_runs(runs, results_dir)
         for done, run in enumerate(loaded, 1):
-            fig = plots.confusion(run, read_predictions(Path(run["folder"])))
-            written(plots.save(fig, out, f"confusion-{run['run_id']}"))
+            written(plots.save(plots.confusion(run), out, f"confusion-{run.run_id}"))
             progress(done, len(loaded))
 
 
@@ -126,10 +121,10 @@ def plot_confusion(runs, results_dir, out):
 def plot_labels(runs, results_dir, out, name):
     """Per-label F1 bars comparing RUNS (which must share a label set)."""
     from harness.report import plots
-    from harness.report.runs import load_folders
+    from harness.report.runs import named_runs
 
     with one_line_errors():
-        written(plots.save(plots.label_bars(load_folders(runs, results_dir)), out, name))
+        written(plots.save(plots.label_bars(named_runs(runs, results_dir)), out, name))
 
 
 @plot.command("shots")
@@ -180,18 +175,20 @@ def plot_loss(checkpoint, out):
 def report(runs, results_dir, out, data_dir, sample, checkpoints):
     """One self-contained HTML page: leaderboard with CIs, plots, and per run its settings, provenance
     and a sample of wrong predictions in context. RUNS default to every finished run."""
+    from harness.cli.contexts import TaskContexts
     from harness.cli.curves import loss_curve
     from harness.cli.session import current
     from harness.report import html
-    from harness.report.runs import load_folders
+    from harness.report.runs import named_runs
 
     with one_line_errors(), progress_bar("report") as progress:
-        loaded = load_folders(runs, results_dir)
+        loaded = named_runs(runs, results_dir)
         if not loaded:
             raise click.ClickException(no_runs_line(results_dir))
         curves = [(folder, loss_curve(folder, current().registry)) for folder in checkpoints]
-        text = html.build(loaded, current().context(data_dir=data_dir), sample=sample, progress=progress,
-                          curves=curves)
+        older = TaskContexts(current().registry, data_dir)  # runs whose folder holds no context.jsonl
+        text = html.build(loaded, current().registry, sample=sample, progress=progress, curves=curves,
+                          contexts=older)
     path = out / "report.html"
     try:
         out.mkdir(parents=True, exist_ok=True)

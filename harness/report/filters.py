@@ -7,6 +7,7 @@ from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError
 from harness.registry import Registry
+from harness.results.record import FinishedRun
 from harness.run.sweeps import shots_of
 
 SPEC_KEYS = ("task", "split", "prompt", "model", "parser", "seed", "limit", "shots")
@@ -50,27 +51,28 @@ def value(spec: Mapping[str, Any], key: str, registry: Registry) -> str | None:
     return None
 
 
-def check_keys(runs: Sequence[Mapping[str, Any]], where: Mapping[str, str], registry: Registry) -> None:
+def check_keys(specs: Sequence[Mapping[str, Any]], where: Mapping[str, str], registry: Registry) -> None:
     """A --where key no run has is a typo: refuse it in one line rather than show an empty board."""
     for key in where:
-        if runs and key not in SPEC_KEYS and all(value(run["spec"], key, registry) is None for run in runs):
+        if specs and key not in SPEC_KEYS and all(value(spec, key, registry) is None for spec in specs):
             raise ConfigError(f"--where {key}=...: no run has {key!r} (keys: {', '.join(SPEC_KEYS)}, "
                               "or any task, prompt or model option)")
 
 
-def keep(runs: list[dict[str, Any]], chosen: RunFilter | None, registry: Registry) -> list[dict[str, Any]]:
+def keep(runs: list[FinishedRun], chosen: RunFilter | None, registry: Registry) -> list[FinishedRun]:
     if not chosen:
         return runs
-    check_keys(runs, chosen.where, registry)
-    return [run for run in runs if chosen.keeps(run["spec"], registry)]
+    specs = [run.spec.to_dict() for run in runs]
+    check_keys(specs, chosen.where, registry)
+    return [run for run, spec in zip(runs, specs) if chosen.keeps(spec, registry)]
 
 
 def matching_ids(root, chosen: RunFilter, registry: Registry, run_ids=None) -> list[str]:
     """Ids of the finished runs under root (of run_ids, when given) that the filter keeps."""
-    from harness.results.store import iter_runs
+    from harness.results.record import iter_finished
 
-    runs = [run for run in iter_runs(root, on_bad=None) if run_ids is None or run["run_id"] in set(run_ids)]
-    kept = [run["run_id"] for run in keep(runs, chosen, registry)]
+    runs = [run for run in iter_finished(root, on_bad=None) if run_ids is None or run.run_id in set(run_ids)]
+    kept = [run.run_id for run in keep(runs, chosen, registry)]
     if runs and not kept:
         raise ConfigError(f"none of the {len(runs)} finished runs under {root} matches the filters")
     return kept

@@ -11,23 +11,20 @@ from html import escape
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from harness.context import RunContext
 from harness.data.descriptions import made_by
-from harness.errors import ErcbenchError
+from harness.errors import DataError
 from harness.registry import Registry
 from harness.report import formats, leaderboard, plots
 from harness.report.page import page, scroll
 from harness.report.rows import task_column
 from harness.report.stats import run_ci
-from harness.results.store import harness_version, read_predictions
+from harness.results.context import CONTEXT_FILE, Context, read_context
+from harness.results.record import FinishedRun
+from harness.results.store import harness_version
 from harness.run.bootstrap import CI_METRICS
-from harness.types import LossCurve, Prediction
-
-COUNTS = ("n", "n_unparsed", "n_fallback", "n_truncated", "n_with_description", "resumed_from",
-          "processes", "timing")
+from harness.types import LossCurve, Prediction, RunResult
 
 Progress = Callable[[int, int], None]
-CONTEXT_TURNS = 3
 
 
 def image(fig, alt: str) -> str:
@@ -46,35 +43,32 @@ def key_values(items: Mapping[str, Any]) -> str:
     return scroll('<table class="settings">' + "".join(rows) + "</table>")
 
 
-def scores_table(run: Mapping[str, Any], ci: Mapping[str, Any]) -> str:
+def scores_table(run: RunResult, ci: Mapping[str, Any]) -> str:
     cells = []
     for metric in CI_METRICS:
         low, high = ci.get(metric) or (None, None)
         interval = f' <span class="ci">[{100 * low:.2f}, {100 * high:.2f}]</span>' if low is not None and high is not None else ""
-        cells.append(f'<tr><th>{plots.METRIC_NAMES[metric]}</th>'
-                     f'<td class="num">{100 * run["scores"][metric]:.2f}{interval}</td></tr>')
-    counts = f'<tr><th>examples</th><td class="num">{run["n"]} in {ci.get("n_dialogues", "?")} dialogues</td></tr>'
-    counts += f'<tr><th>unparsed</th><td class="num">{run["n_unparsed"]}</td></tr>'
+        value = run.score(metric)
+        shown = f"{100 * value:.2f}" if value is not None else "-"
+        cells.append(f'<tr><th>{plots.METRIC_NAMES[metric]}</th><td class="num">{shown}{interval}</td></tr>')
+    counts = f'<tr><th>examples</th><td class="num">{run.n} in {ci.get("n_dialogues", "?")} dialogues</td></tr>'
+    counts += f'<tr><th>unparsed</th><td class="num">{run.n_unparsed}</td></tr>'
     return scroll('<table class="scores">' + "".join(cells) + counts + "</table>")
 
 
-class Contexts:
-    """Example id -> dialogue context, loading each task split once; None where the data is not at hand."""
+#: a run's example id -> (turns before, target), and why there is none; for runs whose folder holds no context
+Fallback = Callable[[FinishedRun], tuple[Mapping[str, Context], str | None]]
 
-    def __init__(self, context: RunContext):
-        self.context = context
-        self.loaded: dict[str, Any] = {}
 
-    def examples(self, spec: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
-        key = json.dumps([spec["task"], spec.get("task_args"), spec["split"]], sort_keys=True)
-        if key not in self.loaded:
-            try:
-                task_cls = self.context.registry.task(spec["task"])
-                task = task_cls(self.context.data_dir, **(spec.get("task_args") or {}))
-                self.loaded[key] = ({e.example_id: e for e in task.examples(spec["split"])}, None)
-            except (ErcbenchError, OSError) as exc:
-                self.loaded[key] = ({}, str(exc))
-        return self.loaded[key]
+def run_contexts(run: FinishedRun, fallback: Fallback | None) -> tuple[Mapping[str, Context], str | None]:
+    """The context stored with the run, else what `fallback` finds (the CLI rebuilds older runs' from the data)."""
+    try:
+        stored = read_context(run.folder)
+    except DataError as exc:
+        return {}, str(exc)
+    if stored or fallback is None:
+        return stored, None if stored else f"{CONTEXT_FILE} is not in the run folder (an older run)"
+    return fallback(run)
 
 
 def wrong_sample(rows: Sequence[Prediction], size: int, seed: int) -> list[Prediction]:
@@ -84,22 +78,22 @@ def wrong_sample(rows: Sequence[Prediction], size: int, seed: int) -> list[Predi
     return [rows[i] for i in chosen]
 
 
-def wrong_table(run: Mapping[str, Any], rows: Sequence[Prediction], contexts: Contexts, size: int) -> str:
+def wrong_table(run: FinishedRun, contexts: Fallback | None, size: int) -> str:
+    rows = run.predictions()
     sample = wrong_sample(rows, size, seed=0)
     if not sample:
         return "<p>No wrong predictions.</p>"
-    examples, problem = contexts.examples(run["spec"])
+    found, problem = run_contexts(run, contexts)
     note = f'<p class="context">Context unavailable: {escape(problem)}</p>' if problem else ""
     lines = ["<table class=\"wrong\"><thead><tr><th>example</th><th>context (last turns) and target</th>"
              "<th>gold</th><th>predicted</th><th>raw answer</th></tr></thead><tbody>"]
     for row in sample:
-        example = examples.get(row.example_id)
+        context = found.get(row.example_id)
         turns = "" if problem else '<span class="context">(not in the data read now)</span>'
-        if example is not None:
-            before = [f'<div class="context">{escape(u.speaker)}: {escape(u.text)}</div>'
-                      for u in example.context(CONTEXT_TURNS)]
-            target = example.target
-            turns = "".join(before) + f'<div class="target">{escape(target.speaker)}: {escape(target.text)}</div>'
+        if context is not None:
+            before, (speaker, text) = context
+            turns = "".join(f'<div class="context">{escape(who)}: {escape(said)}</div>' for who, said in before)
+            turns += f'<div class="target">{escape(speaker)}: {escape(text)}</div>'
         predicted = row.predicted if row.predicted is not None else "(unparsed)"
         lines.append(f"<tr><td><code>{escape(row.example_id)}</code></td><td>{turns}</td><td>{escape(row.gold)}</td>"
                      f"<td>{escape(predicted)}</td><td><code>{escape(str(row.raw))[:300]}</code></td></tr>")
@@ -108,40 +102,35 @@ def wrong_table(run: Mapping[str, Any], rows: Sequence[Prediction], contexts: Co
     return f"<p>{len(sample)} of {wrong} wrong predictions (seeded sample).</p>{note}" + scroll("".join(lines))
 
 
-def run_section(run: Mapping[str, Any], contexts: Contexts, sample: int) -> str:
-    rows = read_predictions(Path(run["folder"]))
-    ci = run_ci(run)
-    # Named counts and timing (older run.json files kept them in an `extra` bag).
-    counts = {**(run.get("extra") or {}), **{key: run[key] for key in COUNTS if run.get(key) is not None}}
-    provenance = {"run id": run["run_id"], "folder": run["folder"], "started": run["started"],
-                  "duration (s)": f"{run.get('duration_s', 0):.1f}", **{f"plugin {k}": v for k, v in
-                  (run.get("plugins") or {}).items()}, "task": run.get("task_info"),
-                  **made_by(run.get("task_info") or {}),
+def run_section(run: FinishedRun, contexts: Fallback | None, sample: int) -> str:
+    result, ci = run.result, run_ci(run)
+    provenance = {"run id": result.run_id, "folder": str(run.folder), "started": result.started,
+                  "duration (s)": f"{result.duration_s:.1f}", **{f"plugin {k}": v for k, v in result.plugins.items()},
+                  "task": dict(result.task_info), **made_by(result.task_info),
                   "confidence intervals": {k: v for k, v in ci.items() if k not in CI_METRICS}}
     return (
-        f'<section id="{escape(run["run_id"])}"><h2>{escape(plots.run_title(run))}</h2>\n'
-        f"<h3>Scores</h3>{scores_table(run, ci)}\n"
-        f"<h3>Settings</h3>{key_values(run['spec'])}\n"
-        f"<details open><summary>Provenance</summary>{key_values(provenance)}{key_values(counts)}</details>\n"
-        f"<h3>Confusion matrix</h3>{image(plots.confusion(run, rows), 'confusion matrix ' + run['run_id'])}\n"
-        f"<h3>Wrong predictions</h3>{wrong_table(run, rows, contexts, sample)}</section>\n"
+        f'<section id="{escape(result.run_id)}"><h2>{escape(plots.run_title(run))}</h2>\n'
+        f"<h3>Scores</h3>{scores_table(result, ci)}\n"
+        f"<h3>Settings</h3>{key_values(dict(sorted(run.spec.to_dict().items())))}\n"
+        f"<details open><summary>Provenance</summary>{key_values(provenance)}{key_values(result.counts())}</details>\n"
+        f"<h3>Confusion matrix</h3>{image(plots.confusion(run), 'confusion matrix ' + result.run_id)}\n"
+        f"<h3>Wrong predictions</h3>{wrong_table(run, contexts, sample)}</section>\n"
     )
 
 
-def label_plots(runs: Sequence[Mapping[str, Any]]) -> str:
+def label_plots(runs: Sequence[FinishedRun]) -> str:
     """Per-label F1 bars, one figure per task column (runs of one task share a label set)."""
     groups: dict[str, list] = {}
     for run in runs:
-        groups.setdefault(task_column(run["spec"]) + str(run["scores"]["confusion"]["labels"]),
-                          []).append(run)
+        groups.setdefault(task_column(run.spec.to_dict()) + str(list(run.result.labels)), []).append(run)
     parts = []
     for group in groups.values():
-        title = task_column(group[0]["spec"])
+        title = task_column(group[0].spec.to_dict())
         parts.append(f"<h3>{escape(title)}</h3>{image(plots.label_bars(group), 'per-label F1 ' + title)}")
     return "".join(parts)
 
 
-def shot_plot(runs: Sequence[Mapping[str, Any]], registry: Registry) -> str:
+def shot_plot(runs: Sequence[FinishedRun], registry: Registry) -> str:
     import pandas as pd
 
     from harness.report.runs import tidy_row
@@ -170,10 +159,11 @@ def across_seeds(frame) -> str:
             "test-set sampling.</p>")
 
 
-def build(runs: Sequence[Mapping[str, Any]], context: RunContext, sample: int = 10,
-          progress: Progress | None = None, curves: Sequence[tuple[Path, LossCurve]] = ()) -> str:
-    """The whole page for these runs; `context`'s plugins and data folder give the few-shot k and the dialogues."""
-    run_ids = [run["run_id"] for run in runs]
+def build(runs: Sequence[FinishedRun], registry: Registry, sample: int = 10, progress: Progress | None = None,
+          curves: Sequence[tuple[Path, LossCurve]] = (), contexts: Fallback | None = None) -> str:
+    """The whole page for these runs; each run's dialogue context comes from its folder (context.jsonl), else
+    from `contexts` (none: the page says it is unavailable)."""
+    run_ids = [run.run_id for run in runs]
     frame = leaderboard.runs_frame(runs, ci=True)
     table = leaderboard.pivot(frame)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -181,9 +171,8 @@ def build(runs: Sequence[Mapping[str, Any]], context: RunContext, sample: int = 
              "<h2>Leaderboard</h2>", formats.to_html(formats.board(table, ci=True)),
              "<p>Percentages; in brackets the 95 % confidence interval from a bootstrap that resamples whole "
              "dialogues (utterances of one dialogue are not independent).</p>", across_seeds(frame),
-             "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs, context.registry), loss_plots(curves),
+             "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs, registry), loss_plots(curves),
              "<h2>Runs</h2><ul>" + "".join(f'<li><a href="#{escape(r)}">{escape(r)}</a></li>' for r in run_ids) + "</ul>"]
-    contexts = Contexts(context)
     for done, run in enumerate(runs, 1):
         parts.append(run_section(run, contexts, sample))
         if progress:

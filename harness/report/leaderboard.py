@@ -10,23 +10,21 @@ from harness.report import seeds
 from harness.report.conditions import COLUMN
 from harness.report.rows import LeaderboardRow, frame, natural_rows
 from harness.report.verify import verified
-from harness.results.store import iter_runs
-from harness.types import RunResult
+from harness.results.record import FinishedRun, iter_finished
 
 METRICS = ("accuracy", "weighted_f1")
 SHORT = {"accuracy": "acc", "weighted_f1": "wF1", "macro_f1": "mF1"}
 LABEL_PREFIX = "F1 "  # per-label F1 value columns: "F1 joy"
 
 
-def run_row(run: Mapping[str, Any], ci: Mapping[str, Any] | None = None, per_label: bool = False) -> dict[str, Any]:
+def run_row(run: FinishedRun, ci: Mapping[str, Any] | None = None, per_label: bool = False) -> dict[str, Any]:
     """One run as a leaderboard row; with `ci`, its interval bounds; with per_label, one 'F1 LABEL' each."""
-    result = RunResult.from_json(run, Path(run.get("folder", ".")) / "run.json")
-    row = LeaderboardRow.from_run(result).to_dict()
+    row = LeaderboardRow.from_run(run.result).to_dict()
     for metric in METRICS if ci else ():
         low, high = (ci or {}).get(metric) or (None, None)
         row.update({f"{metric}_lo": low, f"{metric}_hi": high})
-    for label, values in (run["scores"].get("per_label") or {}).items() if per_label else ():
-        row[f"{LABEL_PREFIX}{label}"] = values["f1"]
+    for label, f1 in run.result.per_label_f1().items() if per_label else ():
+        row[f"{LABEL_PREFIX}{label}"] = f1
     return row
 
 
@@ -34,11 +32,11 @@ def load_runs(root: Path, run_ids: Iterable[str] | None = None, ci: bool = False
               progress: Callable[[int, int], None] | None = None):
     """Every finished run as a DataFrame row; with run_ids, only those."""
     wanted = set(run_ids) if run_ids is not None else None
-    chosen = [run for run in verified(iter_runs(root)) if wanted is None or run["run_id"] in wanted]
+    chosen = [run for run in verified(iter_finished(root)) if wanted is None or run.run_id in wanted]
     return runs_frame(chosen, ci, per_label, progress)
 
 
-def runs_frame(runs: Sequence[Mapping[str, Any]], ci: bool = False, per_label: bool = False,
+def runs_frame(runs: Sequence[FinishedRun], ci: bool = False, per_label: bool = False,
                progress: Callable[[int, int], None] | None = None):
     """Loaded runs as leaderboard rows. CIs missing from an older run.json are recomputed from its
     predictions.jsonl (progress reports each run)."""

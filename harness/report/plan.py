@@ -33,7 +33,7 @@ def run_ids(plan: Plan, table: TablePlan, found: Folder) -> tuple[list[str], int
         if run is None:
             missing += 1
         else:
-            ids.append(run["run_id"])
+            ids.append(run.run_id)
     return ids, missing
 
 

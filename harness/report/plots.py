@@ -7,6 +7,7 @@ from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError
 from harness.report import identity
+from harness.results.record import FinishedRun
 from harness.types import LossCurve, Prediction
 
 UNPARSED = "(unparsed)"
@@ -58,10 +59,10 @@ def _heatmap(axes, matrix, rows: Sequence[str], columns: Sequence[str], title: s
     axes.figure.colorbar(image, ax=axes, shrink=0.8)
 
 
-def confusion(run: Mapping[str, Any], rows: Sequence[Prediction]):
-    """Counts and row-normalised (each gold label's row sums to 1) side by side."""
-    labels = run["scores"]["confusion"]["labels"]
-    columns, counts = confusion_counts(rows, labels)
+def confusion(run: FinishedRun):
+    """Counts and row-normalised (each gold label's row sums to 1) side by side, from the run's predictions."""
+    labels = list(run.result.labels)
+    columns, counts = confusion_counts(run.predictions(), labels)
     normalised = [[v / sum(line) if sum(line) else 0.0 for v in line] for line in counts]
     size = 3 + 0.55 * len(columns)
     fig = figure(2 * size + 1, size)
@@ -72,26 +73,26 @@ def confusion(run: Mapping[str, Any], rows: Sequence[Prediction]):
     return fig
 
 
-def run_title(run: Mapping[str, Any]) -> str:
-    return identity.run_label(run["spec"])
+def run_title(run: FinishedRun) -> str:
+    return identity.run_label(run.spec.to_dict())
 
 
-def run_label(run: Mapping[str, Any]) -> str:
+def run_label(run: FinishedRun) -> str:
     """A legend entry under a heading that names the task column already."""
-    return identity.run_label(run["spec"], task=False)
+    return identity.run_label(run.spec.to_dict(), task=False)
 
 
-def label_bars(runs: Sequence[Mapping[str, Any]]):
+def label_bars(runs: Sequence[FinishedRun]):
     """Per-label F1, one bar per run within each label's group; runs must share a label set."""
-    labels = runs[0]["scores"]["confusion"]["labels"]
+    labels = runs[0].result.labels
     for run in runs[1:]:
-        if run["scores"]["confusion"]["labels"] != labels:
-            raise ConfigError(f"run {run['run_id']} has another label set than {runs[0]['run_id']}: plot them apart")
+        if run.result.labels != labels:
+            raise ConfigError(f"run {run.run_id} has another label set than {runs[0].run_id}: plot them apart")
     fig = figure(min(12.0, max(6.0, 0.25 * len(labels) * len(runs) + 3)), 4.2)
     axes = fig.subplots()
     width = 0.8 / len(runs)
     for i, run in enumerate(runs):
-        values = [100 * run["scores"]["per_label"][label]["f1"] for label in labels]
+        values = [100 * run.result.label_f1(label) for label in labels]
         positions = [x + (i - (len(runs) - 1) / 2) * width for x in range(len(labels))]
         axes.bar(positions, values, width, label=run_label(run))
     axes.set_xticks(range(len(labels)), labels, rotation=30, ha="right")

@@ -40,21 +40,21 @@ class LeaderboardRow:
     @classmethod
     def from_run(cls, result: RunResult, **changes: Any) -> "LeaderboardRow":
         """A finished run's row; `changes` override fields (the shots table relabels the prompt)."""
-        spec = result.spec.to_dict()
+        spec = result.spec
         row = cls(
-            model=with_options(spec["model"], spec["model_args"]),
-            prompt=with_options(spec["prompt"], spec["prompt_args"]),
-            parser=identity_parser(spec["parser"], result.answer_mode),  # score mode: one row whatever --parser
-            task=task_column(spec),
-            accuracy=result.scores["accuracy"],
-            weighted_f1=result.scores["weighted_f1"],
-            macro_f1=result.scores.get("macro_f1"),
+            model=with_options(spec.model, spec.model_args),
+            prompt=with_options(spec.prompt, spec.prompt_args),
+            parser=identity_parser(spec.parser, result.answer_mode),  # score mode: one row whatever --parser
+            task=task_column(spec.to_dict()),
+            accuracy=result.score("accuracy"),
+            weighted_f1=result.score("weighted_f1"),
+            macro_f1=result.score("macro_f1"),
             n=result.n,
             unparsed=result.n_unparsed,
             started=result.started,
             run_id=result.run_id,
-            seed=spec["seed"],
-            conditions=of_run(spec, result.answer_mode, result.prompt_info).text(),
+            seed=spec.seed,
+            conditions=of_run(spec.to_dict(), result.answer_mode, result.prompt_info).text(),
             sequence=result.sequence,
         )
         return cls(**{**asdict(row), **changes}) if changes else row

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from harness.errors import ConfigError, DataError
+from harness.errors import DataError
 from harness.registry import Registry
 from harness.report import stats
 from harness.report.verify import problem, verified
 from harness.results.keys import identity_parser
-from harness.results.store import RUN_FILE, iter_runs, read_run
+from harness.results.record import FinishedRun, iter_finished, resolve
+from harness.results.store import RUN_FILE
 from harness.run import bootstrap
 from harness.run.sweeps import shots_of
 
@@ -28,27 +29,21 @@ def options_text(args: Mapping[str, Any] | None) -> str:
     return ",".join(f"{key}={value}" for key, value in sorted((args or {}).items()))
 
 
-def answer_mode(run: Mapping[str, Any]) -> str | None:
-    """generate or score; older run.json files kept it under `extra`."""
-    return run.get("answer_mode") or (run.get("extra") or {}).get("answer_mode")
-
-
-def tidy_row(run: Mapping[str, Any], ci: Mapping[str, Any] | None, registry: Registry) -> dict[str, Any]:
+def tidy_row(run: FinishedRun, ci: Mapping[str, Any] | None, registry: Registry) -> dict[str, Any]:
     """One run as a `load_runs` row; its `shots` are what its prompt strategy (in `registry`) says."""
-    spec, scores = run["spec"], run["scores"]
+    result, spec = run.result, run.spec
     row = {
-        "run_id": run["run_id"], "task": spec["task"], "split": spec["split"], "prompt": spec["prompt"],
-        "model": spec["model"], "parser": identity_parser(spec.get("parser"), answer_mode(run)), "shots": shots_of(spec, registry),
-        "seed": spec.get("seed"), "limit": spec.get("limit"),
-        "task_options": options_text(spec.get("task_args")), "prompt_options": options_text(spec.get("prompt_args")),
-        "model_options": options_text(spec.get("model_args")), "n": run["n"], "n_unparsed": run["n_unparsed"],
+        "run_id": result.run_id, "task": spec.task, "split": spec.split, "prompt": spec.prompt,
+        "model": spec.model, "parser": identity_parser(spec.parser, result.answer_mode),
+        "shots": shots_of(spec.to_dict(), registry), "seed": spec.seed, "limit": spec.limit,
+        "task_options": options_text(spec.task_args), "prompt_options": options_text(spec.prompt_args),
+        "model_options": options_text(spec.model_args), "n": result.n, "n_unparsed": result.n_unparsed,
         "n_dialogues": (ci or {}).get("n_dialogues"),
-        "started": run["started"], "sequence": run.get("sequence"), "duration_s": run.get("duration_s"),
-        "folder": run.get("folder"),
+        "started": result.started, "sequence": result.sequence, "duration_s": result.duration_s, "folder": str(run.folder),
     }
     for metric in bootstrap.CI_METRICS:
         interval = (ci or {}).get(metric) or (None, None)
-        row.update({metric: scores.get(metric), f"{metric}_lo": interval[0], f"{metric}_hi": interval[1]})
+        row.update({metric: result.score(metric), f"{metric}_lo": interval[0], f"{metric}_hi": interval[1]})
     return row
 
 
@@ -60,10 +55,10 @@ def load_runs(registry: Registry, path: str | Path = "results", ci: bool = True,
     """
     import pandas as pd
 
-    runs = list(verified(iter_runs(Path(path))))
+    runs = list(verified(iter_finished(Path(path))))
     rows = []
     for done, run in enumerate(runs, 1):
-        rows.append(tidy_row(run, stats.run_ci(run) if ci else run["scores"].get("ci"), registry))
+        rows.append(tidy_row(run, stats.run_ci(run) if ci else run.result.ci, registry))
         if progress:
             progress(done, len(runs))
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
@@ -83,31 +78,16 @@ def aggregate_seeds(frame, metrics=bootstrap.CI_METRICS):
     return aggregate(frame, IDENTITY, [metric for metric in metrics if metric in frame.columns])
 
 
-def resolve(ref: str, results_dir: Path) -> Path:
-    """A run folder from a path, a run id under results_dir, or a unique part of a run id."""
-    for folder in (Path(ref), results_dir / ref):
-        if (folder / RUN_FILE).is_file():
-            return folder
-    matches = [run["folder"] for run in iter_runs(results_dir) if ref in run["run_id"]]
-    if len(matches) == 1:
-        return Path(matches[0])
-    if not matches:
-        raise ConfigError(f"no finished run {ref!r} under {results_dir}; pass a run folder or a run id")
-    names = ", ".join(Path(m).name for m in matches[:3]) + (", ..." if len(matches) > 3 else "")
-    raise ConfigError(f"{ref!r} matches {len(matches)} runs under {results_dir} ({names}): give more of the id")
-
-
-def load_folders(refs: Iterable[str], results_dir: Path) -> list[dict[str, Any]]:
+def named_runs(refs: Iterable[str], results_dir: Path) -> list[FinishedRun]:
     """Runs named on the command line (or every finished run when none is named), loaded."""
     refs = list(refs)
     if not refs:
-        return list(verified(iter_runs(results_dir)))
+        return list(verified(iter_finished(results_dir)))
     runs = []
     for ref in refs:
-        folder = resolve(ref, results_dir)
-        run = {**read_run(folder), "folder": str(folder)}
+        run = resolve(ref, results_dir)
         found = problem(run)
         if found:
-            raise DataError(folder / RUN_FILE, f"{found}; `ercbench results check --repair` moves it aside")
+            raise DataError(run.folder / RUN_FILE, f"{found}; `ercbench results check --repair` moves it aside")
         runs.append(run)
     return runs

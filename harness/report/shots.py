@@ -11,9 +11,8 @@ from harness.report.conditions import COLUMN
 from harness.report.rows import LeaderboardRow, natural_rows
 from harness.report.rows import frame as rows_frame
 from harness.report.verify import verified
-from harness.results.store import iter_runs
+from harness.results.record import iter_finished
 from harness.run.sweeps import shots_setting
-from harness.types import RunResult
 
 
 def shot_rows(root: Path, registry: Registry, run_ids: Iterable[str] | None = None) -> list[LeaderboardRow]:
@@ -21,12 +20,11 @@ def shot_rows(root: Path, registry: Registry, run_ids: Iterable[str] | None = No
     what chose the demonstrations."""
     wanted = set(run_ids) if run_ids is not None else None
     rows = []
-    for run in verified(iter_runs(root)):
-        setting = shots_setting(run["spec"], registry)
-        if setting is None or (wanted is not None and run["run_id"] not in wanted):
+    for run in verified(iter_finished(root)):
+        setting = shots_setting(run.spec.to_dict(), registry)
+        if setting is None or (wanted is not None and run.run_id not in wanted):
             continue
-        result = RunResult.from_json(run, Path(run["folder"]) / "run.json")
-        rows.append(LeaderboardRow.from_run(result, prompt=labelled("shots", setting.shared), k=setting.column,
+        rows.append(LeaderboardRow.from_run(run.result, prompt=labelled("shots", setting.shared), k=setting.column,
                                             shots=setting.k))
     return rows
 

@@ -9,7 +9,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from harness.context import RunContext
 from harness.errors import ConfigError
 from harness.report.identity import run_label
-from harness.types import Prediction, Prompt
+from harness.results.record import FinishedRun
+from harness.types import Prediction, Prompt, RunResult
 
 UNPARSED = "(unparsed)"
 
@@ -46,22 +47,21 @@ def chosen(rows: Sequence[Prediction], examples: Sequence[str] = (), wrong: bool
     return picked
 
 
-def rebuild(spec: Mapping[str, Any], ids: Iterable[str], context: RunContext,
-            recorded: Mapping[str, Any]) -> tuple[dict[str, Prompt], list[str]]:
+def rebuild(recorded: RunResult, ids: Iterable[str], context: RunContext) -> tuple[dict[str, Prompt], list[str]]:
     """The prompts of these examples, built as the run built them (task, prompt and seed of its spec), and
     notes where today's data or prompt settings differ from what run.json recorded."""
-    registry = context.registry
-    task = registry.task(spec["task"])(context.data_dir, **(spec.get("task_args") or {}))
-    strategy = registry.prompt(spec["prompt"])(**(spec.get("prompt_args") or {}))
+    registry, spec = context.registry, recorded.spec
+    task = registry.task(spec.task)(context.data_dir, **spec.task_args)
+    strategy = registry.prompt(spec.prompt)(**spec.prompt_args)
     wanted = set(ids)
-    examples = [e for e in task.examples(spec["split"])[: spec.get("limit")] if e.example_id in wanted]
-    strategy.prepare(task, context.with_seed(int(spec.get("seed") or 0)))
+    examples = [e for e in task.examples(spec.split)[: spec.limit] if e.example_id in wanted]
+    strategy.prepare(task, context.with_seed(spec.seed))
     prompts = {prompt.example.example_id: prompt for prompt in strategy.build(examples)}
     notes = []
-    if recorded.get("prompt_info") and normal(strategy.info()) != normal(recorded["prompt_info"]):
+    if recorded.prompt_info and normal(strategy.info()) != normal(dict(recorded.prompt_info)):
         notes.append("the prompt settings differ from those run.json records (another ercbench version?): "
                      "the prompts below may differ from the ones the model got")
-    files = (recorded.get("task_info") or {}).get("files")
+    files = recorded.task_info.get("files")
     if files and normal((task.info() or {}).get("files")) != normal(files):
         notes.append("the task's data files differ from those the run read (sha256 in run.json): "
                      "the prompts below are built from today's files")
@@ -103,16 +103,16 @@ def example_lines(row: Prediction, prompt: Prompt | None) -> list[str]:
     return lines
 
 
-def show(run: Mapping[str, Any], rows: Sequence[Prediction], picked: Sequence[Prediction], first: int,
-         context: RunContext) -> list[str]:
+def show(run: FinishedRun, picked: Sequence[Prediction], first: int, context: RunContext) -> list[str]:
     """The lines `ercbench show` prints for the first `first` picked predictions."""
-    lines = [f"run {run['run_id']}", run_label(run["spec"]),
+    rows = run.predictions()
+    lines = [f"run {run.run_id}", run_label(run.spec.to_dict()),
              f"{len(picked)} of {len(rows)} predictions match" + (f"; the first {first} shown (--first N shows more)"
                                                                     if len(picked) > first else "")]
     shown = picked[:first]
     if not shown:
         return lines
-    prompts, notes = rebuild(run["spec"], [row.example_id for row in shown], context, run)
+    prompts, notes = rebuild(run.result, [row.example_id for row in shown], context)
     lines += [f"note: {note}" for note in notes]
     for row in shown:
         lines += example_lines(row, prompts.get(row.example_id))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping
 
 import numpy as np
 
 from harness.errors import ConfigError
-from harness.results.store import read_predictions, read_run
+from harness.results.record import FinishedRun, read_finished
 from harness.run import bootstrap
 from harness.types import Prediction
 
@@ -44,19 +43,18 @@ class Comparison:
     n_b: int | None = None
 
 
-def comparable(run_a: Mapping[str, Any], run_b: Mapping[str, Any]) -> list[str]:
+def comparable(run_a: FinishedRun, run_b: FinishedRun) -> list[str]:
     """Refuse runs of different tasks (or task options), splits or label sets; returns the labels."""
-    spec_a, spec_b = run_a["spec"], run_b["spec"]
+    spec_a, spec_b = run_a.spec.to_dict(), run_b.spec.to_dict()
     for key, what in (("task", "tasks"), ("task_args", "task options"), ("split", "splits")):
-        if (spec_a.get(key) or None) != (spec_b.get(key) or None):
+        if (spec_a[key] or None) != (spec_b[key] or None):
             raise ConfigError(
-                f"runs {run_a['run_id']} and {run_b['run_id']} are of different {what} "
-                f"({spec_a.get(key)!r} vs {spec_b.get(key)!r}): only runs on the same data can be compared"
+                f"runs {run_a.run_id} and {run_b.run_id} are of different {what} "
+                f"({spec_a[key]!r} vs {spec_b[key]!r}): only runs on the same data can be compared"
             )
-    labels_a = run_a["scores"]["confusion"]["labels"]
-    if labels_a != run_b["scores"]["confusion"]["labels"]:
-        raise ConfigError(f"runs {run_a['run_id']} and {run_b['run_id']} have different label sets: not comparable")
-    return labels_a
+    if run_a.result.labels != run_b.result.labels:
+        raise ConfigError(f"runs {run_a.run_id} and {run_b.run_id} have different label sets: not comparable")
+    return list(run_a.result.labels)
 
 
 def shared_rows(rows_a: list[Prediction], rows_b: list[Prediction],
@@ -91,14 +89,13 @@ def bootstrap_p(diffs: np.ndarray) -> float:
     return min(1.0, 2 * min(below, above))
 
 
-def compare(
-    run_a: Mapping[str, Any], run_b: Mapping[str, Any], rows_a: list[Prediction], rows_b: list[Prediction],
-    resamples: int = bootstrap.RESAMPLES, seed: int = bootstrap.SEED,
-) -> Comparison:
+def compare(run_a: FinishedRun, run_b: FinishedRun, resamples: int = bootstrap.RESAMPLES,
+            seed: int = bootstrap.SEED) -> Comparison:
     """Both runs resampled with the same dialogue draws, so the difference is paired."""
-    labels = comparable(run_a, run_b)
+    labels = comparable(run_a, run_b)  # refuse before reading predictions
+    rows_a, rows_b = run_a.predictions(), run_b.predictions()
     n_a, n_b = len(rows_a), len(rows_b)
-    rows_a, rows_b = shared_rows(rows_a, rows_b, (run_a["run_id"], run_b["run_id"]))
+    rows_a, rows_b = shared_rows(rows_a, rows_b, (run_a.run_id, run_b.run_id))
     dialogues, counts_a = bootstrap.dialogue_counts(rows_a, labels)
     _, counts_b = bootstrap.dialogue_counts(rows_b, labels)
     indices = bootstrap.draw(len(dialogues), resamples, seed)
@@ -152,7 +149,4 @@ def verdict(result: Comparison, alpha: float = 0.05) -> list[str]:
 
 
 def compare_folders(folder_a: Path, folder_b: Path, **kwargs) -> Comparison:
-    run_a, run_b = read_run(folder_a), read_run(folder_b)
-    comparable(run_a, run_b)  # refuse before reading predictions
-    rows_a, rows_b = read_predictions(folder_a), read_predictions(folder_b)
-    return compare(run_a, run_b, rows_a, rows_b, **kwargs)
+    return compare(read_finished(folder_a), read_finished(folder_b), **kwargs)

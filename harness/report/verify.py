@@ -5,29 +5,35 @@ from __future__ import annotations
 import json
 import math
 import re
-from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator
 
 from harness import metrics
 from harness.results.check import SCORES, read_rows
-from harness.results.store import DIGEST_KEY, PREDICTIONS_FILE, scores_digest, warn
+from harness.results.record import FinishedRun
+from harness.results.store import PREDICTIONS_FILE, scores_digest, warn
+from harness.types import RunResult
 
 
-def problem(run: Mapping[str, Any]) -> str | None:
+def problem(run: FinishedRun) -> str | None:
     """Why a loaded run's scores cannot be shown, or None. Cheap when run.json's digest matches (one hash);
     else (an older run.json, or anything edited) the scores are recomputed from predictions.jsonl."""
-    path = Path(run["folder"]) / PREDICTIONS_FILE
+    path = run.folder / PREDICTIONS_FILE
     try:
         data = path.read_bytes()
     except OSError as exc:
         return f"{path}: cannot read: {exc.strerror or exc}"
-    if run.get(DIGEST_KEY) == scores_digest(data, run):
+    if run.digest is not None and run.digest == scores_digest(data, recorded(run.result)):
         return None
     try:
         gold, predicted = answers(data)
     except (ValueError, TypeError, KeyError, AttributeError):
         return read_rows(path)[2] or f"{path}: malformed (see `ercbench results check`)"
-    return scores_problem(run, gold, predicted)
+    return scores_problem(run.result, gold, predicted)
+
+
+def recorded(result: RunResult) -> dict:
+    """What the digest covers, as run.json records it."""
+    return {"scores": result.to_json()["scores"], "n": result.n, "n_unparsed": result.n_unparsed}
 
 
 # predictions.jsonl writes gold, then predicted, on each line: one regex pass finds them without parsing
@@ -51,26 +57,26 @@ def text(quoted: bytes) -> str | None:
     return json.loads(quoted) if b"\\" in quoted else quoted[1:-1].decode("utf-8")
 
 
-def scores_problem(run: Mapping[str, Any], gold: list[str], predicted: list[str | None]) -> str | None:
+def scores_problem(run: RunResult, gold: list[str], predicted: list[str | None]) -> str | None:
     """The first score or count of run.json that the predictions do not give, or None."""
-    labels = (run["scores"].get("confusion") or {}).get("labels") or sorted(set(gold))
+    labels = list(run.labels) or sorted(set(gold))
     recomputed = {"accuracy": metrics.accuracy(gold, predicted), "weighted_f1": metrics.weighted_f1(gold, predicted, labels),
                   "macro_f1": metrics.macro_f1(gold, predicted, labels)}
     for name in SCORES:
-        recorded = run["scores"].get(name)
-        if isinstance(recorded, (int, float)) and not math.isclose(recorded, recomputed[name], abs_tol=1e-9):
-            return f"{name} {recorded:.6f} in run.json but {recomputed[name]:.6f} from its predictions"
+        stored = run.score(name)
+        if stored is not None and not math.isclose(stored, recomputed[name], abs_tol=1e-9):
+            return f"{name} {stored:.6f} in run.json but {recomputed[name]:.6f} from its predictions"
     unparsed = sum(label is None for label in predicted)
-    if unparsed != run["n_unparsed"]:
-        return f"n_unparsed {run['n_unparsed']} in run.json but {unparsed} in its predictions"
+    if unparsed != run.n_unparsed:
+        return f"n_unparsed {run.n_unparsed} in run.json but {unparsed} in its predictions"
     return None
 
 
-def verified(runs: Iterable[dict[str, Any]], on_bad: Callable[[str], None] | None = warn) -> Iterator[dict[str, Any]]:
+def verified(runs: Iterable[FinishedRun], on_bad: Callable[[str], None] | None = warn) -> Iterator[FinishedRun]:
     """The runs whose scores agree with their predictions; each other one is one warning line, and left out."""
     for run in runs:
         found = problem(run)
         if found is None:
             yield run
         elif on_bad is not None:
-            on_bad(f"left out {run['folder']}: {found} (`ercbench results check` finds every such run)")
+            on_bad(f"left out {run.folder}: {found} (`ercbench results check` finds every such run)")

@@ -8,13 +8,13 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from harness import metrics
 from harness.errors import DataError
 from harness.results.lock import LOCK_SUFFIX, holder_text, is_held
-from harness.results.store import INPUTS_FILE, PARTIAL_SUFFIX, PREDICTIONS_FILE, RUN_FILE, read_run
-from harness.types import Prediction
+from harness.results.record import read_finished
+from harness.results.store import INPUTS_FILE, PARTIAL_SUFFIX, PREDICTIONS_FILE, RUN_FILE
+from harness.types import Prediction, RunResult
 
 QUARANTINE = ".quarantine"  # hidden, so the leaderboard never reads it; nothing in it is deleted
 SCORES = ("accuracy", "weighted_f1", "macro_f1")
@@ -50,24 +50,24 @@ def read_rows(path: Path) -> tuple[list[Prediction], bool, str | None]:
     return rows, torn, None
 
 
-def score_problem(run: dict[str, Any], rows: list[Prediction]) -> str | None:
+def score_problem(run: RunResult, rows: list[Prediction]) -> str | None:
     """Recompute the scores from the predictions; name the first that disagrees with run.json."""
-    labels = (run["scores"].get("confusion") or {}).get("labels") or sorted({r.gold for r in rows})
+    labels = list(run.labels) or sorted({r.gold for r in rows})
     recomputed = metrics.score_predictions(rows, labels)
     for name in SCORES:
-        recorded = run["scores"].get(name)
-        if isinstance(recorded, (int, float)) and not math.isclose(recorded, recomputed[name], abs_tol=1e-9):
+        recorded = run.score(name)
+        if recorded is not None and not math.isclose(recorded, recomputed[name], abs_tol=1e-9):
             return f"{name} {recorded:.6f} in run.json but {recomputed[name]:.6f} from its predictions"
     unparsed = sum(r.predicted is None for r in rows)
-    if unparsed != run["n_unparsed"]:
-        return f"n_unparsed {run['n_unparsed']} in run.json but {unparsed} in its predictions"
+    if unparsed != run.n_unparsed:
+        return f"n_unparsed {run.n_unparsed} in run.json but {unparsed} in its predictions"
     return None
 
 
 def check_run(folder: Path) -> Finding | None:
     """The first problem of one run folder, or None when run.json, predictions and scores agree."""
     try:
-        run = read_run(folder)
+        run = read_finished(folder).result
     except DataError as exc:
         return Finding(folder, str(exc))
     path = folder / PREDICTIONS_FILE
@@ -79,8 +79,8 @@ def check_run(folder: Path) -> Finding | None:
     ids = [row.example_id for row in rows]
     if len(set(ids)) != len(ids):
         return Finding(folder, f"{path}: {len(ids) - len(set(ids))} duplicated prediction id(s)")
-    if len(rows) != run["n"]:
-        return Finding(folder, f"{path}: {len(rows)} complete predictions for n={run['n']} (truncated?)")
+    if len(rows) != run.n:
+        return Finding(folder, f"{path}: {len(rows)} complete predictions for n={run.n} (truncated?)")
     problem = score_problem(run, rows)
     if problem:
         return Finding(folder, f"{folder / RUN_FILE}: {problem}")

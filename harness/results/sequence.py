@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from harness.results.lock import RunLock
+from harness.types import RunResult
+
+if TYPE_CHECKING:
+    from harness.results.record import FinishedRun
 
 SEQUENCE_FILE = ".sequence"  # the last number given out; a lost file is rebuilt from the runs' run.json
 SEQUENCE_KEY = "sequence"  # its lock: results/.sequence.lock
@@ -42,37 +46,33 @@ def _recorded(root: Path) -> Iterator[int]:
             yield number
 
 
-def started_at(run: dict[str, Any]) -> datetime | None:
+def started_at(result: RunResult) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(run["started"])
-    except (KeyError, TypeError, ValueError):
+        moment = datetime.fromisoformat(result.started)
+    except (TypeError, ValueError):
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def clock_warnings(runs: Iterable[dict[str, Any]], now: datetime | None = None) -> list[str]:
+def clock_warnings(runs: Iterable[FinishedRun], now: datetime | None = None) -> list[str]:
     """One line per run whose start time is in the future, or whose end comes after that of a run
     numbered later: the clock of the machine that wrote it was wrong."""
     now = now or datetime.now(timezone.utc)
-    timed = [(run, start) for run in runs if (start := started_at(run)) is not None]
-    numbered = sorted((pair for pair in timed if _number(pair[0]) is not None), key=lambda pair: _number(pair[0]) or 0)
+    timed = [(run, start) for run in runs if (start := started_at(run.result)) is not None]
+    numbered = sorted((pair for pair in timed if pair[0].result.sequence is not None),
+                      key=lambda pair: pair[0].result.sequence or 0)
     late, earliest_after = set(), None
     for run, start in reversed(numbered):
-        end = start + timedelta(seconds=float(run.get("duration_s") or 0))
+        end = start + timedelta(seconds=float(run.result.duration_s or 0))
         if earliest_after is not None and end - earliest_after > TOLERANCE:
             late.add(id(run))
         earliest_after = end if earliest_after is None else min(earliest_after, end)
     lines = []
     for run, start in timed:
-        reasons = [f"started {run['started']}, in the future"] if start - now > TOLERANCE else []
+        reasons = [f"started {run.result.started}, in the future"] if start - now > TOLERANCE else []
         if id(run) in late:
-            reasons.append(f"finished after runs numbered after it (sequence {_number(run)})")
+            reasons.append(f"finished after runs numbered after it (sequence {run.result.sequence})")
         if reasons:
-            lines.append(f"{run.get('folder', run.get('run_id'))}: {' and '.join(reasons)}; the clock that "
+            lines.append(f"{run.folder}: {' and '.join(reasons)}; the clock that "
                          "stamped it was wrong? Rows follow the order runs finished in (run.json sequence)")
     return lines
-
-
-def _number(run: dict[str, Any]) -> int | None:
-    number = run.get("sequence")
-    return number if isinstance(number, int) and not isinstance(number, bool) else None

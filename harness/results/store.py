@@ -1,4 +1,4 @@
-"""results/<run_id>/{run.json, predictions.jsonl}: atomic writes, resumable runs, loading."""
+"""results/<run_id>/{run.json, predictions.jsonl}: atomic writes, resumable runs (harness.results.record reads them)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import sys
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
-from harness.errors import ConfigError, DataError
+from harness.errors import ConfigError
 from harness.plumbing.atomic import WriteError, write_json_atomic
 from harness.results.keys import describe_changes
 from harness.results.names import child
-from harness.results.sequence import SEQUENCE_FILE, clock_warnings, next_sequence, sequence_lock
+from harness.results.sequence import SEQUENCE_FILE, next_sequence, sequence_lock
 from harness.types import Prediction, RunResult, RunSpec
 
 RESULTS_ENV = "ERCBENCH_RESULTS"
@@ -215,44 +215,6 @@ def result_to_json(result: RunResult) -> dict[str, Any]:
     return result.to_json()
 
 
-def read_run(folder: Path) -> dict[str, Any]:
-    """run.json as a dict; a DataError (one line, file and line) when it is unreadable or malformed."""
-    path = folder / RUN_FILE
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise DataError(path, f"cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise DataError(path, f"not text (binary or damaged); {check_hint(folder.parent, repair=True)} "
-                              "moves it aside") from None
-    try:
-        run = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
-    problem = run_problem(run)
-    if problem:
-        raise DataError(path, problem)
-    RunResult.from_json(run, path)  # the typed reading every consumer does: refuse here, once, in one line
-    return run
-
-
-REQUIRED = {"run_id": str, "spec": dict, "scores": dict, "n": int, "n_unparsed": int, "started": str}
-
-
-def run_problem(run: Any) -> str | None:
-    """What makes a parsed run.json unusable (wrong shape, missing fields), or None."""
-    if not isinstance(run, dict):
-        return f"holds {type(run).__name__}, not a run record"
-    missing = [key for key, kind in REQUIRED.items() if not isinstance(run.get(key), kind)]
-    if missing:
-        return f"missing or malformed field(s) {', '.join(missing)}"
-    spec_missing = [key for key in ("task", "prompt", "model", "split") if not isinstance(run["spec"].get(key), str)]
-    scores_missing = [key for key in ("accuracy", "weighted_f1") if not isinstance(run["scores"].get(key), (int, float))]
-    if spec_missing or scores_missing:
-        return f"missing or malformed field(s) {', '.join(spec_missing + scores_missing)}"
-    return None
-
-
 def read_predictions(folder: Path) -> list[Prediction]:
     """A run's predictions.jsonl, typed; DataError naming file and line on a bad line."""
     path = folder / PREDICTIONS_FILE
@@ -260,62 +222,8 @@ def read_predictions(folder: Path) -> list[Prediction]:
         return [Prediction.from_line(line, path, number) for number, line in enumerate(handle, 1)]
 
 
-def load_result(folder: Path) -> RunResult:
-    """A finished run's run.json as a RunResult (older run.json shapes read too)."""
-    return RunResult.from_json(read_run(folder), folder / RUN_FILE)
-
-
 def warn(line: str) -> None:
     sys.stderr.write(f"warning: {line}\n")
-
-
-def iter_runs(root: Path, on_bad: Callable[[str], None] | None = warn) -> Iterator[dict[str, Any]]:
-    """Every finished run under root (hidden partial folders are skipped).
-
-    A damaged run.json, or predictions.jsonl whose line count disagrees with it, is reported
-    through `on_bad` as one line and skipped, so one bad folder never hides the good ones; a run
-    stamped by a wrong clock is reported there too, once every run is read.
-    """
-    if not root.is_dir():
-        return
-    found = []
-    for folder in sorted(root.iterdir()):
-        if folder.name.startswith(".") or not (folder / RUN_FILE).is_file():
-            continue
-        try:
-            run = read_run(folder)
-        except DataError as exc:
-            if on_bad is not None:
-                on_bad(f"skipped {exc} (see {check_hint(root)})")
-            continue
-        if not predictions_match(folder, run["n"]):
-            if on_bad is not None:
-                on_bad(f"skipped {folder / PREDICTIONS_FILE}: not {run['n']} whole lines as run.json says "
-                       f"(truncated or edited; see {check_hint(root)})")
-            continue
-        run["folder"] = str(folder)
-        found.append(run)
-        yield run
-    if on_bad is not None:
-        for line in clock_warnings(found):
-            on_bad(line)
-
-
-def find_finished(root: Path, spec: RunSpec, key: str) -> Path | None:
-    """The newest sound finished run of this spec whose input key matches, if any."""
-    if not root.is_dir():
-        return None
-    candidates = sorted(
-        (p for p in root.iterdir() if not p.name.startswith(".") and key in p.name), reverse=True
-    )
-    for folder in candidates:
-        try:
-            run = read_run(folder)
-        except DataError:
-            continue
-        if run.get("input_key") == key and run["spec"] == spec.to_dict() and predictions_match(folder, run["n"]):
-            return folder
-    return None
 
 
 def predictions_match(folder: Path, n: int) -> bool:

@@ -20,9 +20,11 @@ from harness.interfaces import Model, PromptStrategy, Task
 from harness.plumbing.fingerprint import CACHE_FILE, hash_cache, verifying
 from harness.registry import Registry
 from harness.results.claim import claimed
+from harness.results.context import write_context
 from harness.results.keys import identity_spec, input_key, legacy_specs, run_inputs
 from harness.results.names import safe_name
-from harness.results.store import PartialRun, find_finished, load_result, results_root, spec_key
+from harness.results.record import FinishedRun, find_finished
+from harness.results.store import PartialRun, results_root, spec_key
 from harness.run import distributed
 from harness.run.bootstrap import bootstrap_ci
 from harness.run.cache import cache_root
@@ -328,7 +330,7 @@ def open_partial(world: distributed.World, root: Path, spec: RunSpec, legacy: Se
     return partial
 
 
-def find_reusable(root: Path, spec: RunSpec, key: str, legacy: Sequence[RunSpec], inputs: dict) -> Path | None:
+def find_reusable(root: Path, spec: RunSpec, key: str, legacy: Sequence[RunSpec], inputs: dict) -> FinishedRun | None:
     """A finished run of this spec and inputs, also one an older ercbench keyed by an unused parser."""
     found = find_finished(root, spec, key)
     for old in legacy:
@@ -340,9 +342,9 @@ def read_only(root: Path) -> bool:
     return root.is_dir() and not os.access(root, os.W_OK | os.X_OK)
 
 
-def reuse(found: Path, say: Callable[[str], None]) -> tuple[RunResult, Path]:
-    say(f"reusing the finished run {found} (same spec and inputs; --force recomputes)")
-    return load_result(found), found
+def reuse(found: FinishedRun, say: Callable[[str], None]) -> tuple[RunResult, Path]:
+    say(f"reusing the finished run {found.folder} (same spec and inputs; --force recomputes)")
+    return found.result, found.folder
 
 
 def predict_run(world: distributed.World, parts: Components, spec: RunSpec, examples: Sequence[Example],
@@ -393,4 +395,5 @@ def finish(spec: RunSpec, parts: Components, registry: Registry, partial: Partia
         timing=frozen_mapping(timing_facts(timing, len(predictions) - resumed_from, parts.model)),
         processes=processes,
     )
+    write_context(partial.folder, examples)  # what a report shows beside the answers, without the task
     return partial.finish(result)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from harness.errors import DataError
 from harness.results.lock import LOCK_SUFFIX, is_held
-from harness.results.store import PARTIAL_SUFFIX, RUN_FILE, predictions_match, read_run, spec_key
+from harness.results.record import FinishedRun, read_finished
+from harness.results.store import PARTIAL_SUFFIX, RUN_FILE, predictions_match, spec_key
 from harness.run.parsing import PARSERS
 from harness.run.plan import spec_id
 from harness.types import RunSpec
@@ -21,7 +21,7 @@ class Folder:
     """The finished runs under a results folder, by spec: the sound ones and the damaged ones."""
 
     root: Path
-    finished: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    finished: dict[str, list[FinishedRun]] = field(default_factory=dict)
     damaged: dict[str, Path] = field(default_factory=dict)
 
     @classmethod
@@ -31,28 +31,28 @@ class Folder:
             if folder.name.startswith(".") or not (folder / RUN_FILE).is_file():
                 continue
             try:
-                run = read_run(folder)
+                run = read_finished(folder)
             except DataError:
                 continue  # no readable spec: `results check` reports it
-            key = spec_id(run["spec"])
-            if predictions_match(folder, run["n"]):
-                found.finished.setdefault(key, []).append({**run, "folder": str(folder)})
+            key = spec_id(run.spec)
+            if predictions_match(folder, run.result.n):
+                found.finished.setdefault(key, []).append(run)
             else:
                 found.damaged[key] = folder
         return found
 
-    def latest(self, spec: RunSpec) -> dict[str, Any] | None:
+    def latest(self, spec: RunSpec) -> FinishedRun | None:
         runs = self.finished.get(spec_id(spec))
-        return max(runs, key=lambda run: run["started"]) if runs else None
+        return max(runs, key=lambda run: run.result.started) if runs else None
 
-    def rescorable(self, spec: RunSpec) -> dict[str, Any] | None:
+    def rescorable(self, spec: RunSpec) -> FinishedRun | None:
         """A finished generate-mode run of the same spec but another parser: its answers can be reread."""
         if self.latest(spec) is not None:
             return None
         sources = [run for parser in PARSERS if parser != spec.parser
                    for run in self.finished.get(spec_id(replace(spec, parser=parser)), [])
-                   if run.get("answer_mode") == "generate"]
-        return max(sources, key=lambda run: run["started"]) if sources else None
+                   if run.result.answer_mode == "generate"]
+        return max(sources, key=lambda run: run.result.started) if sources else None
 
     def state(self, spec: RunSpec) -> tuple[str, str]:
         """(state, detail): the run folder, the lock's holder, the partial folder or the damaged folder."""
@@ -62,14 +62,14 @@ class Folder:
             return "running", f"claimed ({lock.name})"
         run = self.latest(spec)
         if run is not None:
-            return "done", Path(run["folder"]).name
+            return "done", run.folder.name
         if (self.root / f".{key}{PARTIAL_SUFFIX}").is_dir():
             return "interrupted", f"`plan run` resumes .{key}{PARTIAL_SUFFIX}"
         if spec_id(spec) in self.damaged:
             return "damaged", f"{self.damaged[spec_id(spec)].name} (see `ercbench results check`)"
         source = self.rescorable(spec)
         if source is not None:
-            return "missing", f"rescored from {source['run_id']} without the model"
+            return "missing", f"rescored from {source.run_id} without the model"
         return "missing", ""
 
 

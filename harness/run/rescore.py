@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -13,8 +14,10 @@ from harness import metrics
 from harness.context import RunContext
 from harness.errors import ConfigError
 from harness.results.claim import claimed
+from harness.results.context import CONTEXT_FILE
 from harness.results.keys import input_key
-from harness.results.store import PartialRun, find_finished, load_result, read_predictions, results_root, spec_key
+from harness.results.record import FinishedRun, find_finished
+from harness.results.store import PartialRun, results_root, spec_key
 from harness.run.bootstrap import bootstrap_ci
 from harness.run.parsing import get_parser, to_prediction
 from harness.run.pipeline import make_run_id, select_examples
@@ -41,11 +44,11 @@ def reparse(old: Prediction, prompt: Prompt, spec: RunSpec) -> Prediction:
                          get_parser(spec.parser), rng)
 
 
-def rescore(folder: Path, parser: str, context: RunContext, results_dir: Path | None = None,
+def rescore(run: FinishedRun, parser: str, context: RunContext, results_dir: Path | None = None,
             say: Callable[[str], None] = lambda line: None, wait: bool = True) -> tuple[RunResult, Path]:
-    """The run of `folder` with `parser`: its own spec and run key, `rescored_from` naming the source.
+    """`run` read again with `parser`: its own spec and run key, `rescored_from` naming the source.
     A finished rescoring of the same answers is reused; prompts are rebuilt by `context`'s plugins and data."""
-    source = load_result(folder)
+    source = run.result
     get_parser(parser)
     if source.answer_mode != "generate":
         raise ConfigError(f"{source.run_id} scored each label (answer mode {source.answer_mode}): no text was "
@@ -59,10 +62,10 @@ def rescore(folder: Path, parser: str, context: RunContext, results_dir: Path | 
     with claimed(root, spec_key(spec), wait, say, what):
         found = find_finished(root, spec, key)
         if found is not None:
-            say(f"reusing the finished run {found} (the same answers, already rescored)")
-            return load_result(found), found
+            say(f"reusing the finished run {found.folder} (the same answers, already rescored)")
+            return found.result, found.folder
         prompts, labels = answer_prompts(spec, context)
-        old = read_predictions(folder)
+        old = run.predictions()
         missing = [p.example_id for p in old if p.example_id not in prompts]
         if missing:
             raise ConfigError(f"{source.run_id}: example {missing[0]} is no longer in task {spec.task!r} "
@@ -71,8 +74,15 @@ def rescore(folder: Path, parser: str, context: RunContext, results_dir: Path | 
         partial = PartialRun(root, spec)
         partial.start(False, source.inputs)
         partial.append(predictions)
+        copy_context(run.folder, partial.folder)
         result = rescored_result(source, spec, predictions, labels, started, key, time.perf_counter() - clock)
         return partial.finish(result)
+
+
+def copy_context(source: Path, folder: Path) -> None:
+    """The source run's stored dialogue context (the same examples), when it has one."""
+    if (source / CONTEXT_FILE).is_file():
+        shutil.copyfile(source / CONTEXT_FILE, folder / CONTEXT_FILE)
 
 
 def rescored_result(source: RunResult, spec: RunSpec, predictions: list[Prediction], labels: list[str],
@@ -82,7 +92,8 @@ def rescored_result(source: RunResult, spec: RunSpec, predictions: list[Predicti
         source, run_id=make_run_id(spec, started, key), spec=spec,
         scores=frozen_mapping({**metrics.score_predictions(predictions, labels),
                                "ci": bootstrap_ci(predictions, labels)}),
-        **counts, started=started.isoformat(), duration_s=seconds, resumed_from=0, processes=1, input_key=key,
+        n=counts["n"], n_unparsed=counts["n_unparsed"], n_fallback=counts["n_fallback"],
+        n_truncated=counts["n_truncated"], started=started.isoformat(), duration_s=seconds, resumed_from=0, processes=1, input_key=key,
         timing=frozen_mapping({"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0, "n_predicted": 0,
                                "examples_per_s": None, "tokens_computed": 0}),
         rescored_from=source.run_id,

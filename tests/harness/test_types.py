@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness import metrics
 from harness.errors import DataError
-from harness.report.leaderboard import load_runs
 from harness.results import store
 from harness.types import Prediction, RunResult, RunSpec, frozen_mapping
-
-OLD_RESULTS = Path(__file__).resolve().parent.parent / "fixtures" / "old_results"
 
 texts = st.text(max_size=12)
 predictions = st.builds(
@@ -100,56 +95,3 @@ def test_a_run_result_survives_run_json():
     data = json.loads(json.dumps(result.to_json()))
     assert data["n_fallback"] == 2 and "extra" not in data
     assert RunResult.from_json(data) == result
-
-
-def test_the_older_run_json_shape_still_loads():
-    folder = next(OLD_RESULTS.iterdir())
-    result = store.load_result(folder)
-    assert "extra" in json.loads((folder / store.RUN_FILE).read_text())  # the fixture is the old shape
-    assert (result.n, result.n_unparsed, result.n_fallback, result.resumed_from) == (6, 0, 0, 0)
-    assert result.answer_mode == "generate" and result.prompt_info["window"] == "5"
-    assert result.spec.model == "majority"
-    predictions = store.read_predictions(folder)
-    assert len(predictions) == result.n and all(p.predicted == "neutral" for p in predictions)
-    assert sum(p.gold == p.predicted for p in predictions) / result.n == result.scores["accuracy"]
-
-
-def test_old_and_new_runs_share_one_leaderboard(tmp_path):
-    old = next(OLD_RESULTS.iterdir())
-    (tmp_path / old.name).mkdir()
-    for name in (store.RUN_FILE, store.PREDICTIONS_FILE):
-        (tmp_path / old.name / name).write_bytes((old / name).read_bytes())
-    # The new run's scores follow from its predictions (the leaderboard leaves out any that do not).
-    rows = [Prediction(f"x{i}", "joy", answer, answer) for i, answer in enumerate(["joy"] * 5 + ["anger"] * 4 + [None])]
-    scores = frozen_mapping(metrics.score_predictions(rows, ["joy", "anger"]))
-    new = make_result(run_id="new", spec=RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr"), scores=scores)
-    store.write_json_atomic(tmp_path / "new" / store.RUN_FILE, new.to_json())
-    lines = [json.dumps(row.to_json()) + "\n" for row in rows]
-    (tmp_path / "new" / store.PREDICTIONS_FILE).write_text("".join(lines))
-    runs = load_runs(tmp_path).set_index("model")
-    assert runs.loc["majority", "n"] == 6 and runs.loc["tfidf-lr", "unparsed"] == 1
-
-
-def test_old_runs_take_the_truncation_count_from_the_model_info():
-    data = make_result().to_json()
-    del data["n_truncated"]
-    data["model_info"] = {"n_truncated": 9}
-    assert RunResult.from_json(data).n_truncated == 9
-
-
-@pytest.mark.parametrize(
-    "change, problem",
-    [
-        (lambda d: d.pop("scores"), "not a finished run: missing scores"),
-        (lambda d: d.update(n=-1), "n must be a whole number >= 0"),
-        (lambda d: d.update(n_fallback="2"), "n_fallback must be a whole number"),
-        (lambda d: d["spec"].update(colour="red"), "spec is not a run spec"),
-        (lambda d: d.update(scores=[0.5]), "scores must be a JSON object"),
-        (lambda d: d["scores"].pop("weighted_f1"), "scores.weighted_f1 must be a number, got None"),
-    ],
-)
-def test_a_malformed_run_json_is_one_data_error(change, problem):
-    data = make_result().to_json()
-    change(data)
-    with pytest.raises(DataError, match=rf"^results/r1/run.json: {problem}"):
-        RunResult.from_json(data, "results/r1/run.json")

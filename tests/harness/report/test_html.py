@@ -193,8 +193,9 @@ def test_page_fits_the_width_outside_the_tables_scroll_boxes(wide_report, tmp_pa
 @pytest.mark.slow
 def test_per_label_legend_is_whole(wide_report):
     from harness.report import plots
+    from harness.results.record import read_finished
 
-    runs = [json.loads((folder / "run.json").read_text()) for folder in (wide_report.parents[1] / "results").iterdir()
+    runs = [read_finished(folder) for folder in (wide_report.parents[1] / "results").iterdir()
             if folder.name.startswith("run-meld")]
     fig = plots.label_bars(runs)
     fig.canvas.draw()
@@ -202,3 +203,37 @@ def test_per_label_legend_is_whole(wide_report):
     inside = fig.bbox
     assert len(fig.legends[0].get_texts()) == 5
     assert inside.x0 <= legend.x0 and legend.x1 <= inside.x1 and inside.y0 <= legend.y0 and legend.y1 <= inside.y1
+
+
+def without_stamp(page: str) -> str:
+    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "", page)
+
+
+def test_context_comes_from_the_run_folder_and_older_folders_get_the_same_page_from_the_data(tmp_path):
+    from harness.cli.contexts import TaskContexts
+    from harness.discovery import default_registry
+    from harness.report import html as report_html
+    from harness.results.context import CONTEXT_FILE, read_context
+    from harness.results.record import read_finished
+    from harness.run import pipeline
+    from harness.types import RunSpec
+
+    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="majority"), results_dir=tmp_path)
+    run = read_finished(folder)
+    assert set(read_context(folder)) == {p.example_id for p in run.predictions()}
+    stored = report_html.build([run], sample=3)  # no data dir, no task: the folder has what the page shows
+    assert stored.count('class="target"') == 3 and "Context unavailable" not in stored
+    (folder / CONTEXT_FILE).unlink()  # as a run written before run folders held their context
+    assert "Context unavailable" in report_html.build([read_finished(folder)], sample=3)
+    rebuilt = report_html.build([read_finished(folder)], sample=3, contexts=TaskContexts(default_registry(), None))
+    assert without_stamp(rebuilt) == without_stamp(stored)
+
+
+def test_an_old_results_folder_gets_its_context_through_the_cli(tmp_path):
+    old = Path(__file__).resolve().parents[2] / "fixtures" / "old_results"
+    shutil.copytree(old, tmp_path / "results")
+    result = CliRunner().invoke(main, ["report", "--results-dir", str(tmp_path / "results"), "--out",
+                                       str(tmp_path / "out"), "--sample", "2"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert page.count('class="target"') == 2 and "Context unavailable" not in page

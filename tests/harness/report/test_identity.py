@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.context import RunContext
 from harness.discovery import default_registry
 from harness.report import identity, plots
 from harness.report.console import breakable
 from harness.report.runs import load_runs
+from harness.results.record import read_finished
 from tests.harness.report.fakeruns import predictions, write_run
 
 BASE = {"prompt": "k-shot", "prompt_args": {"k": "3", "template": "plain"}, "model": "hf:x",
@@ -102,10 +102,10 @@ def test_csv_and_json_rows_are_distinct(results):
 
 
 def test_plot_legends_and_titles_show_the_whole_identity(results):
-    runs = [json.loads((folder / "run.json").read_text()) for folder in results.iterdir()]
+    runs = [read_finished(folder) for folder in results.iterdir()]
     titles = {plots.run_title(run) for run in runs}
     assert len(titles) == len(runs)
-    meld = [run for run in runs if run["spec"]["limit"] is None and run["spec"]["seed"] == 0]
+    meld = [run for run in runs if run.spec.limit is None and run.spec.seed == 0]
     fig = plots.label_bars(meld)
     legend = [text.get_text() for text in fig.legends[0].get_texts()]
     assert len(set(legend)) == len(meld) and all("seed=0" in entry for entry in legend)
@@ -149,10 +149,10 @@ def test_report_headings_name_each_run_whole(results, tmp_path):
     from html import escape
 
     from harness.report import html
-    from harness.report.runs import load_folders
+    from harness.report.runs import named_runs
 
-    runs = load_folders([], results)
-    page = html.build(runs, RunContext(default_registry(), data_dir=tmp_path / "nodata"), sample=1)
-    headings = [identity.run_label(run["spec"]) for run in runs]
+    runs = named_runs([], results)
+    page = html.build(runs, default_registry(), sample=1)
+    headings = [identity.run_label(run.spec.to_dict()) for run in runs]
     assert len(set(headings)) == len(runs)
     assert all(f"<h2>{escape(heading)}</h2>" in page for heading in headings)

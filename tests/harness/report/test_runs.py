@@ -8,7 +8,8 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.report import load_runs
-from harness.report.runs import COLUMNS, resolve
+from harness.report.runs import COLUMNS
+from harness.results.record import resolve
 from tests.harness.report.fakeruns import predictions, write_run
 
 
@@ -54,8 +55,8 @@ def test_empty_folder_gives_an_empty_frame(tmp_path):
 
 
 def test_resolve_by_path_id_or_unique_part(results):
-    assert resolve(str(results / "b-old"), results) == results / "b-old"
-    assert resolve("a-zero", results) == results / "a-zero"
-    assert resolve("old", results) == results / "b-old"
+    assert resolve(str(results / "b-old"), results).folder == results / "b-old"
+    assert resolve("a-zero", results).folder == results / "a-zero"
+    assert resolve("old", results).folder == results / "b-old"
     with pytest.raises(ConfigError, match="matches 2 runs"):
         resolve("a-", results)

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.context import RunContext
 from harness.discovery import default_registry
 from harness.errors import ConfigError
 from harness.report import aggregate_seeds, formats, leaderboard, load_runs
@@ -125,9 +124,9 @@ def test_the_shots_pivot_has_a_row_per_seed_or_their_mean_and_sd(tmp_path):
 
 def test_the_report_page_adds_the_table_across_seeds(seeded):
     from harness.report.html import build
-    from harness.results.store import iter_runs
+    from harness.results.record import iter_finished
 
     scores = np.array(per_seed(seeded, "weighted_f1"))
-    page = build(list(iter_runs(seeded)), RunContext(default_registry()))
+    page = build(list(iter_finished(seeded)), default_registry())
     assert "<h2>Across seeds</h2>" in page
     assert f"{100 * scores.mean():.2f} ± {100 * scores.std(ddof=1):.2f}" in page

@@ -113,16 +113,20 @@ def test_scores_of_one_matrix_equal_the_harness_metrics(pairs):
 
 
 def test_run_json_holds_the_ci_that_predictions_jsonl_gives_back(tmp_path):
-    from harness.results.store import read_predictions, read_run
-    from harness.run import pipeline
-    from harness.types import RunSpec
+    from dataclasses import replace
 
-    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr"), RunContext(default_registry()), results_dir=tmp_path)
-    run = read_run(folder)
-    rows = read_predictions(folder)
+    from harness.results.record import read_finished
+    from harness.run import pipeline
+    from harness.types import RunSpec, frozen_mapping
+
+    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr"),
+                             RunContext(default_registry()), results_dir=tmp_path)
+    run = read_finished(folder)
+    rows = run.predictions()
     assert all(row.dialogue_id == row.example_id.split("/")[1] for row in rows)
-    stored = run["scores"]["ci"]
-    assert stored == bootstrap.bootstrap_ci(rows, run["scores"]["confusion"]["labels"])
-    assert stats.run_ci({**run, "scores": {**run["scores"], "ci": None}, "folder": str(folder)}) == stored
-    low, high = stored["weighted_f1"]
-    assert low <= run["scores"]["weighted_f1"] <= high
+    stored = run.result.ci
+    assert stored == bootstrap.bootstrap_ci(rows, run.result.labels)
+    without = replace(run, result=replace(run.result, scores=frozen_mapping({**run.result.scores, "ci": None})))
+    assert without.result.ci is None and stats.run_ci(without) == stored
+    low, high = run.result.interval("weighted_f1")
+    assert low <= run.result.score("weighted_f1") <= high

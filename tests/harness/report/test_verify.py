@@ -12,7 +12,8 @@ from harness.cli import main
 from harness.context import RunContext
 from harness.discovery import default_registry
 from harness.report import verify
-from harness.results.store import DIGEST_KEY, PREDICTIONS_FILE, read_run, scores_digest
+from harness.results.record import read_finished
+from harness.results.store import DIGEST_KEY, PREDICTIONS_FILE, scores_digest
 from harness.run import pipeline
 from harness.types import Prediction, RunSpec
 from tests.harness.report.fakeruns import predictions, write_run
@@ -32,12 +33,13 @@ def leaderboard(root, *args):
 
 
 def test_a_finished_run_records_a_digest_that_holds(tmp_path):
-    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="majority"), RunContext(default_registry()), results_dir=tmp_path)
-    run = {**read_run(folder), "folder": str(folder)}
-    assert run[DIGEST_KEY] == scores_digest((folder / PREDICTIONS_FILE).read_bytes(), run)
+    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="majority"), RunContext(default_registry()),
+                             results_dir=tmp_path)
+    run = read_finished(folder)
+    assert run.digest == scores_digest((folder / PREDICTIONS_FILE).read_bytes(), verify.recorded(run.result))
     assert verify.problem(run) is None
     edit(folder, accuracy=0.99)
-    edited = {**read_run(folder), "folder": str(folder)}
+    edited = read_finished(folder)
     assert "accuracy 0.990000 in run.json" in verify.problem(edited)
 
 
@@ -55,7 +57,7 @@ def test_hand_edited_score_is_left_out_with_one_warning(tmp_path):
 
 def test_edited_predictions_break_the_digest_and_are_recomputed(tmp_path):
     folder = write_run(tmp_path, "run", predictions(1, 0.5))
-    run = {**read_run(folder), "folder": str(folder)}
+    run = json.loads((folder / "run.json").read_text())
     run[DIGEST_KEY] = scores_digest((folder / PREDICTIONS_FILE).read_bytes(), run)
     (folder / "run.json").write_text(json.dumps(run))
     lines = (folder / PREDICTIONS_FILE).read_text().splitlines()
@@ -63,7 +65,7 @@ def test_edited_predictions_break_the_digest_and_are_recomputed(tmp_path):
     first["predicted"] = next(label for label in ("joy", "anger") if label != first["gold"]) \
         if first["predicted"] == first["gold"] else first["gold"]
     (folder / PREDICTIONS_FILE).write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
-    assert "from its predictions" in verify.problem({**read_run(folder), "folder": str(folder)})
+    assert "from its predictions" in verify.problem(read_finished(folder))
 
 
 def test_report_refuses_a_named_run_whose_scores_disagree(tmp_path):

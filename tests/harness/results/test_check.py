@@ -10,8 +10,9 @@ from click.testing import CliRunner
 from harness.cli import main
 from harness.context import RunContext
 from harness.results import check, store
+from harness.results.record import iter_finished
 from harness.results.sequence import SEQUENCE_FILE
-from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun, iter_runs
+from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun
 from harness.run import pipeline
 from harness.sdk.testing import registry_with
 from harness.types import RunSpec
@@ -56,7 +57,7 @@ def test_each_kind_of_damage_is_found_and_moved_aside(two_runs, results_dir, how
     shelved = results_dir / check.QUARANTINE / bad.name
     assert f"moved {bad}" in message and not bad.exists()
     assert sorted(p.name for p in shelved.iterdir()) == sorted(before + ["DAMAGED.txt"])  # nothing deleted
-    assert check.check(results_dir) == [] and [r["folder"] for r in iter_runs(results_dir)] == [str(good)]
+    assert check.check(results_dir) == [] and [r.folder for r in iter_finished(results_dir)] == [good]
 
 
 def test_scores_that_disagree_with_predictions_are_found(two_runs, results_dir):
@@ -116,7 +117,7 @@ def test_the_repair_hint_names_the_results_folder_it_was_given(two_runs, results
     damage(bad, "binary")
     first = CliRunner().invoke(main, ["results", "check", "--results-dir", str(results_dir)])
     assert f"`ercbench results check --results-dir {results_dir} --repair` moves them" in first.output
-    assert len(list(iter_runs(results_dir))) == 1
+    assert len(list(iter_finished(results_dir))) == 1
     warning = capsys.readouterr().err
     assert f"--results-dir {results_dir} --repair` moves it aside" in warning
     assert store.check_hint("results") == "`ercbench results check`"  # the default folder needs no flag
@@ -152,5 +153,5 @@ def test_a_run_json_with_impossible_counts_is_skipped_not_fatal(two_runs, result
     run["n_fallback"] = -1
     (bad / RUN_FILE).write_text(json.dumps(run))
     warnings = []
-    assert [r["folder"] for r in iter_runs(results_dir, on_bad=warnings.append)] == [str(good)]
+    assert [r.folder for r in iter_finished(results_dir, on_bad=warnings.append)] == [good]
     assert len(warnings) == 1 and "n_fallback must be a whole number" in warnings[0]

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from harness.results import store as results
+from harness.results.record import read_finished
 from harness.types import Prediction, RunSpec
 
 
@@ -42,7 +43,7 @@ def test_bad_run_json_names_file_and_line(tmp_path):
     folder.mkdir()
     (folder / results.RUN_FILE).write_text('{\n  "a": \n')
     with pytest.raises(Exception, match=r"run1/run.json:\d+: not valid JSON"):
-        results.read_run(folder)
+        read_finished(folder)
 
 
 def test_spec_key_changes_with_the_ercbench_version(monkeypatch):

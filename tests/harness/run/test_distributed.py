@@ -208,4 +208,4 @@ def test_one_process_resumes_what_the_processes_of_a_data_parallel_attempt_wrote
     (partial / "predictions.jsonl").rename(partial / "rank-1" / "predictions.jsonl")  # as one process of two left it
     result, folder = pipeline.run(spec, RunContext(registry), results_dir=tmp_path, batch_size=2, resume=True)
     assert result.resumed_from == 2 and result.n == 7 and result.scores["accuracy"] == 1.0
-    assert sorted(p.name for p in folder.iterdir()) == ["predictions.jsonl", "run.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["context.jsonl", "predictions.jsonl", "run.json"]

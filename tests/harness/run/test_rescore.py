@@ -12,6 +12,7 @@ from harness.cli import main
 from harness.context import RunContext
 from harness.discovery import default_registry
 from harness.errors import ConfigError
+from harness.results.record import read_finished
 from harness.run.rescore import rescore
 
 
@@ -56,7 +57,7 @@ def test_a_rescored_run_is_its_own_run_naming_its_source_and_loads_no_model(stri
 
 
 def test_rescoring_gives_what_running_the_model_with_that_parser_gives(strict_run, results_dir):
-    rescored, folder = rescore(strict_run, "lenient", RunContext(default_registry()), results_dir)
+    rescored, folder = rescore(read_finished(strict_run), "lenient", RunContext(default_registry()), results_dir)
     reused = CliRunner().invoke(main, ["run", "-t", "sample", "-m", "majority", "--parser", "lenient",
                                        "--results-dir", str(results_dir)])
     assert reused.exit_code == 0 and folder.name in reused.output  # the same run key: reused
@@ -70,9 +71,9 @@ def test_rescoring_gives_what_running_the_model_with_that_parser_gives(strict_ru
 
 def test_a_score_mode_run_or_the_same_parser_is_refused(strict_run, results_dir):
     with pytest.raises(ConfigError, match="already used parser strict"):
-        rescore(strict_run, "strict", RunContext(default_registry()), results_dir)
+        rescore(read_finished(strict_run), "strict", RunContext(default_registry()), results_dir)
     run = run_json(strict_run)
     run["answer_mode"] = "score"
     (strict_run / "run.json").write_text(json.dumps(run), encoding="utf-8")
     with pytest.raises(ConfigError, match="scored each label .* another parser changes nothing"):
-        rescore(strict_run, "lenient", RunContext(default_registry()), results_dir)
+        rescore(read_finished(strict_run), "lenient", RunContext(default_registry()), results_dir)
