@@ -54,12 +54,14 @@ def main(argv=None) -> None:
     parser.add_argument("--windows", default="0,1,5,all")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--max-tokens", type=int, default=32768, help="tokens per pass (the GPU cap)")
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ERCBENCH_DATA", ROOT.parent / "shared" / "data")))
+    parser.add_argument("--data-dir", type=Path,
+                        default=Path(os.environ.get("ERCBENCH_DATA", ROOT.parent / "shared" / "data")))
     args = parser.parse_args(argv)
     tokenizer = load_tokenizer(args.tokenizer)[0]
     model = tiny_model(tokenizer)
     registry = default_registry()
-    print("| task | window | n | path | passes | tokens fed | attention computed | tree | computed / tree | largest pass |")
+    print("| task | window | n | path | passes | tokens fed | attention computed | tree | computed / tree "
+          "| largest pass |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     fed = []
     for task in args.tasks.split(","):

@@ -237,7 +237,8 @@ def parse_args(argv=None):
     parser.add_argument("--tokenizer", type=Path, default=REAL_TOKENIZER)
     parser.add_argument("--lm-eval-batch", type=int, default=64)
     parser.add_argument("--step-timeout", type=float, default=600, help="seconds per subprocess")
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ERCBENCH_DATA", ROOT.parent / "shared" / "data")))
+    parser.add_argument("--data-dir", type=Path,
+                        default=Path(os.environ.get("ERCBENCH_DATA", ROOT.parent / "shared" / "data")))
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args(argv)
     on_gpu = args.device.startswith("cuda")

@@ -72,7 +72,8 @@ def main() -> None:
     args = parser.parse_args()
     files = [(None, float(mb)) for mb in args.mb.split(",")] if args.mb else \
         [(int(size), None) for size in args.sizes.split(",")]
-    print("| lines | file MB | split | n | ercbench s | added MB | peak RSS MB | json.loads s | json.loads peak RSS MB |")
+    print("| lines | file MB | split | n | ercbench s | added MB | peak RSS MB | json.loads s "
+          "| json.loads peak RSS MB |")
     print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as folder:
         for lines, megabytes in files:
@@ -83,7 +84,8 @@ def main() -> None:
             base = measure("baseline", path) if size <= args.baseline_max_mb else None
             for split in ("test", "train"):
                 ours = measure(split, path)
-                assert base is None or (ours["labels"] == base["labels"] and (split != "test" or ours["n"] == base["n"]))
+                assert base is None or (
+                    ours["labels"] == base["labels"] and (split != "test" or ours["n"] == base["n"]))
                 baseline = f"{base['seconds']:.2f} | {base['peak_mb']:.0f}" if base else "- | -"
                 print(f"| {count:,} | {size:.0f} | {split} | {ours['n']:,} | {ours['seconds']:.2f} | "
                       f"{ours['added_mb']:.0f} | {ours['peak_mb']:.0f} | {baseline} |", flush=True)

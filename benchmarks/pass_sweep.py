@@ -34,7 +34,8 @@ def sweep(argv=None) -> None:
     model = build_model(args.shape, args.device, args.dtype, {"t": tokenizer})
     for task in args.tasks.split(","):
         for window in args.windows.split(","):
-            ours(model, tokenizer, task, window, argparse.Namespace(**{**vars(args), "limit": 8}), Path(tempfile.mkdtemp()))
+            options = argparse.Namespace(**{**vars(args), "limit": 8})
+            ours(model, tokenizer, task, window, options, Path(tempfile.mkdtemp()))
             for setting in mine.settings.split(","):
                 pass_tokens, budget = map(int, setting.split(":"))
                 streams.PASS_TOKENS, waves.GPU_TOKEN_BUDGET = pass_tokens, budget

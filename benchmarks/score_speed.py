@@ -1,4 +1,5 @@
-"""Label-scoring speed of the path a user runs (`ercbench run -m hf:MODEL --model-opt mode=score`) vs lm-eval's hf backend.
+"""Label-scoring speed of the path a user runs (`ercbench run -m hf:MODEL --model-opt mode=score`)
+vs lm-eval's hf backend.
 
 Run from the repository root:
     python benchmarks/score_speed.py --limit 40                   # CPU, small random LLaMA, Qwen2.5 tokenizer
@@ -121,7 +122,8 @@ def measure_all(model, tokenizer, configs, args, peak, references) -> list[dict]
 
 
 def print_table(rows, args, peak) -> None:
-    print(f"\nmodel: random {args.shape}, device={args.device}, dtype={args.dtype}, tokenizer={args.tokenizer or 'meld-bpe32k'}; "
+    print(f"\nmodel: random {args.shape}, device={args.device}, dtype={args.dtype}, "
+          f"tokenizer={args.tokenizer or 'meld-bpe32k'}; "
           f"lm-eval hf batch_size={args.lm_eval_batch_size}; ours: ercbench run defaults {args.model_opts or ''}")
     print(f"measured matmul peak ({args.dtype}): {peak / 1000:.2f} TFLOP/s; peak share counts every context token once "
           "plus every choice token through the blocks' linear layers\n")
@@ -168,7 +170,8 @@ def parse_args(argv=None):
     parser.add_argument("--model-opt", action="append", default=[], help="extra K=V for our hf model (default: none)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--generate", action="store_true", help="also time greedy generation against generate_until")
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ERCBENCH_DATA", ROOT.parent / "shared" / "data")))
+    parser.add_argument("--data-dir", type=Path,
+                        default=Path(os.environ.get("ERCBENCH_DATA", ROOT.parent / "shared" / "data")))
     args = parser.parse_args(argv)
     args.model_opts = dict(item.split("=", 1) for item in args.model_opt)
     return args

@@ -153,7 +153,8 @@ class Prediction:
         missing = [key for key in ("id", "gold", "predicted", "raw") if key not in row]
         if missing:
             raise ValueError(f"missing {', '.join(missing)}")
-        for key, optional in (("id", False), ("gold", False), ("predicted", True), ("raw", True), ("dialogue_id", True)):
+        keys = (("id", False), ("gold", False), ("predicted", True), ("raw", True), ("dialogue_id", True))
+        for key, optional in keys:
             value = row.get(key)
             if not (isinstance(value, str) or (optional and value is None)):
                 raise ValueError(f"{key} must be a string{' or null' if optional else ''}, got {value!r}")

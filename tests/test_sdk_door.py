@@ -50,4 +50,6 @@ def test_the_scan_finds_a_leak(tmp_path):
         "from harness import metrics\n",
         encoding="utf-8",
     )
-    assert leaks(plugin) == ["plugin/leaky.py:5 harness.run", "plugin/leaky.py:8 harness", "plugin/leaky.py:9 harness.metrics"]
+    assert leaks(plugin) == [
+        "plugin/leaky.py:5 harness.run", "plugin/leaky.py:8 harness", "plugin/leaky.py:9 harness.metrics",
+    ]

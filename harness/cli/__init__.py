@@ -53,8 +53,10 @@ def run_options(func):
                      default=Path("results"), show_default=True, callback=results_folder,
                      help="Folder to write runs into (or $ERCBENCH_RESULTS)."),
         click.option("--resume", is_flag=True, help="Continue an interrupted run of the same spec."),
-        click.option("--force", is_flag=True, help="Recompute even when a finished run of the same spec and inputs exists."),
-        click.option("--no-wait", is_flag=True, help="Refuse, instead of waiting, when another process runs the same spec."),
+        click.option("--force", is_flag=True,
+                     help="Recompute even when a finished run of the same spec and inputs exists."),
+        click.option("--no-wait", is_flag=True,
+                     help="Refuse, instead of waiting, when another process runs the same spec."),
         click.option("--verify-inputs", is_flag=True, expose_value=False, callback=verify_inputs,
                      help="Hash weight files again instead of trusting the per-user fingerprint cache."),
         click.option("--no-cache", "no_cache", is_flag=True,
@@ -180,7 +182,8 @@ def options_per_plugin(kind, names, pairs, flag):
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         raise ConfigError(f"{flag} {unknown[0]}: none of the {kind} {', '.join(names)} takes it{hint} "
                           f"(options: {', '.join(known) or 'none'})")
-    return {name: tuple(f"{key}={value}" for key, value in given.items() if takes(declared[name], key) or key in unknown)
+    return {name: tuple(f"{key}={value}" for key, value in given.items()
+                        if takes(declared[name], key) or key in unknown)
             for name in names}
 
 
@@ -226,7 +229,8 @@ def execute(spec, data_dir, results_dir, resume, force=False, no_wait=False, no_
         bar = progress.add_task(label, total=None)
         try:
             result, folder = pipeline.run(
-                spec, current().context(data_dir=data_dir), results_dir=results_dir, resume=resume, force=force, wait=not no_wait,
+                spec, current().context(data_dir=data_dir), results_dir=results_dir, resume=resume, force=force,
+                wait=not no_wait,
                 use_cache=not no_cache,
                 say=lambda line: progress.console.print(line, markup=False, highlight=False, soft_wrap=True),
                 progress=lambda done, total: progress.update(bar, completed=done, total=total),
@@ -263,7 +267,8 @@ def run(ctx, task, prompt, model, split, limit, seed, parser, task_opts, prompt_
     check_flags({"tasks": [task], "prompts": [prompt], "models": [model]},
                 {"tasks": task_opts, "prompts": prompt_opts, "models": model_opts}, " with `ercbench compare`")
     spec = make_spec(task, prompt, model, split, limit, seed, parser, task_opts, prompt_opts, model_opts)
-    relaunch(ctx, processes, check=lambda: check_spec(spec, data_dir), partial=lambda: partial_folder(spec, results_dir))
+    relaunch(ctx, processes, check=lambda: check_spec(spec, data_dir),
+             partial=lambda: partial_folder(spec, results_dir))
     execute(spec, data_dir, results_dir, resume, force, no_wait, no_cache)
 
 
@@ -354,7 +359,8 @@ def show_leaderboard(results_dir, run_ids, sort_by, output_format, with_reported
               help="table (terminal), markdown (GitHub), csv, json, latex (booktabs tabular) or html (a page).")
 @click.option("--ci", is_flag=True, help="95 % dialogue-bootstrap confidence intervals beside the scores.")
 @click.option("--per-label", is_flag=True, help="One F1 column per emotion label.")
-@click.option("--with-reported", is_flag=True, help="Add published numbers (installed with ercbench, or $ERCBENCH_REPORTED) with their conditions.")
+@click.option("--with-reported", is_flag=True,
+              help="Add published numbers (installed with ercbench, or $ERCBENCH_REPORTED) with their conditions.")
 @click.option("--pivot", "pivot_by", type=click.Choice(["task", "shots"]), default="task", show_default=True,
               help="Columns per task, or per k of zero-/k-shot runs.")
 @click.option("--aggregate", type=click.Choice(["seeds"]),

@@ -56,7 +56,8 @@ def download_progress(console: "Console") -> Iterator["ProgressHook"]:
 
 @data.command("fetch")
 @click.argument("name")
-@click.option("--dest", type=click.Path(file_okay=False), help=f"data root to write into (default ${DATA_ENV} or ./data)")
+@click.option("--dest", type=click.Path(file_okay=False),
+              help=f"data root to write into (default ${DATA_ENV} or ./data)")
 @click.option(
     "--from", "mirror", type=click.Path(exists=True, file_okay=False),
     help="copy from a local mirror instead of downloading",

@@ -48,7 +48,8 @@ def relaunch(ctx: click.Context, processes: int, check: Callable[[], object] | N
     if check is not None:
         check()
     args = command_args(ctx)
-    resume = shlex.join(["ercbench", *args, "--processes", str(processes), *([] if "--resume" in args else ["--resume"])])
+    again = [] if "--resume" in args else ["--resume"]
+    resume = shlex.join(["ercbench", *args, "--processes", str(processes), *again])
     ctx.exit(launcher.launch(processes, args, kept=lambda: kept_text(partial, resume)))
     return True
 

@@ -61,13 +61,16 @@ def _open_source(url: str | None, mirror: Path | None, relative: str) -> tuple[B
     try:
         response = urllib.request.urlopen(url, timeout=TIMEOUT_S)  # noqa: S310 (pinned https URLs or a test server)
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise DataError(url, f"download failed: {exc}; without network access, copy the files from a mirror with --from DIR") from None
+        raise DataError(
+            url, f"download failed: {exc}; without network access, copy the files from a mirror with --from DIR"
+        ) from None
     length = response.headers.get("Content-Length")
     return response, int(length) if length and length.isdigit() else None
 
 
 def fetch_one(
-    relative: str, url: str | None, sha256: str, dest: Path, mirror: Path | None = None, hook: ProgressHook | None = None
+    relative: str, url: str | None, sha256: str, dest: Path,
+    mirror: Path | None = None, hook: ProgressHook | None = None,
 ) -> Fetched:
     """Write dest/relative only if its bytes hash to `sha256`; otherwise raise and leave nothing behind."""
     target = dest / relative

@@ -20,7 +20,8 @@ def data_root(explicit: str | Path | None) -> Path:
         raise ConfigError(f"no data root: pass --data-dir DIR or set {DATA_ENV} (see README, 'Real data')")
     root = Path(chosen).expanduser()
     if not root.is_dir():
-        raise DataError(root, f"data root does not exist or is not a folder; pass an existing --data-dir DIR or set {DATA_ENV}")
+        raise DataError(root, "data root does not exist or is not a folder; "
+                              f"pass an existing --data-dir DIR or set {DATA_ENV}")
     return root
 
 

@@ -51,7 +51,9 @@ def _read_entries(path: Path) -> dict[Key, dict]:
             row = json.loads(line)
             entries[(row["split"], row["dialogue_id"], row["utt_index"])] = row
         except (ValueError, KeyError, TypeError):
-            raise DataError(path, "not a descriptions line written by ercbench describe; move the file away", number) from None
+            raise DataError(
+                path, "not a descriptions line written by ercbench describe; move the file away", number
+            ) from None
     return entries
 
 

@@ -102,7 +102,8 @@ def export_prompts(task: Task, strategy: PromptStrategy, split: str, limit: int 
     with open(data_path, "w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    header = f"ercbench export: task {names[0]}, prompt {names[1]}, split {split}, {len(rows)} examples, seed {context.seed}"
+    header = (f"ercbench export: task {names[0]}, prompt {names[1]}, split {split}, {len(rows)} examples, "
+              f"seed {context.seed}")
     yaml_path = out_dir / f"{name}.yaml"
     yaml_path.write_text(task_yaml(name, data_path, header), encoding="utf-8")
     shutil.copyfile(UTILS_SOURCE, out_dir / "utils.py")

@@ -211,7 +211,8 @@ def read_scores(first: Any, later: Any, wave: Wave) -> list[dict[str, float]]:
     if later is not None and bool(later_reads.any()):
         picked = later[rows_t[later_reads], columns_t[later_reads]].float().log_softmax(-1)
         values[later_reads] = picked.gather(1, targets_t[later_reads, None])[:, 0].double()
-    totals = torch.zeros(slot, dtype=torch.float64, device=device).index_add_(0, torch.tensor(slots, device=device), values)
+    totals = torch.zeros(slot, dtype=torch.float64, device=device)
+    totals.index_add_(0, torch.tensor(slots, device=device), values)
     flat = iter(totals.cpu().tolist())
     return [{choice: next(flat) for choice in request.choices} for request in wave.requests]
 

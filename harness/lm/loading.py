@@ -146,7 +146,9 @@ def load_model(target: str, dtype: Any, *, device: str | None = None, allow_pick
     return model if device is None or "device_map" in kwargs else model.to(device)  # type: ignore[arg-type]
 
 
-def attach_adapter(model: Any, adapter: str, *, merge: bool = True, allow_pickle: bool = False, who: str = "model") -> Any:
+def attach_adapter(
+    model: Any, adapter: str, *, merge: bool = True, allow_pickle: bool = False, who: str = "model"
+) -> Any:
     """Load a PEFT (LoRA) adapter onto the base model; merged by default, so inference runs at base speed."""
     path = check_target(adapter, "adapter", who)
     if not (Path(path) / "adapter_config.json").is_file():
@@ -179,8 +181,8 @@ def load_lm(target: str | None, *, dtype: str = "auto", device: str = "auto", de
                        who=who, trust_remote_code=trust_remote_code, **extra)
     if adapter:
         model = attach_adapter(model, adapter, merge=merge, allow_pickle=allow_pickle, who=who)
-    info = {"path": path, "device": str(next(model.parameters()).device), "dtype": str(torch_dtype).replace("torch.", ""),
-            "load_s": round(time.perf_counter() - clock, 3)}
+    info = {"path": path, "device": str(next(model.parameters()).device),
+            "dtype": str(torch_dtype).replace("torch.", ""), "load_s": round(time.perf_counter() - clock, 3)}
     if device_map:
         info["device_map"] = device_map
     return LoadedLM(model.eval(), tokenizer, info, [note] if note else [])

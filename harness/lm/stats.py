@@ -27,7 +27,8 @@ class ScoreStats:
 
     def merge(self, other: "ScoreStats") -> None:
         for key, value in asdict(other).items():
-            setattr(self, key, max(getattr(self, key), value) if key == "max_pass_scores" else getattr(self, key) + value)
+            merged = max(getattr(self, key), value) if key == "max_pass_scores" else getattr(self, key) + value
+            setattr(self, key, merged)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

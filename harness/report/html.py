@@ -47,7 +47,8 @@ def scores_table(run: RunResult, ci: Mapping[str, Any]) -> str:
     cells = []
     for metric in CI_METRICS:
         low, high = ci.get(metric) or (None, None)
-        interval = f' <span class="ci">[{100 * low:.2f}, {100 * high:.2f}]</span>' if low is not None and high is not None else ""
+        interval = (f' <span class="ci">[{100 * low:.2f}, {100 * high:.2f}]</span>'
+                    if low is not None and high is not None else "")
         value = run.score(metric)
         shown = f"{100 * value:.2f}" if value is not None else "-"
         cells.append(f'<tr><th>{plots.METRIC_NAMES[metric]}</th><td class="num">{shown}{interval}</td></tr>')
@@ -172,7 +173,8 @@ def build(runs: Sequence[FinishedRun], registry: Registry, sample: int = 10, pro
              "<p>Percentages; in brackets the 95 % confidence interval from a bootstrap that resamples whole "
              "dialogues (utterances of one dialogue are not independent).</p>", across_seeds(frame),
              "<h2>Per-label F1</h2>", label_plots(runs), shot_plot(runs, registry), loss_plots(curves),
-             "<h2>Runs</h2><ul>" + "".join(f'<li><a href="#{escape(r)}">{escape(r)}</a></li>' for r in run_ids) + "</ul>"]
+             "<h2>Runs</h2><ul>" + "".join(f'<li><a href="#{escape(r)}">{escape(r)}</a></li>' for r in run_ids)
+             + "</ul>"]
     for done, run in enumerate(runs, 1):
         parts.append(run_section(run, contexts, sample))
         if progress:

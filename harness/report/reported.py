@@ -1,4 +1,4 @@
-"""Published numbers (package data, harness/report/published/*.csv, percentages) with their conditions; DataError on bad rows."""
+"""Published numbers (harness/report/published/*.csv, percentages) with their conditions; DataError on bad rows."""
 
 from __future__ import annotations
 

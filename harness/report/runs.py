@@ -39,7 +39,8 @@ def tidy_row(run: FinishedRun, ci: Mapping[str, Any] | None, registry: Registry)
         "task_options": options_text(spec.task_args), "prompt_options": options_text(spec.prompt_args),
         "model_options": options_text(spec.model_args), "n": result.n, "n_unparsed": result.n_unparsed,
         "n_dialogues": (ci or {}).get("n_dialogues"),
-        "started": result.started, "sequence": result.sequence, "duration_s": result.duration_s, "folder": str(run.folder),
+        "started": result.started, "sequence": result.sequence, "duration_s": result.duration_s,
+        "folder": str(run.folder),
     }
     for metric in bootstrap.CI_METRICS:
         interval = (ci or {}).get(metric) or (None, None)

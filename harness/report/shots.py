@@ -35,7 +35,8 @@ def labelled(name: str, options: Mapping[str, Any]) -> str:
 
 def pivot_shots(rows: Sequence[LeaderboardRow], aggregate: str | None = None, with_conditions: bool = False):
     """Latest run per row (a row per seed when there are several) and k, or with aggregate='seeds'
-    each score's mean, sd and seed count; columns (k, metric) in k order, rows (task, model, prompt, parser[, conditions])."""
+    each score's mean, sd and seed count; columns (k, metric) in k order,
+    rows (task, model, prompt, parser[, conditions])."""
     frame = rows_frame(rows)
     if frame.empty:
         return frame

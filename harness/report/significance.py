@@ -133,7 +133,8 @@ def verdict(result: Comparison, alpha: float = 0.05) -> list[str]:
     for diff in result.diffs:
         gap = f"{100 * abs(diff.delta):.2f} points ({100 * diff.a:.2f} vs {100 * diff.b:.2f})"
         ahead = "B" if diff.delta > 0 else "A"
-        span = f"95 % CI of B-A {100 * diff.low:+.2f} to {100 * diff.high:+.2f}, {p_text(diff.p_value, result.resamples)}"
+        span = (f"95 % CI of B-A {100 * diff.low:+.2f} to {100 * diff.high:+.2f}, "
+                f"{p_text(diff.p_value, result.resamples)}")
         if diff.delta == 0:
             lines.append(f"{NAMES[diff.metric]}: no difference ({100 * diff.a:.2f}).")
         elif diff.low > 0 or diff.high < 0:

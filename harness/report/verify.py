@@ -60,7 +60,8 @@ def text(quoted: bytes) -> str | None:
 def scores_problem(run: RunResult, gold: list[str], predicted: list[str | None]) -> str | None:
     """The first score or count of run.json that the predictions do not give, or None."""
     labels = list(run.labels) or sorted(set(gold))
-    recomputed = {"accuracy": metrics.accuracy(gold, predicted), "weighted_f1": metrics.weighted_f1(gold, predicted, labels),
+    recomputed = {"accuracy": metrics.accuracy(gold, predicted),
+                  "weighted_f1": metrics.weighted_f1(gold, predicted, labels),
                   "macro_f1": metrics.macro_f1(gold, predicted, labels)}
     for name in SCORES:
         stored = run.score(name)

@@ -9,8 +9,8 @@ from harness.schema import Options, option
 from harness.types import Completion, Dialogue, Example, LossCurve, Prediction, Prompt, Utterance, frozen_mapping
 
 __all__ = [
-    "CliFlag", "Clip", "ClipError", "Completion", "ConfigError", "Describer", "DataError", "Dialogue", "ErcbenchError", "Example",
-    "LossCurve", "Model", "Options", "PluginError", "Prediction", "Prompt", "PromptStrategy", "Registry",
+    "CliFlag", "Clip", "ClipError", "Completion", "ConfigError", "Describer", "DataError", "Dialogue", "ErcbenchError",
+    "Example", "LossCurve", "Model", "Options", "PluginError", "Prediction", "Prompt", "PromptStrategy", "Registry",
     "RequiredPrompt", "RunContext", "Shots", "Task", "Trainer", "Utterance", "World", "frozen_mapping", "hookimpl",
     "option",
 ]

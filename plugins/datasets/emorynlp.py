@@ -1,4 +1,4 @@
-"""EmoryNLP (Zahiri & Choi, 2018): the full benchmark (official JSON or TSV) and the MELD repository's multimodal subset."""
+"""EmoryNLP (Zahiri & Choi, 2018): the full benchmark (official JSON or TSV) and the MELD repo's multimodal subset."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ FULL_FILES = {
         )
     },
     **{
-        f"emorynlp/compm/EMORY_{split}.txt": (f"{RAW}/rungjoo/CoMPM/{COMPM_COMMIT}/dataset/EMORY/EMORY_{split}.txt", sha)
+        f"emorynlp/compm/EMORY_{split}.txt": (
+            f"{RAW}/rungjoo/CoMPM/{COMPM_COMMIT}/dataset/EMORY/EMORY_{split}.txt", sha
+        )
         for split, sha in (
             ("train", "b686aba4a7feb151346327ac7a9a55a09da810c529a7485c556f4be392a512c7"),
             ("dev", "1059dea45b362559646f3216cba08a519a6ee7eddaa87808ad44c9e4ff5d916e"),
@@ -101,7 +103,9 @@ class EmoryNLP(FileTask):
 
 
 class EmoryNLPMultimodal(FileTask):
-    """The multimodal subset (COSMIC, InstructERC): 7551/954/984 utterances in 659/89/79 scenes. Not the full benchmark."""
+    """The multimodal subset (COSMIC, InstructERC): 7551/954/984 utterances in 659/89/79 scenes.
+
+    Not the full benchmark."""
 
     name = "emorynlp-mm"
     description = "EmoryNLP multimodal SUBSET from the MELD repository (COSMIC/InstructERC); not the full benchmark"

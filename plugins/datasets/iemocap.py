@@ -80,7 +80,8 @@ class Iemocap(FileTask):
         if self.config.release:
             return Path(self.config.release).expanduser()
         root = data_root(self.data_dir)
-        for folder in (root / "iemocap" / "IEMOCAP_full_release", root / "iemocap", root / "IEMOCAP_full_release", root):
+        candidates = (root / "iemocap" / "IEMOCAP_full_release", root / "iemocap", root / "IEMOCAP_full_release", root)
+        for folder in candidates:
             if (folder / "Session1").is_dir():
                 return folder
         return None
@@ -122,7 +123,9 @@ class Iemocap(FileTask):
         if not self.words:
             return dialogues
         return [
-            dataclasses.replace(d, utterances=tuple(dataclasses.replace(u, emotion=None if u.emotion is None else WORDS[u.emotion]) for u in d.utterances))
+            dataclasses.replace(d, utterances=tuple(
+                dataclasses.replace(u, emotion=None if u.emotion is None else WORDS[u.emotion]) for u in d.utterances
+            ))
             for d in dialogues
         ]
 
@@ -174,7 +177,9 @@ class Iemocap(FileTask):
             self._jsonl_rows = read_rows(path, self.ledger.read_text(path))
         dialogues = build_dialogues(path, self._jsonl_rows, split, self.codes)
         return [
-            dataclasses.replace(d, utterances=tuple(dataclasses.replace(u, text=self.clean(u.text)) for u in d.utterances))
+            dataclasses.replace(
+                d, utterances=tuple(dataclasses.replace(u, text=self.clean(u.text)) for u in d.utterances)
+            )
             for d in dialogues
         ]
 

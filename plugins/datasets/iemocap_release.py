@@ -53,7 +53,9 @@ def parse_transcription(path: Path, text: str) -> list[Turn]:
             continue
         match = _TRANSCRIPT.match(line.strip())
         if match is None:
-            raise DataError(path, f"not a transcription line (`<utterance id> [start-end]: text`): {line[:60]!r}", number)
+            raise DataError(
+                path, f"not a transcription line (`<utterance id> [start-end]: text`): {line[:60]!r}", number
+            )
         utterance_id, speaker, overlap, words = match.groups()
         if not overlap:
             times = _SPAN.search(line)
@@ -137,7 +139,8 @@ def release_spans(release: Path, ledger: FileLedger, keep: Collection[str]) -> d
 
 
 def session_video(videos: Path, dialogue_id: str) -> list[Path]:
-    """Where a dialogue's video may be: the release's Session<N>/dialog/avi/DivX/<id>.avi, or <id>.avi/.mp4 in one folder."""
+    """Where a dialogue's video may be: the release's Session<N>/dialog/avi/DivX/<id>.avi,
+    or <id>.avi/.mp4 in one folder."""
     session = f"Session{int(dialogue_id[3:5])}" if dialogue_id[3:5].isdigit() else "Session?"
     return [videos / session / "dialog" / "avi" / "DivX" / f"{dialogue_id}.avi",
             videos / f"{dialogue_id}.avi", videos / f"{dialogue_id}.mp4"]

@@ -1,4 +1,4 @@
-"""The normalized JSON Lines format: one utterance per line, keys split, dialogue_id, utt_index, speaker, text, label."""
+"""The normalized JSON Lines format: an utterance per line, keys split, dialogue_id, utt_index, speaker, text, label."""
 
 from __future__ import annotations
 
@@ -110,7 +110,9 @@ def scan(path: Path) -> Scan:
         if split == "train" and row["label"] is not None:
             labels.add(row["label"])
     if not places:
-        raise DataError(path, f"the file is empty; expected one JSON object per line with keys {', '.join(REQUIRED_KEYS)}")
+        raise DataError(
+            path, f"the file is empty; expected one JSON object per line with keys {', '.join(REQUIRED_KEYS)}"
+        )
     return Scan(tuple(places), tuple(sorted(labels)), digest.hexdigest(), places)
 
 

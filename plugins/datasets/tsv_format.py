@@ -1,4 +1,4 @@
-"""The tab-separated ERC format (CoMPM and others): `speaker<TAB>utterance<TAB>label`, a blank line between dialogues."""
+"""The tab-separated ERC format (CoMPM and others): `speaker<TAB>utterance<TAB>label`, blank lines between dialogues."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A fitted TF-IDF + logistic regression kept on disk as plain arrays (npz, no pickle), keyed by what it was fitted on."""
+"""A fitted TF-IDF + logistic regression kept on disk as plain arrays (npz, no pickle), keyed by what it was fit on."""
 
 from __future__ import annotations
 

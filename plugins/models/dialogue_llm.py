@@ -1,4 +1,4 @@
-"""Model `dialoguellm`: the `hf` model on a checkpoint's base + merged LoRA adapter, given the prompt it was trained on."""
+"""`dialoguellm`: the `hf` model on a checkpoint's base + merged LoRA adapter, given the prompt it was trained on."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`ercbench ablate`: DialogueLLM's ablations (full, no context, no descriptions, no LoRA) as ordinary runs, one table."""
+"""`ercbench ablate`: DialogueLLM's ablations (full, no context, no descriptions, no LoRA) as ordinary runs, a table."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def ablation_variants(checkpoint: Path, retrained: Mapping[str, Path] | None = N
     retrained = dict(retrained or {})
     unknown = sorted(set(retrained) - {"no-context", "no-descriptions"})
     if unknown:
-        raise ConfigError(f"ablate: only no-context and no-descriptions can use their own checkpoint, not {', '.join(unknown)}")
+        raise ConfigError("ablate: only no-context and no-descriptions can use their own checkpoint, "
+                          f"not {', '.join(unknown)}")
     overrides = {"no-context": {"window": "0"}, "no-descriptions": {"descriptions": "off"}}
     variants = [Variant("full", checkpoint)]
     for name, override in overrides.items():

@@ -123,7 +123,9 @@ class LmEvalModel(Model):
                 raise ConfigError(f"lm-eval: no such model folder ({self.model_args}); give an existing folder or a "
                                   "hub id") from None
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ConfigError(f"lm-eval: backend {self.backend!r} failed to load ({self.model_args}): {first_line}") from None
+            raise ConfigError(
+                f"lm-eval: backend {self.backend!r} failed to load ({self.model_args}): {first_line}"
+            ) from None
 
     def render(self, prompt: Prompt) -> str:
         if prompt.text is not None:
@@ -162,7 +164,8 @@ class LmEvalModel(Model):
 
     def info(self) -> dict[str, Any]:
         info = super().info()
-        info.update({"model_args": self.model_args, "device_used": self.device_used, "renderings": sorted(self.renderings)})
+        info.update({"model_args": self.model_args, "device_used": self.device_used,
+                     "renderings": sorted(self.renderings)})
         return info
 
 

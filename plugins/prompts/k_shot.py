@@ -34,7 +34,8 @@ def pick_balanced(pool: Sequence[Example], labels: Sequence[str], k: int, rng: r
         round_ = turn // len(present)
         candidates = by_label[label]
         if round_ >= len(candidates):
-            raise ConfigError(f"balanced selection needs {round_ + 1} train examples of {label!r}, found {len(candidates)}")
+            raise ConfigError(f"balanced selection needs {round_ + 1} train examples of {label!r}, "
+                              f"found {len(candidates)}")
         chosen.append(candidates[round_])
     return tuple(chosen)
 
@@ -89,7 +90,9 @@ def load_encoder(name: str):
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError:
-        raise ConfigError("encoder=... needs the sentence-transformers package (pip install sentence-transformers)") from None
+        raise ConfigError(
+            "encoder=... needs the sentence-transformers package (pip install sentence-transformers)"
+        ) from None
     return SentenceTransformer(name)
 
 

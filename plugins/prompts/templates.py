@@ -113,7 +113,8 @@ def dialoguellm_instruction(labels: Sequence[str], context: bool, descriptions: 
     given = [name for name, used in (("Video Description", descriptions), ("Context", context)) if used]
     label_list = "[" + ", ".join(repr(label) for label in labels) + "]"
     if given:
-        return f"Given the {' and '.join(given)}, detect the emotion of the input, and assign an accuracy label from {label_list}."
+        return (f"Given the {' and '.join(given)}, detect the emotion of the input, "
+                f"and assign an accuracy label from {label_list}.")
     return f"Detect the emotion of the input, and assign an accuracy label from {label_list}."
 
 

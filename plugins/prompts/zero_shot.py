@@ -1,4 +1,4 @@
-"""Zero-shot prompting: the last N context utterances, the target (optionally later turns) and the label list, in a template."""
+"""Zero-shot: the last N context utterances, the target (optionally later turns) and the label list, in a template."""
 
 from __future__ import annotations
 

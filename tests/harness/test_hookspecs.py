@@ -65,7 +65,8 @@ def test_the_specimen_plugins_classes_are_registered_and_run(tmp_path):
     result, _ = run(spec, RunContext(registry), results_dir=tmp_path / "results")
     assert result.n == 7 and result.n_unparsed == 0
     trainer = registry.get("trainers", "specimen-count").cls(label="x")
-    assert trainer.train([registry.get("tasks", "specimen-task").cls()], tmp_path / "ckpt", RunContext(registry))["n_train"] == 5
+    trained = trainer.train([registry.get("tasks", "specimen-task").cls()], tmp_path / "ckpt", RunContext(registry))
+    assert trained["n_train"] == 5
 
 
 def test_the_specimen_describer_describes_clips(tmp_path):

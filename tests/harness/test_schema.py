@@ -129,7 +129,8 @@ def test_every_class_that_declares_options_annotates_config_with_them(entry):
     for cls in entry.cls.__mro__:
         if "Options" in vars(cls):
             annotation = vars(cls).get("__annotations__", {}).get("config")
-            assert annotation in ("Options", cls.Options), f"{cls.__qualname__} declares Options without `config: Options`"
+            assert annotation in ("Options", cls.Options), \
+                f"{cls.__qualname__} declares Options without `config: Options`"
 
 
 def test_a_plugin_options_class_may_subclass_the_sdk_options_where_its_kind_declares_none():

@@ -54,7 +54,8 @@ def test_optional_fields_are_written_only_when_set():
         ('{"id": "a", "gold": "joy", "predicted": null, "raw": null, "fallback": "yes"}', "fallback must be true"),
         ('{"id": "a", "gold": "joy", "predicted": null, "raw": null, "logprobs": {"joy": "x"}}', "logprobs must map"),
         ('{"id": "a", "gold": "joy", "predicted": null, "raw": null, "truncated_tokens": -1}', "truncated_tokens"),
-        ('{"id": "a", "dialogue_id": 4, "gold": "joy", "predicted": null, "raw": null}', "dialogue_id must be a string or null"),
+        ('{"id": "a", "dialogue_id": 4, "gold": "joy", "predicted": null, "raw": null}',
+         "dialogue_id must be a string or null"),
     ],
 )
 def test_a_bad_prediction_line_is_one_data_error_naming_file_and_line(line, problem):

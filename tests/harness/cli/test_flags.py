@@ -1,4 +1,4 @@
-"""Flags typed another tool's way (-t a,b, --model-opt k=v,k=v, a fractional --limit) get one line saying ercbench's way."""
+"""Flags in another tool's style (-t a,b, --model-opt k=v,k=v, fractional --limit) get a line saying ercbench's way."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ def one_line(result) -> str:
 
 
 @pytest.mark.parametrize("args, says", [
-    (["run", "-t", "sample,meld", "-m", "majority"], "repeat -t for several with `ercbench compare`: -t sample -t meld"),
+    (["run", "-t", "sample,meld", "-m", "majority"],
+     "repeat -t for several with `ercbench compare`: -t sample -t meld"),
     (["compare", "-t", "sample,meld", "-m", "majority"], "one name per -t; repeat -t for several: -t sample -t meld"),
     (["compare", "-t", "sample", "-m", "majority, tfidf-lr"], "-m majority -m tfidf-lr"),
     (["compare", "-t", "sample", "-p", "zero-shot,k-shot"], "-p zero-shot -p k-shot"),

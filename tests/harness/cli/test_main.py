@@ -122,11 +122,13 @@ def test_leaderboard_csv_and_sort(runner, results_dir):
         (["run", "-t", "sample", "-m", "majorty"], "did you mean majority"),
         (["run", "-t", "sample", "-m", "majority", "--limit", "0"], "must be a positive number"),
         (["run", "-t", "sample", "-m", "majority", "--limit", "-1"], "must be a positive number"),
-        (["run", "-t", "meld", "-m", "majority", "--data-dir", "/nonexistent"], "/nonexistent: data root does not exist"),
+        (["run", "-t", "meld", "-m", "majority", "--data-dir", "/nonexistent"],
+         "/nonexistent: data root does not exist"),
         (["run", "-t", "sample", "-m", "majority", "--task-opt", "novalue"], "expected KEY=VALUE"),
         (["run", "-t", "sample", "-m", "majority", "--prompt-opt", "windw=3"], "did you mean window?"),
         (["run", "-t", "sample", "-m", "tfidf-lr", "--model-opt", "C=0"], "option C must be > 0"),
-        (["run", "-t", "sample", "-m", "majority:xyz"], "model 'majority' takes no target: use -m majority, not -m majority:xyz"),
+        (["run", "-t", "sample", "-m", "majority:xyz"],
+         "model 'majority' takes no target: use -m majority, not -m majority:xyz"),
     ],
 )
 def test_bad_input_is_one_line_and_non_zero(runner, results_dir, args, message):

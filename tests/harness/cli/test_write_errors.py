@@ -49,7 +49,8 @@ def test_a_folder_without_write_permission_is_refused_up_front(tmp_path, monkeyp
     out = tmp_path / "shared-results"
     out.mkdir()
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode: not (Path(path) == out and mode & os.W_OK) and real_access(path, mode))
+    monkeypatch.setattr(os, "access",
+                        lambda path, mode: not (Path(path) == out and mode & os.W_OK) and real_access(path, mode))
     result = CliRunner().invoke(main, commands(out, tmp_path)[command])
     assert_one_line_refusal(result, out, "choose a folder you can write to")
     assert list(out.iterdir()) == []
@@ -98,7 +99,8 @@ def read_only(monkeypatch, folder: Path) -> None:
                         and real_access(path, mode, **kw))
     monkeypatch.setattr(os, "open", lambda path, flags, *a, **kw: refuse(path) if inside(path) and flags & (
         os.O_WRONLY | os.O_RDWR | os.O_CREAT) else real_open(path, flags, *a, **kw))
-    monkeypatch.setattr(os, "mkdir", lambda path, *a, **kw: refuse(path) if inside(path) else real_mkdir(path, *a, **kw))
+    monkeypatch.setattr(os, "mkdir",
+                        lambda path, *a, **kw: refuse(path) if inside(path) else real_mkdir(path, *a, **kw))
     monkeypatch.setattr(io, "open", lambda path, mode="r", *a, **kw: refuse(path) if inside(path) and set(mode) & set(
         "wax+") else real_io_open(path, mode, *a, **kw))
 
@@ -111,6 +113,7 @@ def test_a_read_only_results_folder_reuses_its_finished_runs_and_refuses_new_one
     read_only(monkeypatch, out)
     reused = CliRunner().invoke(main, command)
     assert reused.exit_code == 0 and "reusing the finished run" in reused.output, reused.output
-    assert_one_line_refusal(CliRunner().invoke(main, [*command, "--limit", "3"]), out, "choose a folder you can write to")
+    assert_one_line_refusal(CliRunner().invoke(main, [*command, "--limit", "3"]), out,
+                            "choose a folder you can write to")
     monkeypatch.undo()
     assert sorted(p.name for p in out.iterdir()) == before

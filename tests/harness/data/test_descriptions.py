@@ -26,7 +26,8 @@ def entry(task, split, dialogue, index, text):
 
 def test_attach_matches_task_split_dialogue_and_index():
     dialogue = Dialogue("5", "test", (Utterance(0, "A", "hi"), Utterance(1, "B", "yo")))
-    table = {("meld", "test", "5", 1): "frowns", ("meld", "dev", "5", 0): "other split", ("iemocap", "test", "5", 0): "other task"}
+    table = {("meld", "test", "5", 1): "frowns", ("meld", "dev", "5", 0): "other split",
+             ("iemocap", "test", "5", 0): "other task"}
     (described,) = attach_descriptions([dialogue], table, "meld")
     assert [u.description for u in described.utterances] == [None, "frowns"]
     assert dialogue.utterances[1].description is None  # the original is frozen and untouched
@@ -41,8 +42,10 @@ def test_integer_dialogue_ids_are_read_as_strings(tmp_path):
     "line, problem",
     [
         ('{"task": "meld"}', "missing key"),
-        ('{"task": "meld", "split": "test", "dialogue_id": "1", "utt_index": "0", "description": "x"}', "utt_index must be an integer"),
-        ('{"task": "meld", "split": "test", "dialogue_id": "1", "utt_index": 0, "description": 3}', "description must be a string"),
+        ('{"task": "meld", "split": "test", "dialogue_id": "1", "utt_index": "0", "description": "x"}',
+         "utt_index must be an integer"),
+        ('{"task": "meld", "split": "test", "dialogue_id": "1", "utt_index": 0, "description": 3}',
+         "description must be a string"),
         ("[1, 2", "not valid JSON"),
     ],
 )

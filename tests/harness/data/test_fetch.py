@@ -48,13 +48,18 @@ def leftovers(folder):
 
 def test_good_file_is_written_with_progress(server, tmp_path):
     seen = []
-    fetched = fetch_one("x/data.txt", f"{server}/good", SHA, tmp_path, hook=lambda r, done, total: seen.append((done, total)))
+    fetched = fetch_one("x/data.txt", f"{server}/good", SHA, tmp_path,
+                        hook=lambda r, done, total: seen.append((done, total)))
     assert fetched.status == "downloaded" and (tmp_path / "x/data.txt").read_bytes() == BODY
     assert seen[-1] == (len(BODY), len(BODY))
     assert fetch_one("x/data.txt", f"{server}/good", SHA, tmp_path).status == "present"
 
 
-@pytest.mark.parametrize("route, problem", [("/corrupt", "sha256 mismatch"), ("/short", "truncated|interrupted"), ("/missing", "download failed.*copy the files from a mirror with --from DIR")])
+@pytest.mark.parametrize("route, problem", [
+    ("/corrupt", "sha256 mismatch"),
+    ("/short", "truncated|interrupted"),
+    ("/missing", "download failed.*copy the files from a mirror with --from DIR"),
+])
 def test_bad_downloads_leave_no_file(server, tmp_path, route, problem):
     with pytest.raises(DataError, match=problem):
         fetch_one("x/data.txt", f"{server}{route}", SHA, tmp_path)

@@ -44,8 +44,8 @@ def run_lm_eval(folder, task_name, model_path):
 
 @pytest.mark.slow
 def test_exported_task_under_lm_eval_scores_like_our_run(tiny_model, data_root, tmp_path):
-    exported = export_lm_eval("meld", "zero-shot", tmp_path / "lm_eval_task", RunContext(default_registry(), data_dir=data_root),
-                              limit=LIMIT)
+    exported = export_lm_eval("meld", "zero-shot", tmp_path / "lm_eval_task",
+                              RunContext(default_registry(), data_dir=data_root), limit=LIMIT)
     assert exported.n == LIMIT and (exported.yaml_path.parent / "utils.py").is_file()
     theirs = run_lm_eval(exported.yaml_path.parent, exported.task_name, tiny_model)
     spec = RunSpec(task="meld", prompt="zero-shot", model=f"hf:{tiny_model}", limit=LIMIT,
@@ -60,8 +60,8 @@ def test_jsonl_holds_our_exact_prompts(data_root, tmp_path):
     from plugins.datasets.meld import Meld
     from plugins.prompts.zero_shot import ZeroShot
 
-    exported = export_lm_eval("meld", "zero-shot", tmp_path, RunContext(default_registry(), data_dir=data_root), limit=5,
-                              prompt_args={"window": "3"})
+    exported = export_lm_eval("meld", "zero-shot", tmp_path, RunContext(default_registry(), data_dir=data_root),
+                              limit=5, prompt_args={"window": "3"})
     rows = [json.loads(line) for line in exported.data_path.read_text(encoding="utf-8").splitlines()]
     prompts = ZeroShot(window="3").build(Meld(data_root).examples("test")[:5])
     assert [row["text"] for row in rows] == [p.text for p in prompts]

@@ -36,7 +36,8 @@ def meld_examples(data_root):
 def single_token_labels(tokenizer, context: str) -> tuple[str, ...]:
     """Seven choices that are one token each after `context`."""
     candidates = [tokenizer.decode([token]) for token in range(40, 160)]
-    singles = [c for c in dict.fromkeys(candidates) if c.strip() and len(encode_request(tokenizer, context, [c]).continuations[0]) == 1]
+    singles = [c for c in dict.fromkeys(candidates)
+               if c.strip() and len(encode_request(tokenizer, context, [c]).continuations[0]) == 1]
     return tuple(singles[:7])
 
 

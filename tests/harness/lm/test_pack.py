@@ -20,7 +20,8 @@ def requests_and_carry(draw):
     for _ in range(draw(st.integers(1, 4))):
         context = head + draw(TOKENS) + (9,)
         n_choices = draw(st.integers(1, 3))
-        continuations = tuple(draw(st.lists(st.integers(0, 3), min_size=1, max_size=3).map(tuple)) for _ in range(n_choices))
+        continuations = tuple(draw(st.lists(st.integers(0, 3), min_size=1, max_size=3).map(tuple))
+                              for _ in range(n_choices))
         requests.append(EncodedRequest(tuple(f"c{i}" for i in range(n_choices)), context, continuations))
     carry_tokens = draw(st.sampled_from([(), head, requests[0].context, head + (5,)]))
     return requests, Carry(carry_tokens)

@@ -244,7 +244,8 @@ def test_gpu_token_budget_follows_free_memory(monkeypatch):
     from harness.lm import waves
 
     parameter = types.SimpleNamespace(device=types.SimpleNamespace(type="cuda"), element_size=lambda: 2)
-    config = types.SimpleNamespace(num_hidden_layers=32, hidden_size=4096, intermediate_size=11008, num_attention_heads=32)
+    config = types.SimpleNamespace(num_hidden_layers=32, hidden_size=4096, intermediate_size=11008,
+                                   num_attention_heads=32)
     model = types.SimpleNamespace(config=config, parameters=lambda: iter([parameter]))
     budgets = []
     for free_gib in (0.01, 2, 8, 80):
@@ -258,7 +259,8 @@ def test_gpu_token_budget_follows_free_memory(monkeypatch):
     assert batched == sorted(batched) and batched[0] == 256 and batched[-1] == waves.GPU_TOKEN_BUDGET
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device: pytest.fail("CPU must not ask CUDA"))
     cpu = types.SimpleNamespace(device=types.SimpleNamespace(type="cpu"))
-    assert scoring_run.token_budget(types.SimpleNamespace(parameters=lambda: iter([cpu]))) == scoring_run.CPU_TOKEN_BUDGET
+    on_cpu = types.SimpleNamespace(parameters=lambda: iter([cpu]))
+    assert scoring_run.token_budget(on_cpu) == scoring_run.CPU_TOKEN_BUDGET
 
 
 def several_dialogues(lengths=(1, 6, 3, 5, 2, 4)):

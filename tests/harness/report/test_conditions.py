@@ -1,4 +1,4 @@
-"""Conditions beside published rows: a letter per condition set with its legend in every format, and a warning when they mix."""
+"""Conditions beside published rows: a letter per condition set, its legend in every format, a warning when they mix."""
 
 from __future__ import annotations
 
@@ -75,8 +75,8 @@ def test_markdown_shows_letters_a_legend_and_the_warning_in_natural_shot_order(t
         "- B = seeds=5, checkpoint=test, context=past+future, invalid=excluded",
         "- C = seeds=1, checkpoint=none, context=past, invalid=counted wrong",
     ]
-    assert notes.splitlines()[3].startswith("- warning: mixed conditions (seeds 1/5; checkpoint chosen on test for some "
-                                            "rows; context past/past+future;")
+    assert notes.splitlines()[3].startswith(
+        "- warning: mixed conditions (seeds 1/5; checkpoint chosen on test for some rows; context past/past+future;")
 
 
 def test_no_warning_when_published_rows_were_evaluated_like_ours(tmp_path):

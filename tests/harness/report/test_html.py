@@ -55,7 +55,8 @@ def report(tmp_path_factory):
     from harness.types import RunSpec
 
     for model in ("majority", "tfidf-lr"):
-        pipeline.run(RunSpec(task="sample", prompt="zero-shot", model=model), RunContext(default_registry()), results_dir=results)
+        pipeline.run(RunSpec(task="sample", prompt="zero-shot", model=model), RunContext(default_registry()),
+                     results_dir=results)
     # A run whose data is not at hand (no meld here): the page says so instead of showing context.
     write_run(results, "run-strong", predictions(2, 0.75), model="strong<b>")
     (root / "nodata").mkdir()
@@ -154,7 +155,8 @@ def wide_report(tmp_path_factory):
     out = root / "out"
     result = subprocess.run([sys.executable, "-m", "harness.cli", "report", "--results-dir", str(results),
                              "--out", str(out), "--data-dir", str(root / "nodata")],
-                            capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONWARNINGS": "default"})
+                            capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "PYTHONWARNINGS": "default"})
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr and "warning" not in result.stderr.lower(), result.stderr
     return out / "report.html"
@@ -167,7 +169,8 @@ def probe(report: Path, tmp_path: Path, width: int) -> tuple[int, int]:
     script = ("<script>addEventListener('load', () => { const w = document.querySelector('iframe').contentWindow; "
               "document.title = w.document.documentElement.scrollWidth + ' ' + w.innerWidth; });</script>")
     page = tmp_path / f"probe-{width}.html"
-    page.write_text(f'<html><head><title>?</title></head><body style="margin:0"><iframe style="border:0" width="{width}" '
+    page.write_text('<html><head><title>?</title></head><body style="margin:0">'
+                    f'<iframe style="border:0" width="{width}" '
                     f'height="900" srcdoc="{html.escape(text, quote=True)}"></iframe>{script}</body></html>',
                     encoding="utf-8")
     dom = subprocess.run([CHROMIUM, *QUIET, "--window-size=1400,1000", "--virtual-time-budget=5000",

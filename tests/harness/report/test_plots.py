@@ -89,7 +89,8 @@ def test_loss_figure_draws_what_the_trainer_read():
     curve = LossCurve(train=((10.0, 2.0), (20.0, 1.5), (30.0, 1.2)), dev=((20.0, 1.7), (40.0, 1.3)),
                       dev_metric=("weighted F1", ((20.0, 0.4), (40.0, 0.55))), title="ckpt")
     fig = plots.loss(curve)
-    assert [line.get_label() for ax in fig.axes for line in ax.get_lines()] == ["train loss", "dev loss", "dev weighted F1"]
+    labels = [line.get_label() for ax in fig.axes for line in ax.get_lines()]
+    assert labels == ["train loss", "dev loss", "dev weighted F1"]
     assert list(fig.axes[0].get_lines()[1].get_xdata()) == [20.0, 40.0] and fig.axes[0].get_title() == "ckpt"
     bare = plots.loss(LossCurve(train=((1.0, 2.0),), dev=()))
     assert [line.get_label() for ax in bare.axes for line in ax.get_lines()] == ["train loss"]

@@ -19,12 +19,14 @@ def test_the_shipped_files_hold_dialoguellm_and_instructerc():
     dialoguellm = {(r.dataset, r.shots): r for r in rows if r.model == "DialogueLLM-7B"}
     assert (dialoguellm["meld", 1].accuracy, dialoguellm["meld", 1].weighted_f1) == pytest.approx((0.7196, 0.7190))
     assert (dialoguellm["meld", 0].accuracy, dialoguellm["meld", 0].weighted_f1) == pytest.approx((0.7191, 0.7181))
-    assert (dialoguellm["iemocap-dialoguellm", 1].accuracy, dialoguellm["iemocap-dialoguellm", 1].weighted_f1) == pytest.approx((0.7062, 0.6993))
-    assert (dialoguellm["emorynlp-mm", 1].accuracy, dialoguellm["emorynlp-mm", 1].weighted_f1) == pytest.approx((0.4188, 0.4005))
+    iemocap, emory = dialoguellm["iemocap-dialoguellm", 1], dialoguellm["emorynlp-mm", 1]
+    assert (iemocap.accuracy, iemocap.weighted_f1) == pytest.approx((0.7062, 0.6993))
+    assert (emory.accuracy, emory.weighted_f1) == pytest.approx((0.4188, 0.4005))
     assert "non-standard" in dialoguellm["iemocap-dialoguellm", 1].note
     instructerc = {r.dataset: r for r in rows if r.model == "InstructERC (LLaMA2-7B)"}
     # EmoryNLP is the paper's own 41.37 (a secondary listing said 41.39).
-    assert {d: r.weighted_f1 for d, r in instructerc.items()} == pytest.approx({"iemocap": 0.7139, "meld": 0.6915, "emorynlp-mm": 0.4137})
+    assert {d: r.weighted_f1 for d, r in instructerc.items()} == pytest.approx(
+        {"iemocap": 0.7139, "meld": 0.6915, "emorynlp-mm": 0.4137})
     assert all(r.accuracy is None for r in instructerc.values())
     assert all(r.source for r in rows)
 
@@ -48,7 +50,8 @@ def test_rows_added_from_the_reference_notes():
         ("BiosERC (Llama-2-13B)", "iemocap"): 0.7119, ("BiosERC (Llama-2-13B)", "meld"): 0.6983,
         ("BiosERC (Llama-2-13B)", "emorynlp-mm"): 0.4168, ("BiosERC (Llama-2-7B)", "meld"): 0.6872,
         ("PRC-Emo (Qwen2.5-7B)", "iemocap"): 0.7195, ("PRC-Emo (Qwen3-8B)", "meld"): 0.7044,
-        ("SpeechCueLLM (LLaMA family)", "iemocap"): 0.7260, ("SpeechCueLLM text only (LLaMA family)", "iemocap"): 0.7011,
+        ("SpeechCueLLM (LLaMA family)", "iemocap"): 0.7260,
+        ("SpeechCueLLM text only (LLaMA family)", "iemocap"): 0.7011,
         ("ChatGPT-3.5 (zero-shot)", "meld"): 0.6507, ("LaERC-S / CKERC (LLaMA-2 family)", "emorynlp-mm"): 0.4208,
     }
     assert {key: wf1[key] for key in expected} == pytest.approx(expected)
@@ -174,7 +177,8 @@ def test_a_wheel_install_ships_the_published_rows(tmp_path):
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "ERCBENCH_REPORTED")}
     probe = ("from harness.report.reported import load_reported, reported_dir; "
              "print(reported_dir()); print(len(load_reported()))")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={**env, "PYTHONPATH": str(tmp_path / "site")},
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path,
+                          env={**env, "PYTHONPATH": str(tmp_path / "site")},
                           capture_output=True, text=True, check=True)
     where, count = done.stdout.split()
     assert where.startswith(str(tmp_path / "site")) and int(count) == len(load_reported()) and not done.stderr

@@ -93,7 +93,8 @@ def test_dialogues_are_the_unit_wider_than_utterances_when_dialogues_agree():
 def test_old_predictions_without_dialogue_id_use_the_example_id():
     assert bootstrap.dialogue_of(*typed([{"id": "test/dia7/3", "gold": "joy", "predicted": None}])) == "dia7"
     assert bootstrap.dialogue_of(*typed([{"id": "x7", "gold": "joy", "predicted": None}])) == "x7"
-    assert bootstrap.dialogue_of(*typed([{"id": "test/a/1", "dialogue_id": "b", "gold": "joy", "predicted": None}])) == "b"
+    row = {"id": "test/a/1", "dialogue_id": "b", "gold": "joy", "predicted": None}
+    assert bootstrap.dialogue_of(*typed([row])) == "b"
 
 
 def test_no_rows_gives_no_interval():

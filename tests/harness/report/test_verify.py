@@ -1,4 +1,4 @@
-"""The leaderboard shows only scores that follow from the predictions: a hand-edited score is left out, with a warning."""
+"""The leaderboard shows only scores that follow from the predictions; a hand-edited one is left out, with a warning."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def leaderboard(root, *args):
 
 
 def test_a_finished_run_records_a_digest_that_holds(tmp_path):
-    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="majority"), RunContext(default_registry()),
-                             results_dir=tmp_path)
+    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="majority"),
+                             RunContext(default_registry()), results_dir=tmp_path)
     run = read_finished(folder)
     assert run.digest == scores_digest((folder / PREDICTIONS_FILE).read_bytes(), verify.recorded(run.result))
     assert verify.problem(run) is None

@@ -42,7 +42,8 @@ def test_a_run_json_without_a_sequence_still_loads_and_a_bad_one_is_one_line(tmp
 
 
 def run(started: datetime, sequence: int | None, duration_s: float = 60.0) -> FinishedRun:
-    result = RunResult("r", RunSpec("t", "p", "m"), {}, 0, 0, {}, {}, started.isoformat(), duration_s, sequence=sequence)
+    result = RunResult("r", RunSpec("t", "p", "m"), {}, 0, 0, {}, {}, started.isoformat(), duration_s,
+                       sequence=sequence)
     return FinishedRun(result, Path(f"results/{sequence}"))
 
 

@@ -31,7 +31,9 @@ def test_a_plugin_declared_through_the_sdk_parses_and_refuses():
         Fancy(temprature="1")
 
 
-@pytest.mark.parametrize("value, expected", [("on", True), ("Yes", True), ("1", True), ("off", False), ("FALSE", False)])
+@pytest.mark.parametrize("value, expected", [
+    ("on", True), ("Yes", True), ("1", True), ("off", False), ("FALSE", False),
+])
 def test_to_flag(value, expected):
     assert to_flag(value) is expected
 

@@ -8,9 +8,12 @@ from harness.data.stats import task_stats
 from harness.discovery import default_registry
 
 MELD = {
-    "train": (9989, 1038, {"neutral": 4710, "joy": 1743, "surprise": 1205, "anger": 1109, "sadness": 683, "disgust": 271, "fear": 268}),
-    "dev": (1109, 114, {"neutral": 470, "joy": 163, "anger": 153, "surprise": 150, "sadness": 111, "fear": 40, "disgust": 22}),
-    "test": (2610, 280, {"neutral": 1256, "joy": 402, "anger": 345, "surprise": 281, "sadness": 208, "disgust": 68, "fear": 50}),
+    "train": (9989, 1038, {"neutral": 4710, "joy": 1743, "surprise": 1205, "anger": 1109, "sadness": 683,
+                           "disgust": 271, "fear": 268}),
+    "dev": (1109, 114, {"neutral": 470, "joy": 163, "anger": 153, "surprise": 150, "sadness": 111,
+                        "fear": 40, "disgust": 22}),
+    "test": (2610, 280, {"neutral": 1256, "joy": 402, "anger": 345, "surprise": 281, "sadness": 208,
+                         "disgust": 68, "fear": 50}),
 }
 MELD_SENTIMENT = {
     "train": (9989, 1038, {"negative": 2945, "neutral": 4710, "positive": 2334}),
@@ -49,7 +52,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("name, options, expected, fmt", CASES, ids=lambda v: str(v) if not isinstance(v, dict) else None)
+@pytest.mark.parametrize("name, options, expected, fmt", CASES,
+                         ids=lambda v: str(v) if not isinstance(v, dict) else None)
 def test_counts_match_the_published_tables(data_root, name, options, expected, fmt):
     task = default_registry().get("tasks", name).cls(data_root, **options)
     stats = task_stats(task)

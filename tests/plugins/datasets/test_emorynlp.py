@@ -13,8 +13,10 @@ from plugins.datasets.emorynlp_formats import parse_speakers
 SCENE = {
     "scene_id": "s01_e01_c01",
     "utterances": [
-        {"utterance_id": "s01_e01_c01_u001", "speakers": ["Ross Geller"], "transcript": "Hi.", "tokens": [], "emotion": "Joyful"},
-        {"utterance_id": "s01_e01_c01_u002", "speakers": ["Joey", "Chandler"], "transcript": "Hey!", "tokens": [], "emotion": "Neutral"},
+        {"utterance_id": "s01_e01_c01_u001", "speakers": ["Ross Geller"], "transcript": "Hi.", "tokens": [],
+         "emotion": "Joyful"},
+        {"utterance_id": "s01_e01_c01_u002", "speakers": ["Joey", "Chandler"], "transcript": "Hey!", "tokens": [],
+         "emotion": "Neutral"},
     ],
 }
 

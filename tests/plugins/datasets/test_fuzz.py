@@ -27,7 +27,8 @@ MELD_CSV = (
 ).encode()
 EMORY_JSON = json.dumps(
     {"season_id": "dev", "episodes": [{"episode_id": "s01_e01", "scenes": [{"scene_id": "s01_e01_c01", "utterances": [
-        {"utterance_id": "s01_e01_c01_u001", "speakers": ["Ross"], "transcript": "Hi.", "tokens": [["Hi", "."]], "emotion": "Sad"}]}]}]},
+        {"utterance_id": "s01_e01_c01_u001", "speakers": ["Ross"], "transcript": "Hi.", "tokens": [["Hi", "."]],
+         "emotion": "Sad"}]}]}]},
     indent=1,
 ).encode()
 EMORY_TSV = b"Ross\tHi.\tJoyful\nJoey\tHey!\tMad\n\nMonica\tNo.\tSad\n"
@@ -167,7 +168,8 @@ def test_iemocap_evaluation(release, data):
 def test_jsonl(data):
     def write(root, data):
         path = put(root, "derived/iemocap_6class.jsonl", data)
-        return lambda: (Iemocap(root, format="jsonl").examples("train"), JsonlTask(root, path=str(path), labels="joy").examples("train"))
+        return lambda: (Iemocap(root, format="jsonl").examples("train"),
+                        JsonlTask(root, path=str(path), labels="joy").examples("train"))
 
     loads_or_data_error(write, data)
 

@@ -19,7 +19,8 @@ def row(split, dialogue, index, label, text="hello"):
     return {"split": split, "dialogue_id": dialogue, "utt_index": index, "speaker": "A", "text": text, "label": label}
 
 
-ROWS = [row("train", "d1", 0, "happy"), row("train", "d1", 1, "calm"), row("test", 7, 0, "calm"), row("test", 7, 1, None)]
+ROWS = [row("train", "d1", 0, "happy"), row("train", "d1", 1, "calm"),
+        row("test", 7, 0, "calm"), row("test", 7, 1, None)]
 
 
 def test_labels_are_inferred_from_train_and_splits_come_from_the_file(tmp_path):
@@ -80,12 +81,14 @@ def test_a_relative_path_found_nowhere_without_a_data_root_is_named(tmp_path, mo
     monkeypatch.delenv("ERCBENCH_DATA", raising=False)
     with pytest.raises(DataError) as caught:
         JsonlTask(None, path="mydata.jsonl").splits()
-    assert str(caught.value) == "mydata.jsonl: file not found in the working folder (and no data root is set to look under)"
+    assert str(caught.value) == ("mydata.jsonl: file not found in the working folder "
+                                 "(and no data root is set to look under)")
 
 
 def test_a_lone_surrogate_escape_is_one_line_naming_the_file_and_line(tmp_path):
     path = write_rows(tmp_path / "dd.jsonl", ROWS + [row("\udcff", "d9", 0, "calm")])
-    with pytest.raises(DataError, match=rf"dd.jsonl:{len(ROWS) + 1}: a lone surrogate escape \('\\udcff'\) is not text"):
+    problem = rf"dd.jsonl:{len(ROWS) + 1}: a lone surrogate escape \('\\udcff'\) is not text"
+    with pytest.raises(DataError, match=problem):
         JsonlTask(tmp_path, path=str(path)).splits()
     paired = write_rows(tmp_path / "ok.jsonl", ROWS + [row("train", "d9", 0, "calm", text="\U0001f600")])
     assert "\U0001f600" in JsonlTask(tmp_path, path=str(paired)).dialogues("train")[-1].utterances[0].text

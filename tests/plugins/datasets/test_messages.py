@@ -59,7 +59,9 @@ def test_a_split_with_only_unlabelled_turns_has_no_examples(tmp_path):
         Iemocap(tmp_path, format="jsonl").examples("test")
 
 
-@pytest.mark.parametrize("place", ["iemocap_6class.jsonl", "iemocap/iemocap_6class.jsonl", "iemocap/x/iemocap_6class.jsonl"])
+@pytest.mark.parametrize("place", [
+    "iemocap_6class.jsonl", "iemocap/iemocap_6class.jsonl", "iemocap/x/iemocap_6class.jsonl",
+])
 @pytest.mark.parametrize("fmt", ["auto", "jsonl"])
 def test_a_misplaced_iemocap_jsonl_is_named_with_where_it_belongs(data_root, tmp_path, place, fmt):
     misplaced = tmp_path / place

@@ -43,7 +43,8 @@ def test_iemocap_cuts_the_session_video_at_each_utterances_times(tmp_path):
 
 def test_iemocap_refuses_without_videos_or_times(tmp_path, data_root):
     release = write_release(tmp_path)
-    with pytest.raises(ConfigError, match="iemocap: no test session video found; looked for .*Session5/dialog/avi/DivX"):
+    missing = "iemocap: no test session video found; looked for .*Session5/dialog/avi/DivX"
+    with pytest.raises(ConfigError, match=missing):
         Iemocap(tmp_path, release=str(release)).video_clips("test", tmp_path / "elsewhere")
     with pytest.raises(ConfigError, match="only the IEMOCAP release has .* or give a --map CSV with start and end"):
         Iemocap(data_root).video_clips("test", tmp_path)

@@ -36,7 +36,8 @@ def vlm(tmp_path_factory):
 
 @pytest.fixture
 def meld_videos(tmp_path):
-    """MELD test dialogues 0 (3 utterances) and 1: clips for 0/0, 0/1 and 1/1; 0/2 corrupt, 1/0 empty, the rest missing."""
+    """MELD test dialogues 0 (3 utterances) and 1: clips for 0/0, 0/1 and 1/1;
+    0/2 corrupt, 1/0 empty, the rest missing."""
     folder = tmp_path / "videos" / CLIPS
     for name in ("dia0_utt0", "dia0_utt1", "dia1_utt1"):
         make_clip(folder / f"{name}.mp4", seconds=1.5)
@@ -164,7 +165,8 @@ def test_kill_9_then_the_same_command_continues(vlm, tmp_path, data_root):
 
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == f"described 3 clip(s), 0 without a description (4 already in the file) -> {out}"
+    assert result.output.splitlines()[0] == (
+        f"described 3 clip(s), 0 without a description (4 already in the file) -> {out}")
     after = out.read_text().splitlines()
     assert after[:4] == before and len(after) == 7 and not partial.exists()
     keys = [(row["dialogue_id"], row["utt_index"]) for row in map(json.loads, after)]

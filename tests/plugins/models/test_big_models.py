@@ -35,7 +35,8 @@ def test_device_map_auto_loads_through_accelerate_and_scores_like_a_plain_load(t
     assert placements == [None, "auto"]
     assert spread.info()["device_map"] == "auto"  # run.json's model_info says how it was placed
     ours, theirs = plain.predict(meld_prompts), spread.predict(meld_prompts)
-    worst = max(abs(a.choice_logprobs[c] - b.choice_logprobs[c]) for a, b in zip(ours, theirs) for c in a.choice_logprobs)
+    worst = max(abs(a.choice_logprobs[c] - b.choice_logprobs[c])
+                for a, b in zip(ours, theirs) for c in a.choice_logprobs)
     assert worst <= 1e-5
 
 

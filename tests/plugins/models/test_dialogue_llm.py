@@ -144,7 +144,8 @@ def test_run_json_names_the_checkpoints_prompt(checkpoint, record, tmp_path):
     from tests.conftest import real_data_root
 
     registry = registry_with()
-    result, folder = pipeline.run(run_spec(checkpoint), RunContext(registry, data_dir=real_data_root()), results_dir=tmp_path)
+    result, folder = pipeline.run(run_spec(checkpoint), RunContext(registry, data_dir=real_data_root()),
+                                  results_dir=tmp_path)
     run = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
     assert run["spec"]["prompt"] == record["prompt"]["name"]
     assert run["spec"]["prompt_args"] == record["prompt"]["options"] and record["prompt"]["options"]["window"] == "0"

@@ -1,4 +1,4 @@
-"""The dialoguellm plugin's ablate command: variants, their run specs, the table; contributed through the commands hook."""
+"""The dialoguellm plugin's ablate command: variants, their run specs, the table; contributed by the commands hook."""
 
 from __future__ import annotations
 

@@ -55,7 +55,8 @@ def test_k_shot_dialoguellm_parser_run_records_fallbacks(tmp_path, template):
 
 
 def test_classical_baseline_reads_k_shot_prompts(tmp_path):
-    spec = RunSpec(task="sample", prompt="k-shot", model="majority", split="test", prompt_args={"k": "3"}, parser="lenient")
+    spec = RunSpec(task="sample", prompt="k-shot", model="majority", split="test", prompt_args={"k": "3"},
+                   parser="lenient")
     result, folder = run(spec, RunContext(default_registry()), results_dir=tmp_path)
     predictions = read_predictions(folder)
     # majority answers sample's most frequent train label in every k-shot prompt, and it is read back.

@@ -56,7 +56,8 @@ def test_dialoguellm_follows_the_public_layout():
     text = get_template("dialoguellm").build(dialogue_example(), (), Style(window=0)).text
     assert text.startswith("Please perform Classification task.")
     assert "### Context:" not in text
-    assert text.endswith("### Input:\n            Chandler: Oh my God, you got the tickets? That's amazing!\n\n            ### Response:\n            ")
+    assert text.endswith("### Input:\n            Chandler: Oh my God, you got the tickets? That's amazing!\n\n"
+                         "            ### Response:\n            ")
     assert "assign an accuracy label from ['neutral', 'joy'," in text
 
 

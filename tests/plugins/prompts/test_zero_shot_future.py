@@ -28,7 +28,8 @@ def test_future_two_shows_the_two_next_turns_after_a_marker_and_the_target_once(
     # The target sits before the marker and is not repeated (instructerc names it twice anyway);
     # the two later turns follow the marker, in dialogue order.
     target = UTTERANCES[1].text
-    assert text.index(target) < marker and text.count(target) == rendered(1, window="1", template=template).count(target)
+    assert text.index(target) < marker
+    assert text.count(target) == rendered(1, window="1", template=template).count(target)
     later = [text.index(UTTERANCES[i].text) for i in (2, 3)]
     assert marker < later[0] < later[1]
     assert text.count(UTTERANCES[2].text) == 1 and text.count(UTTERANCES[3].text) == 1

@@ -29,7 +29,8 @@ def test_dev_choice_logprobs_equal_one_forward_per_choice(tmp_path):
     record = lora_data.build_records(strategy, meld().examples("dev")[:1], tokenizer)[0]
     got = choice_logprobs(model, tokenizer, record, max_length=48)  # short: the context is cut per choice
     for choice in record.answer_map:
-        row = lora_data.tokenize_record(lora_data.Record(record.example, record.context, choice, {}), tokenizer, 48, False)
+        record_row = lora_data.Record(record.example, record.context, choice, {})
+        row = lora_data.tokenize_record(record_row, tokenizer, 48, False)
         ids = row["input_ids"][:-1]
         answer = sum(label != lora_data.IGNORE for label in row["labels"]) - 1
         assert abs(got[choice] - sequence_logprob(model, ids, answer)) <= 1e-4
