@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.cli.common import Limit, parse_options, writable_folder
-from harness.results.record import FinishedRun, read_finished
+from harness.results.record import FinishedRun
 from harness.types import RunSpec
 
 __all__ = ["Limit", "parse_options", "run_spec", "writable_folder"]
@@ -17,5 +17,5 @@ def run_spec(spec: RunSpec, *, data_dir: Path | None, results_dir: Path | None) 
     from harness.cli.session import current
     from harness.run import pipeline
 
-    _, folder = pipeline.run(spec, current().context(data_dir=data_dir), results_dir=results_dir)
-    return read_finished(folder)
+    result, folder = pipeline.run(spec, current().context(data_dir=data_dir), results_dir=results_dir)
+    return FinishedRun(result, folder)

@@ -211,21 +211,22 @@ def without_stamp(page: str) -> str:
 
 def test_context_comes_from_the_run_folder_and_older_folders_get_the_same_page_from_the_data(tmp_path):
     from harness.cli.contexts import TaskContexts
-    from harness.discovery import default_registry
     from harness.report import html as report_html
     from harness.results.context import CONTEXT_FILE, read_context
     from harness.results.record import read_finished
     from harness.run import pipeline
     from harness.types import RunSpec
 
-    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="majority"), results_dir=tmp_path)
+    registry = default_registry()
+    _, folder = pipeline.run(RunSpec(task="sample", prompt="zero-shot", model="majority"), RunContext(registry),
+                             results_dir=tmp_path)
     run = read_finished(folder)
     assert set(read_context(folder)) == {p.example_id for p in run.predictions()}
-    stored = report_html.build([run], sample=3)  # no data dir, no task: the folder has what the page shows
+    stored = report_html.build([run], registry, sample=3)  # no data dir, no task: the folder has what the page shows
     assert stored.count('class="target"') == 3 and "Context unavailable" not in stored
     (folder / CONTEXT_FILE).unlink()  # as a run written before run folders held their context
-    assert "Context unavailable" in report_html.build([read_finished(folder)], sample=3)
-    rebuilt = report_html.build([read_finished(folder)], sample=3, contexts=TaskContexts(default_registry(), None))
+    assert "Context unavailable" in report_html.build([read_finished(folder)], registry, sample=3)
+    rebuilt = report_html.build([read_finished(folder)], registry, sample=3, contexts=TaskContexts(registry, None))
     assert without_stamp(rebuilt) == without_stamp(stored)
 
 

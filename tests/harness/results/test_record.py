@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from harness import metrics
+from harness.context import RunContext
+from harness.discovery import default_registry
 from harness.errors import ConfigError, DataError
 from harness.report.leaderboard import load_runs
 from harness.results import store
@@ -38,7 +40,7 @@ def test_the_older_run_json_shape_reads_as_a_finished_run(tmp_path):
 
 def test_a_run_of_today_reads_back_with_its_digest_and_typed_scores(tmp_path):
     spec = RunSpec(task="sample", prompt="zero-shot", model="majority")
-    written, folder = pipeline.run(spec, results_dir=tmp_path)
+    written, folder = pipeline.run(spec, RunContext(default_registry()), results_dir=tmp_path)
     run = read_finished(folder)
     assert run == FinishedRun(written, folder, run.digest) and run.digest.startswith("sha256:")
     assert run.spec == spec and run.run_id == written.run_id
