@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -13,21 +10,18 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from harness.context import RunContext
-from harness.plumbing.fingerprint import CACHE_FILE, hash_cache, verifying
 from harness.results import keys
 from harness.results.claim import claimed
 from harness.results.context import write_context
-from harness.results.keys import input_key, run_inputs
+from harness.results.keys import input_key
 from harness.results.record import FinishedRun, find_finished
 from harness.results.store import PartialRun, results_root, spec_key
 from harness.run import distributed, stages
 from harness.run.cache import cache_root
+from harness.run.inputs import read_only, read_run_inputs
 from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import PARSERS, TextParser, get_parser
 from harness.types import Example, Prediction, RunResult, RunSpec
-
-#: A fingerprint found in the cache takes milliseconds; one still hashing after this is a first sight.
-CACHED_FINGERPRINT_S = 0.25
 
 
 def _silent(line: str) -> None:
@@ -191,38 +185,12 @@ def executor_for(context: RunContext, options: RunOptions) -> Executor:
     return (LocalExecutor if world.size == 1 else ParallelExecutor)(context, options, world)
 
 
-def read_run_inputs(parts: stages.Components, root: Path, meanwhile: Callable[[], None] | None = None,
-                    verify: bool = False) -> dict:
-    """Data files' and weights' sha256 and the label set (weights' hashes cached per user, else in root).
-
-    While a checkpoint seen for the first time is hashed, `meanwhile` (loading it) runs beside the
-    hashing; nothing is reused, resumed or written before both are done, whatever finishes first.
-    """
-    parts.task.read_inputs()  # hash the train files too: prompts and models may read them later
-    with hash_cache(None if read_only(root) else root / CACHE_FILE), verifying(verify):
-        task_info = parts.task.run_info()
-        if meanwhile is None:
-            return run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            hashing = pool.submit(parts.model.fingerprint)
-            try:
-                found = hashing.result(timeout=CACHED_FINGERPRINT_S)
-            except FutureTimeout:  # hashing, not a cache lookup: load the weights meanwhile
-                meanwhile()
-                found = hashing.result()
-        return run_inputs(task_info, parts.task.labels, found)
-
-
 def find_reusable(root: Path, spec: RunSpec, key: str, legacy: Sequence[RunSpec], inputs: dict) -> FinishedRun | None:
     """A finished run of this spec and inputs, also one an older ercbench keyed by an unused parser."""
     found = find_finished(root, spec, key)
     for old in legacy:
         found = found or find_finished(root, old, input_key(spec_key(old), inputs))
     return found
-
-
-def read_only(root: Path) -> bool:
-    return root.is_dir() and not os.access(root, os.W_OK | os.X_OK)
 
 
 def reuse(found: FinishedRun, say: Callable[[str], None]) -> FinishedRun:
