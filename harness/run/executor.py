@@ -65,7 +65,6 @@ class Job:
     inputs: dict[str, Any]
     key: str
     partial: PartialRun
-    options: RunOptions
     processes: int = 1
     #: how many predictions an earlier attempt had written
     resumed_from: int = 0
@@ -125,7 +124,7 @@ class Executor:
         early = (lambda: stages.load_model(parts, timing)) if self.world.size == 1 else None
         inputs = self.world.first(lambda: read_run_inputs(parts, root, early, self.options.verify_inputs))
         key = input_key(spec_key(spec), inputs)
-        job = Job(spec, parts, examples, inputs, key, PartialRun(root, spec), self.options, self.world.size,
+        job = Job(spec, parts, examples, inputs, key, PartialRun(root, spec), self.world.size,
                   timing=timing, started=started, clock=clock)
         return job, legacy
 
