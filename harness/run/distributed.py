@@ -84,11 +84,19 @@ class World(context.World):
 
     def together(self, work: Callable[[], T]) -> T:
         """Run `work` here; if it fails in any process, every process stops with a one-line error."""
+        with self.sharing_failure():
+            value = work()
+        return value
+
+    @contextmanager
+    def sharing_failure(self) -> Iterator[None]:
+        """Run the block here; if it fails in any process, every process stops with a one-line error."""
         if self.size == 1:
-            return work()
+            yield
+            return
         failure: Exception | None = None
         try:
-            value = work()
+            yield
         except Exception as exc:  # shared with the others, then raised again below
             failure = exc
         messages = self.gather(None if failure is None else _one_line(failure))
@@ -97,7 +105,6 @@ class World(context.World):
         for rank, message in enumerate(messages):
             if message is not None:
                 raise PeerFailed(f"process {rank} of {self.size} failed ({message}); this one stopped too")
-        return value
 
     def first(self, work: Callable[[], T]) -> T:
         """Run `work` on rank 0 only while the others wait; every process returns rank 0's value."""
@@ -259,49 +266,6 @@ def open_partial(partial: PartialRun, resume: bool, inputs: Mapping[str, Any]) -
     if resume and partial.folder.is_dir():
         fold_shards(partial.folder)
     partial.start(resume, inputs)
-
-
-def predict_together(world: World, partial: PartialRun, examples: Sequence[Example], inputs: Mapping[str, Any],
-                     resume: bool, prepare: Callable[[], None],
-                     predict: Callable[[Sequence[Example], PartialRun, int], None],
-                     facts: Callable[[], Mapping[str, Any]]) -> int:
-    """The pipeline's predict-what-is-missing for one process of several: rank 0 opens the partial
-    folder, each process loads the model and answers its shard into its own file, rank 0 merges
-    them and records the processes' merged settings. Returns how many were done before."""
-    world.first(lambda: open_partial(partial, resume, inputs))
-    done = partial.done_predictions() if resume else {}
-    todo = [example for example in shard(examples, world.rank, world.size) if example.example_id not in done]
-
-    def work(writer: PartialRun) -> None:
-        if todo:  # a process with nothing left to answer never loads the model
-            prepare()
-            predict(todo, writer, len(done))
-
-    predict_shard(world, partial, work)
-    attempts = [attempt for attempt in world.gather(dict(facts()) if todo else None) if attempt is not None]
-    if attempts:
-        world.first(lambda: partial.record_attempt(merge_attempts(attempts)))
-    return len(done)
-
-
-def predict_shard(world: World, partial: PartialRun, work: Callable[[PartialRun], None]) -> None:
-    """Each process runs `work` with its own writer; rank 0 then merges every shard (the run's
-    finish puts them in example order).
-
-    A failure anywhere stops every process; rank 0 keeps the predictions for --resume (and drops
-    an empty folder) only once all have stopped writing.
-    """
-    try:
-        world.together(lambda: work(rank_writer(partial, world.rank)))
-    except PeerLost:
-        raise  # a peer may still be writing: leave every file as it is, for --resume
-    except Exception:
-        if world.is_main:
-            fold_shards(partial.folder)
-            partial.discard_if_empty()
-        raise
-    if world.is_main:
-        fold_shards(partial.folder)
 
 
 def slowest(timings: Sequence[Mapping[str, float]]) -> dict[str, float]:

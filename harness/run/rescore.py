@@ -75,8 +75,9 @@ def rescore(run: FinishedRun, parser: str, context: RunContext, results_dir: Pat
         partial.start(False, source.inputs)
         partial.append(predictions)
         copy_context(run.folder, partial.folder)
-        result = rescored_result(source, spec, predictions, labels, started, key, time.perf_counter() - clock)
-        return partial.finish(result)
+        result = rescored_result(source, spec, predictions, labels, key)
+        return partial.finish(replace(result, run_id=make_run_id(spec, started, key), started=started.isoformat(),
+                                      duration_s=time.perf_counter() - clock))
 
 
 def copy_context(source: Path, folder: Path) -> None:
@@ -86,14 +87,15 @@ def copy_context(source: Path, folder: Path) -> None:
 
 
 def rescored_result(source: RunResult, spec: RunSpec, predictions: list[Prediction], labels: list[str],
-                    started: datetime, key: str, seconds: float) -> RunResult:
+                    key: str) -> RunResult:
+    """The source's result with the new spec, scores and counts (the caller stamps run id and times)."""
     counts = metrics.prediction_counts(predictions)
     return replace(
-        source, run_id=make_run_id(spec, started, key), spec=spec,
+        source, spec=spec,
         scores=frozen_mapping({**metrics.score_predictions(predictions, labels),
                                "ci": bootstrap_ci(predictions, labels)}),
         n=counts["n"], n_unparsed=counts["n_unparsed"], n_fallback=counts["n_fallback"],
-        n_truncated=counts["n_truncated"], started=started.isoformat(), duration_s=seconds, resumed_from=0, processes=1, input_key=key,
+        n_truncated=counts["n_truncated"], resumed_from=0, processes=1, input_key=key,
         timing=frozen_mapping({"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0, "n_predicted": 0,
                                "examples_per_s": None, "tokens_computed": 0}),
         rescored_from=source.run_id,

@@ -57,8 +57,8 @@ def spec(parser: str = "strict", mode: str = "score") -> RunSpec:
 @pytest.fixture
 def older_ercbench(monkeypatch):
     """The pipeline as ercbench wrote runs before: the parser in every run's key, no other keys looked up."""
-    monkeypatch.setattr(pipeline, "identity_spec", lambda spec, mode: spec)
-    monkeypatch.setattr(pipeline, "legacy_specs", lambda spec, mode, parsers: [])
+    monkeypatch.setattr(keys, "identity_spec", lambda spec, mode: spec)
+    monkeypatch.setattr(keys, "legacy_specs", lambda spec, mode, parsers: [])
     return monkeypatch
 
 

@@ -1,0 +1,46 @@
+"""One process answers a whole run: resume takes in what every earlier attempt wrote, whatever its processes."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+from harness.run import distributed, stages
+from harness.run.executor import Executor, Job, batches
+from harness.types import Example
+
+
+class LocalExecutor(Executor):
+    """With resume the inputs are checked before the model loads; without it an earlier partial
+    run is replaced only once loading succeeded, so a Ctrl-C while loading loses nothing."""
+
+    @contextmanager
+    def _attempt(self, job: Job) -> Iterator[None]:
+        partial, resume = job.partial, self.options.resume
+        self.writer, self.started = partial, False
+        if resume:
+            distributed.fold_shards(partial.folder)  # take in what the processes of a data-parallel attempt wrote
+            partial.start(True, job.inputs)
+            self.started = True
+        done = partial.done_predictions() if resume else {}
+        self.todo = [example for example in job.examples if example.example_id not in done]
+        job.resumed_from = self.done = len(done)
+        self.total = len(done) + len(self.todo)
+        try:
+            yield
+        except BaseException:
+            if self.started:
+                partial.discard_if_empty()  # keep predictions for --resume, never an empty folder
+            raise
+
+    def pending(self, job: Job) -> Iterator[Sequence[Example]]:
+        if not self.todo:
+            if not self.options.resume:
+                job.partial.start(False, job.inputs)
+            return
+        stages.prepare(job.parts, job.timing)
+        batch_size = job.parts.model.preferred_batch_size or self.options.batch_size  # e.g. a split per GPU call
+        if not self.options.resume:
+            job.partial.start(False, job.inputs)
+            self.started = True
+        yield from batches(self.todo, batch_size)

@@ -1,0 +1,58 @@
+"""One process of a data-parallel run: each answers whole dialogues into its own shard; rank 0 merges them."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence
+
+from harness.results.record import FinishedRun
+from harness.run import distributed, stages
+from harness.run.executor import Executor, Job, batches
+from harness.types import Example, Prediction, RunResult
+
+
+class ParallelExecutor(Executor):
+    """Rank 0 opens the partial folder, each process loads the model and answers its shard into its
+    own file, rank 0 merges them and records the processes' merged settings.
+
+    A failure anywhere stops every process; rank 0 keeps the predictions for --resume (and drops
+    an empty folder) only once all have stopped writing.
+    """
+
+    @contextmanager
+    def _attempt(self, job: Job) -> Iterator[None]:
+        world, partial, resume = self.world, job.partial, self.options.resume
+        world.first(lambda: distributed.open_partial(partial, resume, job.inputs))
+        done = partial.done_predictions() if resume else {}
+        self.todo = [example for example in distributed.shard(job.examples, world.rank, world.size)
+                     if example.example_id not in done]
+        job.resumed_from = self.done = len(done)
+        self.total = len(done) + len(self.todo)
+        try:
+            with world.sharing_failure():
+                yield
+        except distributed.PeerLost:
+            raise  # a peer may still be writing: leave every file as it is, for --resume
+        except Exception:
+            if world.is_main:
+                distributed.fold_shards(partial.folder)
+                partial.discard_if_empty()
+            raise
+        if world.is_main:
+            distributed.fold_shards(partial.folder)
+        facts = [fact for fact in world.gather(stages.attempt_facts(job.parts) if self.todo else None)
+                 if fact is not None]
+        if facts:
+            world.first(lambda: partial.record_attempt(distributed.merge_attempts(facts)))
+
+    def pending(self, job: Job) -> Iterator[Sequence[Example]]:
+        self.writer = distributed.rank_writer(job.partial, self.world.rank)  # no two processes share a file
+        if not self.todo:  # a process with nothing left to answer never loads the model
+            return
+        stages.prepare(job.parts, job.timing)
+        yield from batches(self.todo, job.parts.model.preferred_batch_size or self.options.batch_size)
+
+    def write(self, job: Job, make: Callable[[Job, Sequence[Prediction], dict | None], RunResult]) -> FinishedRun:
+        timing = distributed.slowest(self.world.gather(job.timing))  # the processes ran side by side
+        job.timing = {**timing, "tokens_computed": distributed.total(self.world.gather(job.parts.model.tokens_computed))}
+        return super().write(job, make)
