@@ -54,5 +54,6 @@ class ParallelExecutor(Executor):
 
     def write(self, job: Job, make: Callable[[Job, Sequence[Prediction], dict | None], RunResult]) -> FinishedRun:
         timing = distributed.slowest(self.world.gather(job.timing))  # the processes ran side by side
-        job.timing = {**timing, "tokens_computed": distributed.total(self.world.gather(job.parts.model.tokens_computed))}
+        tokens = distributed.total(self.world.gather(job.parts.model.tokens_computed))
+        job.timing = {**timing, "tokens_computed": tokens}
         return super().write(job, make)

@@ -77,8 +77,9 @@ def parse_lenient(text: str, answer_map: Mapping[str, str], rng: random.Random) 
 
 
 # The public DialogueLLM evaluation (py/myllama-generate-test.py, keyword list extended with
-# the EmoryNLP script's "peaceful", "powerful" and the IEMOCAP script's "excitement", "frustration"): the first keyword found anywhere in the
-# answer's first sentence decides, through its synonym group. The numeric keywords "1".."6"
+# the EmoryNLP script's "peaceful", "powerful" and the IEMOCAP script's "excitement",
+# "frustration"): the first keyword found anywhere in the answer's first sentence decides,
+# through its synonym group. The numeric keywords "1".."6"
 # meant different labels in different scripts, so only "0" (neutral in all of them) is kept.
 DIALOGUELLM_KEYWORDS = (
     "happy", "happiness", "joy", "fear", "scare", "sad", "sadness", "disgust", "disgusting",

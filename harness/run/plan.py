@@ -115,8 +115,9 @@ def entries(group: Mapping[str, Any], key: str, source: Source, start: int, regi
         prefixes = tuple(item[: -len("<key>")] for item in declared if item.endswith("<key>"))
         for option in options:
             if option not in declared and not (prefixes and option.startswith(prefixes)):
-                raise source.error(source.key_line(option, start), f"{kind[:-1]} {plugin!r}: unknown option "
-                                   f"{option!r}{suggestion(option, declared)} (options: {', '.join(declared) or 'none'})")
+                raise source.error(source.key_line(option, start),
+                                   f"{kind[:-1]} {plugin!r}: unknown option {option!r}"
+                                   f"{suggestion(option, declared)} (options: {', '.join(declared) or 'none'})")
         if kind == "models" and "target" in options:  # -m name:target, the form compare writes
             name = f"{plugin}:{options.pop('target')}"
         out.append((name, {option: option_text(value) for option, value in options.items()}))
@@ -125,7 +126,8 @@ def entries(group: Mapping[str, Any], key: str, source: Source, start: int, regi
 
 def whole_numbers(group: Mapping[str, Any], key: str, source: Source, start: int, default: list) -> list[int]:
     values = as_list(group, key, source, start, default)
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values) or len(set(values)) < len(values):
+    whole = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
+    if not whole or len(set(values)) < len(values):
         raise source.error(source.key_line(key, start), f"{key} must list different whole numbers >= 0, got {values}")
     return values
 
@@ -144,7 +146,8 @@ def group_specs(group: Any, source: Source, start: int, context: RunContext) -> 
     shots = whole_numbers(group, "shots", source, start, []) if "shots" in group else None
     split, limit, parser = group.get("split", "test"), group.get("limit"), group.get("parser", "strict")
     if parser not in PARSERS:
-        raise source.error(source.key_line("parser", start), f"unknown parser {parser!r}{suggestion(str(parser), PARSERS)}")
+        raise source.error(source.key_line("parser", start),
+                           f"unknown parser {parser!r}{suggestion(str(parser), PARSERS)}")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0):
         raise source.error(source.key_line("limit", start), f"limit must be a whole number > 0, got {limit!r}")
     specs = []

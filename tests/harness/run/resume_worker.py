@@ -1,8 +1,9 @@
 """One process of a fast data-parallel test run: a hashing model answering real MELD through pipeline.run.
 
 Started by tests/harness/run/test_resume_processes.py as `python -m tests.harness.run.resume_worker`
-(one rank each, via harness.run.launcher.launch), or as `ercbench run ...` when the first argument is `run`. The process whose RANK equals $KILL_RANK kills
-itself (SIGKILL, no clean-up) when asked for its second batch.
+(one rank each, via harness.run.launcher.launch), or as `ercbench run ...` when the first argument is
+`run`. The process whose RANK equals $KILL_RANK kills itself (SIGKILL, no clean-up) when asked for
+its second batch.
 """
 
 from __future__ import annotations

@@ -39,7 +39,8 @@ class RecordedPrompt(PromptStrategy):
         for example in examples:
             turns = example.dialogue.utterances[max(0, example.target_index - self.window) : example.target_index + 1]
             text = f"window {self.window}: " + " / ".join(turn.text for turn in turns) + "\nAnswer:"
-            prompts.append(Prompt(example, text=text, choices=example.labels, answer_map={lab: lab for lab in example.labels}))
+            prompts.append(Prompt(example, text=text, choices=example.labels,
+                                  answer_map={lab: lab for lab in example.labels}))
         return prompts
 
     def info(self) -> dict:
@@ -95,7 +96,8 @@ def test_run_json_names_the_prompt_the_model_was_trained_on(registry, results_di
 def test_the_registry_passed_to_the_run_is_the_one_used(registry, results_dir):
     _, folder = pipeline.run(spec(), RunContext(registry), results_dir=results_dir)
     plugins = json.loads((folder / RUN_FILE).read_text())["plugins"]
-    assert {role: entry["distribution"] for role, entry in plugins.items()} == dict.fromkeys(plugins, "ercbench-testing")
+    distributions = {role: entry["distribution"] for role, entry in plugins.items()}
+    assert distributions == dict.fromkeys(plugins, "ercbench-testing")
 
 
 def test_a_models_prompt_override_reaches_the_prompt_stage(registry, results_dir):

@@ -100,7 +100,8 @@ def test_an_interrupted_run_keyed_by_its_parser_still_resumes(registry, results_
         pipeline.run(spec("lenient"), RunContext(registry), results_dir=results_dir, batch_size=3)
     assert len(PartialRun(results_dir, spec("lenient")).done_predictions()) == 3
     older_ercbench.undo()
-    result, _ = pipeline.run(spec("dialoguellm"), RunContext(registry), results_dir=results_dir, batch_size=3, resume=True)
+    result, _ = pipeline.run(spec("dialoguellm"), RunContext(registry), results_dir=results_dir, batch_size=3,
+                             resume=True)
     assert result.n == 7 and result.resumed_from == 3 and result.scores["accuracy"] == 1.0
 
 

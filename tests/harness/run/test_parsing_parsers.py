@@ -91,7 +91,8 @@ junk = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30
 
 
 @settings(max_examples=200, deadline=None)
-@given(labels_strategy, st.data(), st.sampled_from(["", "The answer is ", "Emotion: "]), st.sampled_from(["", ".", "!", " because..."]))
+@given(labels_strategy, st.data(), st.sampled_from(["", "The answer is ", "Emotion: "]),
+       st.sampled_from(["", ".", "!", " because..."]))
 def test_lenient_finds_a_label_written_in_a_sentence(labels, data, before, after):
     label = data.draw(st.sampled_from(labels))
     assert parse_lenient(f"{before}{label}{after}", amap(labels, " "), RNG) == label

@@ -160,7 +160,8 @@ def test_a_full_disk_keeps_what_was_written(registry, results_dir, monkeypatch):
         return real_fsync(fd)
 
     monkeypatch.setattr(store.os, "fsync", fsync)
-    with pytest.raises(store.WriteError, match=r"predictions.jsonl: no space left on device; free some disk space, then rerun with --resume"):
+    with pytest.raises(store.WriteError, match=r"predictions.jsonl: no space left on device; "
+                                               r"free some disk space, then rerun with --resume"):
         pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=3)
     monkeypatch.undo()
     kept = PartialRun(results_dir, spec).done_predictions()

@@ -32,10 +32,12 @@ def test_shot_specs_use_zero_shot_for_k0_and_keep_options():
                    prompt_args=frozen_mapping({"template": "dialoguellm", "selection": "retrieved", "k": "9"}))
     zero, three = shot_specs(base, [0, 3], default_registry())
     assert (zero.prompt, dict(zero.prompt_args)) == ("zero-shot", {"template": "dialoguellm"})
-    assert (three.prompt, dict(three.prompt_args)) == ("k-shot", {"template": "dialoguellm", "selection": "retrieved", "k": "3"})
+    assert (three.prompt, dict(three.prompt_args)) == ("k-shot", {"template": "dialoguellm", "selection": "retrieved",
+                                                                  "k": "3"})
     assert [shots_of(s.to_dict(), default_registry()) for s in (zero, three)] == [0, 3]
     registry = registry_with([("prompts", Fixed), ("prompts", Numbered)])
-    with pytest.raises(ConfigError, match=r"--shots sweeps prompts that show demonstrations \(k-shot, numbered, zero-shot\), not 'fixed'"):
+    with pytest.raises(ConfigError, match=r"--shots sweeps prompts that show demonstrations "
+                                          r"\(k-shot, numbered, zero-shot\), not 'fixed'"):
         shot_specs(RunSpec(task="meld", prompt="fixed", model="m"), [1], registry)
 
 
@@ -75,10 +77,12 @@ def test_any_prompt_can_declare_its_sweep():
 
 def test_sweep_runs_and_pivots(tmp_path):
     base = RunSpec(task="sample", prompt="zero-shot", model="majority", split="test", parser="lenient")
-    for spec in shot_specs(base, [0, 1, 3], default_registry()) + [RunSpec(task="sample", prompt="k-shot", model="majority", split="test",
-                                                        parser="lenient", prompt_args=frozen_mapping({"k": "3", "selection": "balanced"}))]:
+    balanced = RunSpec(task="sample", prompt="k-shot", model="majority", split="test", parser="lenient",
+                       prompt_args=frozen_mapping({"k": "3", "selection": "balanced"}))
+    for spec in shot_specs(base, [0, 1, 3], default_registry()) + [balanced]:
         run(spec, RunContext(default_registry()), results_dir=tmp_path)
-    run(RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr", split="test"), RunContext(default_registry()), results_dir=tmp_path)
+    run(RunSpec(task="sample", prompt="zero-shot", model="tfidf-lr", split="test"), RunContext(default_registry()),
+        results_dir=tmp_path)
     table = pivot_shots(shot_rows(tmp_path, default_registry()))
     assert [c for c, _ in table.columns][::2] == ["k=0", "k=1", "k=3", "k=3 balanced"]
     assert len(table) == 2  # majority/lenient and tfidf-lr/strict (only k=0)
@@ -101,11 +105,13 @@ def test_cli_compare_shots_and_leaderboard_with_reported(tmp_path):
     assert board.exit_code == 0, board.output
     header, *lines = board.stdout.strip().splitlines()
     assert header.startswith("task,model,prompt,parser,conditions,k=0 acc,k=0 wF1,k=1 acc")
-    assert any(line.startswith('meld:test,DialogueLLM-7B,reported: DialogueLLM,reported,"seeds=unknown, checkpoint=unknown'
+    assert any(line.startswith('meld:test,DialogueLLM-7B,reported: DialogueLLM,reported,'
+                               '"seeds=unknown, checkpoint=unknown'
                                ', context=past, invalid=random label (unseeded)",71.91') for line in lines)
     plain = runner.invoke(main, ["leaderboard", "--results-dir", str(tmp_path), "--with-reported", "--format", "csv"])
     assert plain.exit_code == 0, plain.output
     assert "InstructERC (LLaMA2-7B),reported: InstructERC,reported" in plain.output
     assert "majority,zero-shot" in plain.output
-    bad = runner.invoke(main, ["compare", "-t", "sample", "-m", "majority", "--shots", "1,x", "--results-dir", str(tmp_path)])
+    bad = runner.invoke(main, ["compare", "-t", "sample", "-m", "majority", "--shots", "1,x",
+                               "--results-dir", str(tmp_path)])
     assert bad.exit_code != 0 and "--shots takes" in bad.output
