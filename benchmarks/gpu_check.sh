@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU checks, as run on a lent H100/H200 (device tool): one script, one call, under 9 minutes on an H200.
-# Needs: .whl/ with bitsandbytes, lm-eval and dill wheels (for the device's Python), .gpudata/{meld,emorynlp}/,
+# Needs: .whl/ with the lm-eval, dill, datasets and multiprocess wheels for the device's Python (bitsandbytes too
+# for GPU_CHECK_MORE), .gpudata/{meld,emorynlp}/,
 # and the Qwen2.5 tokenizer in .gputok/qwen2.5 (copied from ../shared/tokenizers/qwen2.5).
 # Everything printed is also in $OUT: e2e_speed_gpu.txt (the table for docs/scoring.md), e2e_gpu.json, load_gpu.txt.
 set -u
