@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from harness.errors import DataError
+from harness.results.keys import SCORE_PARSER
 from harness.results.lock import LOCK_SUFFIX, is_held
 from harness.results.record import FinishedRun, read_finished
 from harness.results.store import PARTIAL_SUFFIX, RUN_FILE, predictions_match, spec_key
@@ -42,8 +43,12 @@ class Folder:
         return found
 
     def latest(self, spec: RunSpec) -> FinishedRun | None:
-        runs = self.finished.get(spec_id(spec))
-        return max(runs, key=lambda run: run.result.started) if runs else None
+        """The newest finished run of `spec` (by the folder's sequence, then start time); a score-mode run
+        is stored under the one parser its identity keeps, whatever parser the plan names."""
+        runs = self.finished.get(spec_id(spec)) or [
+            run for run in self.finished.get(spec_id(replace(spec, parser=SCORE_PARSER)), [])
+            if run.result.answer_mode == "score"]
+        return max(runs, key=lambda run: (run.result.sequence or 0, run.result.started)) if runs else None
 
     def rescorable(self, spec: RunSpec) -> FinishedRun | None:
         """A finished generate-mode run of the same spec but another parser: its answers can be reread."""

@@ -127,3 +127,23 @@ def test_the_paper_plan_needs_a_checkpoint_and_then_holds_every_part(tmp_path):
     assert sorted({s.prompt_args.get("k", "0") for s in plan.specs(("shots",))}) == ["0", "1", "3", "5"]
     assert {s.parser for s in plan.specs(("generate", "generate-lenient"))} == {"dialoguellm", "lenient"}
     assert [t.name for t in plan.tables] == ["main", "ablation", "shots"]
+
+
+def test_status_finds_a_score_mode_run_whatever_parser_the_plan_names(tmp_path):
+    import json
+
+    from harness.run.plan_status import Folder
+    from harness.types import RunSpec
+    from tests.harness.report.fakeruns import write_run
+
+    rows = [{"id": "a", "gold": "joy", "predicted": "joy", "raw": "joy"}]
+    older = write_run(tmp_path, "older", rows, model="hf:m", started="2026-01-02T00:00:00")
+    newer = write_run(tmp_path, "newer", rows, model="hf:m", started="2026-01-01T00:00:00")  # a clock behind
+    for folder, sequence in ((older, 1), (newer, 2)):
+        run = json.loads((folder / "run.json").read_text())
+        run["extra"]["answer_mode"], run["sequence"] = "score", sequence
+        (folder / "run.json").write_text(json.dumps(run))
+    folder = Folder.scan(tmp_path)
+    lenient = RunSpec(task="meld", prompt="zero-shot", model="hf:m", parser="lenient")
+    assert folder.latest(lenient).folder == newer  # score mode parses nothing: the stored strict run is it
+    assert folder.state(lenient) == ("done", "newer")
