@@ -97,22 +97,30 @@ def test_resume_over_relabelled_data_is_refused_naming_what_changed(registry, re
     assert result.inputs["labels"] == ["anger", "happy", "neutral"]
 
 
-def test_resume_over_replaced_weights_is_refused(registry, results_dir, tmp_path, monkeypatch):
-    weights = tmp_path / "w.safetensors"
-    weights.write_bytes(b"old weights")
-    spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
+def weights_spec(tmp_path: Path, content: bytes, name: str = "w.safetensors") -> tuple[Path, RunSpec]:
+    """A weights file with `content` and a JSONL run spec whose model reads it."""
+    weights = tmp_path / name
+    weights.write_bytes(content)
+    return weights, jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
+
+
+def interrupted_first_attempt(spec, registry, results_dir, monkeypatch, **settings) -> None:
+    """The run of `spec` killed after its first batch of 4 (its predictions kept for --resume)."""
     interrupt_after_first_batch(monkeypatch, WeightsModel)
     with pytest.raises(KeyboardInterrupt):
-        pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=4)
+        pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=4, **settings)
+
+
+def test_resume_over_replaced_weights_is_refused(registry, results_dir, tmp_path, monkeypatch):
+    weights, spec = weights_spec(tmp_path, b"old weights")
+    interrupted_first_attempt(spec, registry, results_dir, monkeypatch)
     weights.write_bytes(b"new weights")
     with pytest.raises(ConfigError, match=r"model file model/w.safetensors changed \(sha256"):
         pipeline.run(spec, RunContext(registry), results_dir=results_dir, resume=True)
 
 
 def test_finished_spec_is_reused_unless_forced_and_weights_change_recomputes(registry, results_dir, tmp_path):
-    weights = tmp_path / "w.safetensors"
-    weights.write_bytes(b"v1")
-    spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
+    weights, spec = weights_spec(tmp_path, b"v1")
     said: list[str] = []
     first, folder = pipeline.run(spec, RunContext(registry), results_dir=results_dir)
     again, same = pipeline.run(spec, RunContext(registry), results_dir=results_dir, resume=True, say=said.append)
@@ -128,12 +136,8 @@ def test_finished_spec_is_reused_unless_forced_and_weights_change_recomputes(reg
 
 def test_n_truncated_sums_attempts_and_model_info_survives_an_empty_resume(registry, results_dir, tmp_path,
                                                                            monkeypatch):
-    weights = tmp_path / "w.bin"
-    weights.write_bytes(b"w")
-    spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
-    interrupt_after_first_batch(monkeypatch, WeightsModel)
-    with pytest.raises(KeyboardInterrupt):
-        pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=4)
+    weights, spec = weights_spec(tmp_path, b"w", "w.bin")
+    interrupted_first_attempt(spec, registry, results_dir, monkeypatch)
     real_finish = PartialRun.finish
     monkeypatch.setattr(PartialRun, "finish", lambda self, result: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):  # every prediction written, then killed before run.json
@@ -229,18 +233,14 @@ def test_weights_rewritten_in_place_with_their_old_mtime_are_never_mixed(registr
     from tests.harness.plumbing.test_fingerprint import rewrite_keeping_stat
 
     monkeypatch.setattr(fingerprint, "RACY_NS", 0)  # only the stamp decides, as for weights hashed long ago
-    weights = tmp_path / "w.safetensors"
-    weights.write_bytes(b"old weights")
-    spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
+    weights, spec = weights_spec(tmp_path, b"old weights")
     first, folder = pipeline.run(spec, RunContext(registry), results_dir=results_dir)
     rewrite_keeping_stat(weights, b"new weights", how, tmp_path)
     said: list[str] = []
     again, other = pipeline.run(spec, RunContext(registry), results_dir=results_dir, say=said.append)
     assert other != folder and not said  # recomputed, not reused
     assert again.inputs["model"] == {"model/w.safetensors": store.hashlib.sha256(b"new weights").hexdigest()}
-    interrupt_after_first_batch(monkeypatch, WeightsModel)
-    with pytest.raises(KeyboardInterrupt):
-        pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=4, force=True)
+    interrupted_first_attempt(spec, registry, results_dir, monkeypatch, force=True)
     rewrite_keeping_stat(weights, b"mid weights", how, tmp_path)
     with pytest.raises(ConfigError, match=r"model file model/w.safetensors changed \(sha256"):
         pipeline.run(spec, RunContext(registry), results_dir=results_dir, resume=True)
@@ -261,12 +261,8 @@ def test_weights_load_while_first_seen_files_hash_and_are_checked_before_anythin
         loaded.set()
         real_prepare(self, task, context)
 
-    weights = tmp_path / "w.safetensors"
-    weights.write_bytes(b"v1")
-    spec = jsonl_spec(write_jsonl(tmp_path / "d.jsonl"), model=f"weights:{weights}")
-    interrupt_after_first_batch(monkeypatch, WeightsModel)
-    with pytest.raises(KeyboardInterrupt):
-        pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=4)
+    weights, spec = weights_spec(tmp_path, b"v1")
+    interrupted_first_attempt(spec, registry, results_dir, monkeypatch)
     monkeypatch.undo()
     monkeypatch.setattr(WeightsModel, "fingerprint", slow_fingerprint)
     monkeypatch.setattr(WeightsModel, "prepare", prepare)
