@@ -8,11 +8,29 @@ set -u
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false ERCBENCH_DATA=$PWD/.gpudata
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 exec > >(tee -a "$OUT/gpu_check.log") 2>&1
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD PATH=/tmp/site/bin:$PATH
 python3 -m pip install -q --no-deps --no-build-isolation -e . >/dev/null 2>&1 || echo "editable install failed (ercbench runs as python -m harness.cli)"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 python3 -c "import torch, transformers, peft; print('torch', torch.__version__, 'transformers', transformers.__version__, 'peft', peft.__version__)"
 MODEL=/tmp/ercbench-e2e-qwen2.5-7b  # random Qwen2.5-7B-shaped bf16 weights, written once (about 15 GB), reused below
+if [ "${GPU_CHECK_MODE:-check}" = profile ]; then  # where a run's seconds go: py-spy per thread, torch's profiler
+    python3 -c "import sys; sys.path.insert(0, '.'); from pathlib import Path; from benchmarks.e2e_speed import \
+model_folder; model_folder(Path('$MODEL'), 'qwen2.5-7b', Path('.gputok/qwen2.5'), 'cuda')"
+    nvidia-smi dmon -s u -d 1 -o T >"$OUT/dmon.txt" 2>&1 &
+    export ERCBENCH_FINGERPRINT_CACHE=/tmp/fp/fingerprints.json
+    RUN="run -t meld -p zero-shot --prompt-opt window=5 -m hf:$MODEL --model-opt mode=score"
+    for attempt in first warm; do
+        start=$(date +%s%N)
+        timeout 120 py-spy record --idle --threads --rate 50 --format raw -o "$OUT/spy_$attempt.txt" -- \
+            ercbench $RUN --results-dir /tmp/r_$attempt || echo "py-spy failed"
+        echo "$attempt: wall $(( ($(date +%s%N) - start) / 1000000 )) ms"
+        cp /tmp/r_$attempt/*/run.json "$OUT/run_$attempt.json"
+    done
+    timeout 100 python3 benchmarks/profile_run.py --out "$OUT/torch_w5.txt" -- $RUN --results-dir /tmp/r_p5
+    timeout 100 python3 benchmarks/profile_run.py --out "$OUT/torch_all.txt" -- ${RUN/window=5/window=all} \
+        --results-dir /tmp/r_pall
+    exit 0
+fi
 # The command a user runs vs lm-eval from a cold start, most important case first: MELD window 5 (first sight of
 # the checkpoint, then with the fingerprint cache warm), generation (first 500 MELD), EmoryNLP window 5, MELD full
 # history. Each subprocess is capped; the table is printed after every case, so a cut run keeps what it measured.

@@ -6,7 +6,8 @@ from typing import Any, Sequence
 
 from harness.errors import ConfigError
 from harness.lm.stats import ScoreStats
-from harness.lm.tokens import EncodedRequest, Request, encode_requests
+from harness.lm.tails import encode_requests_fast
+from harness.lm.tokens import EncodedRequest, Request
 
 #: auto: packed on a CPU, batched on a GPU (see docs/scoring.md for why each wins where it does).
 SCORERS = ("auto", "packed", "batched")
@@ -71,4 +72,4 @@ def score_choices(
     default: as many as fit), max_tokens (tokens per pass; default: from free memory on a GPU),
     reuse_prefix (carry a shared context prefix to the next request), stats (a ScoreStats to fill).
     """
-    return score_encoded(model, encode_requests(tokenizer, requests, add_special_tokens), **options)
+    return score_encoded(model, encode_requests_fast(tokenizer, requests, add_special_tokens), **options)

@@ -117,7 +117,7 @@ def encode_one(tokenizer: Any, context: str, choices: Sequence[str], ids) -> Enc
         context_ids, continuations = pairs[0][0], [cont for _, cont in pairs]
     for choice, cont in zip(choices, continuations):
         if not cont:
-            raise ConfigError(f"choice {choice!r} adds no tokens after the context")
+            raise ConfigError(f"choice {choice!r} tokenizes to nothing after the context")
     return EncodedRequest(tuple(choices), tuple(context_ids), tuple(tuple(cont) for cont in continuations))
 
 

@@ -16,6 +16,8 @@ MODES = ("generate", "score")
 SCORER_NAMES = ("auto", "packed", "batched", "padded")
 #: Examples per predict call on a GPU: whole splits in one go, so no pass waits for the next batch.
 GPU_EXAMPLES_PER_CALL = 4096
+#: Tokens a prompt must stay under the context limit by to skip the exact fit check.
+FIT_SLACK = 16
 
 
 def parse_stops(value: str) -> tuple[str, ...]:
@@ -195,16 +197,38 @@ class HFCausal(Model):
         return rooms
 
     def score(self, prompts: Sequence[Prompt]) -> list[Completion]:
-        from harness.lm.score import score_choices
+        from harness.lm.score import score_encoded
 
-        fitted = self.fitted_many(prompts, self.choice_rooms(prompts))
-        requests = [(text, prompt.choices) for (text, _), prompt in zip(fitted, prompts)]
-        found = score_choices(self.model, self.tokenizer, requests, add_special_tokens=self.special_flag(),
-                              scorer=self.scorer, batch_size=self.batch_size, stats=self.stats)
+        encoded, metas = self.encode_scored(prompts)
+        found = score_encoded(self.model, encoded, scorer=self.scorer, batch_size=self.batch_size, stats=self.stats)
         return [
-            Completion(p.example.example_id, choice_logprobs=frozen_mapping(s), meta=frozen_mapping(f[1]))
-            for p, s, f in zip(prompts, found, fitted)
+            Completion(p.example.example_id, choice_logprobs=frozen_mapping(s), meta=frozen_mapping(m))
+            for p, s, m in zip(prompts, found, metas)
         ]
+
+    def encode_scored(self, prompts: Sequence[Prompt]) -> tuple[list[Any], list[dict]]:
+        """Every prompt tokenised with its choices as lm-eval does, and what was cut to fit. One fast
+        pass tokenises them all; a prompt near the context limit is fitted and tokenised again."""
+        from harness.lm.tails import encode_requests_fast
+        from harness.lm.tokens import encode_requests
+
+        texts = [self.render(prompt) for prompt in prompts]
+        requests = [(self.lead(text) + text, prompt.choices) for text, prompt in zip(texts, prompts)]
+        encoded = encode_requests_fast(self.tokenizer, requests, self.special_flag())
+        metas: list[dict] = [{} for _ in prompts]
+        # The fit check counts the text's own tokens; these counts can differ from it by the trailing
+        # whitespace that moves to the choices, so a prompt within that slack takes the exact check.
+        tight = [index for index, (request, (text, _)) in enumerate(zip(encoded, requests))
+                 if len(request.context) + max(map(len, request.continuations)) + FIT_SLACK
+                 + len(text) - len(text.rstrip()) > self.limit]
+        if tight:
+            chosen = [prompts[index] for index in tight]
+            fitted = self.fitted_many(chosen, self.choice_rooms(chosen))
+            again = encode_requests(self.tokenizer, [(text, prompt.choices) for (text, _), prompt
+                                                     in zip(fitted, chosen)], self.special_flag())
+            for index, request, (_, meta) in zip(tight, again, fitted):
+                encoded[index], metas[index] = request, meta
+        return encoded, metas
 
     def generate(self, prompts: Sequence[Prompt]) -> list[Completion]:
         fitted = self.fitted_many(prompts, [self.max_new_tokens] * len(prompts))

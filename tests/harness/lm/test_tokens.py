@@ -30,7 +30,7 @@ def test_encode_pair_splits_as_lm_eval_does(tokenizer, context, answer):
     if len(whole) <= len(context_ids):
         # The answer merged into the context's last token (e.g. "'" + "s"): lm-eval would score an
         # empty continuation as log-prob 0; we refuse such a label set instead.
-        with pytest.raises(ConfigError, match="adds no tokens"):
+        with pytest.raises(ConfigError, match="tokenizes to nothing"):
             tokens.encode_pair(tokenizer, context, answer, add_special_tokens=False)
         return
     got_context, got_answer = tokens.encode_pair(tokenizer, context, answer, add_special_tokens=False)
