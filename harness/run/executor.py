@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from harness.context import RunContext
+from harness.errors import DataError
 from harness.results import keys
 from harness.results.claim import claimed
 from harness.results.context import write_context
 from harness.results.keys import input_key
-from harness.results.record import FinishedRun, find_finished
+from harness.results.record import FinishedRun, find_finished, read_finished
 from harness.results.store import PartialRun, results_root, spec_key
 from harness.run import distributed, stages
 from harness.run.cache import cache_root
-from harness.run.inputs import read_only, read_run_inputs
+from harness.run.inputs import PendingInputs, read_only, read_run_inputs, start_run_inputs
 from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import PARSERS, TextParser, get_parser
 from harness.types import Example, Prediction, RunResult, RunSpec
@@ -62,8 +63,8 @@ class Job:
     spec: RunSpec
     parts: stages.Components
     examples: list[Example]
-    inputs: dict[str, Any]
-    key: str
+    #: the inputs, maybe still hashing a first-seen checkpoint: read `inputs` and `key` when needed
+    source: PendingInputs
     partial: PartialRun
     processes: int = 1
     #: how many predictions an earlier attempt had written
@@ -76,6 +77,15 @@ class Job:
     @property
     def parser(self) -> TextParser:
         return get_parser(self.spec.parser)
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """What the answers depend on beyond the spec (waits for the weights' hashes)."""
+        return self.source.get()
+
+    @property
+    def key(self) -> str:
+        return input_key(spec_key(self.spec), self.inputs)
 
 
 class Executor:
@@ -92,15 +102,22 @@ class Executor:
         world, options = self.world, self.options
         job, legacy = self._job(spec)
         root, spec = job.partial.root, job.spec
+
+        def reusable() -> FinishedRun | None:  # none can exist while no run of the spec has finished
+            if options.force or not (job.source.ready() or finished_of(root, [spec, *legacy])):
+                return None
+            return find_reusable(root, spec, job.key, legacy, job.inputs)
+
+        if not job.source.ready() and (options.resume or not options.force and finished_of(root, [spec, *legacy])):
+            stages.load_model(job.parts, job.timing)  # reuse or resume waits for the weights' hashes: load meanwhile
         if not options.force and read_only(root):  # nothing can change a finished run there: no claim to read it
-            found = world.first(lambda: find_reusable(root, spec, job.key, legacy, job.inputs))
+            found = world.first(reusable)
             if found is not None:
                 yield reuse(found, options.say)
                 return
         what = f"{spec.task}/{spec.split}/{spec.prompt}/{spec.model}"
         with world.held_by_main(lambda: claimed(root, spec_key(spec), options.wait, options.say, what)):
-            found = world.first(lambda: None if options.force else find_reusable(root, spec, job.key, legacy,
-                                                                                  job.inputs))
+            found = world.first(reusable)
             if found is not None:
                 yield reuse(found, options.say)
                 return
@@ -121,10 +138,12 @@ class Executor:
         spec, legacy = keys.identity_spec(spec, mode), keys.legacy_specs(spec, mode, PARSERS)
         examples = stages.select_examples(parts.task, spec)
         timing = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0}
-        early = (lambda: stages.load_model(parts, timing)) if self.world.size == 1 else None
-        inputs = self.world.first(lambda: read_run_inputs(parts, root, early, self.options.verify_inputs))
-        key = input_key(spec_key(spec), inputs)
-        job = Job(spec, parts, examples, inputs, key, PartialRun(root, spec), self.world.size,
+        if self.world.size == 1:  # a first-seen checkpoint hashes while the model loads and answers
+            source = start_run_inputs(parts, root, self.options.verify_inputs)
+        else:
+            source = PendingInputs.known(self.world.first(lambda: read_run_inputs(parts, root, None,
+                                                                                  self.options.verify_inputs)))
+        job = Job(spec, parts, examples, source, PartialRun(root, spec), self.world.size,
                   timing=timing, started=started, clock=clock)
         return job, legacy
 
@@ -195,3 +214,19 @@ def find_reusable(root: Path, spec: RunSpec, key: str, legacy: Sequence[RunSpec]
 def reuse(found: FinishedRun, say: Callable[[str], None]) -> FinishedRun:
     say(f"reusing the finished run {found.folder} (same spec and inputs; --force recomputes)")
     return found
+
+
+def finished_of(root: Path, specs: Sequence[RunSpec]) -> bool:
+    """Whether any finished run of these specs is in root, whatever its inputs (folder names say
+    which run.json files to read)."""
+    names = {stages.run_name(spec) for spec in specs}
+    if not root.is_dir():
+        return False
+    for folder in root.iterdir():
+        if not folder.name.startswith(".") and any(f"-{name}-" in folder.name for name in names):
+            try:
+                if read_finished(folder).spec in specs:
+                    return True
+            except DataError:
+                continue
+    return False

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Callable
@@ -23,19 +24,50 @@ def read_run_inputs(parts: Components, root: Path, meanwhile: Callable[[], None]
     While a checkpoint seen for the first time is hashed, `meanwhile` (loading it) runs beside the
     hashing; nothing is reused, resumed or written before both are done, whatever finishes first.
     """
+    pending = start_run_inputs(parts, root, verify)
+    if meanwhile is not None and not pending.ready():
+        meanwhile()
+    return pending.get()
+
+
+class PendingInputs:
+    """A run's inputs: known, or waiting for the weights' hashes of a checkpoint seen for the first
+    time, which go on in a thread while the run loads the model and answers."""
+
+    def __init__(self, inputs: Future):
+        self.inputs = inputs
+
+    @classmethod
+    def known(cls, inputs: dict) -> PendingInputs:
+        done: Future = Future()
+        done.set_result(inputs)
+        return cls(done)
+
+    def ready(self) -> bool:
+        return self.inputs.done()
+
+    def get(self) -> dict:
+        """The inputs, once the hashing is done (an error in it is raised here)."""
+        return self.inputs.result()
+
+
+def start_run_inputs(parts: Components, root: Path, verify: bool = False) -> PendingInputs:
+    """Hash the data files now and the weights in a thread; a fingerprint the cache knows is ready at once."""
     parts.task.read_inputs()  # hash the train files too: prompts and models may read them later
-    with hash_cache(None if read_only(root) else root / CACHE_FILE), verifying(verify):
+    cache = None if read_only(root) else root / CACHE_FILE
+    with hash_cache(cache), verifying(verify):
         task_info = parts.task.run_info()
-        if meanwhile is None:
+
+    def inputs() -> dict:
+        with hash_cache(cache), verifying(verify):
             return run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            hashing = pool.submit(parts.model.fingerprint)
-            try:
-                found = hashing.result(timeout=CACHED_FINGERPRINT_S)
-            except FutureTimeout:  # hashing, not a cache lookup: load the weights meanwhile
-                meanwhile()
-                found = hashing.result()
-        return run_inputs(task_info, parts.task.labels, found)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fingerprint")
+    found = pool.submit(inputs)
+    pool.shutdown(wait=False)  # the thread ends when the hashing does
+    with contextlib.suppress(FutureTimeout):
+        found.result(timeout=CACHED_FINGERPRINT_S)  # a cache lookup: ready before anyone asks
+    return PendingInputs(found)
 
 
 def read_only(root: Path) -> bool:

@@ -7,12 +7,13 @@ from typing import Iterator, Sequence
 
 from harness.run import distributed, stages
 from harness.run.executor import Executor, Job, batches
-from harness.types import Example
+from harness.types import Example, Prediction
 
 
 class LocalExecutor(Executor):
-    """With resume the inputs are checked before the model loads; without it an earlier partial
-    run is replaced only once loading succeeded, so a Ctrl-C while loading loses nothing."""
+    """With resume the inputs are checked before anything is answered; without it an earlier partial
+    run is replaced only once the first batch is answered, so a Ctrl-C while loading loses nothing,
+    and a first-seen checkpoint's hashing goes on while the model loads and answers."""
 
     @contextmanager
     def _attempt(self, job: Job) -> Iterator[None]:
@@ -40,7 +41,10 @@ class LocalExecutor(Executor):
             return
         stages.prepare(job.parts, job.timing)
         batch_size = job.parts.model.preferred_batch_size or self.options.batch_size  # e.g. a split per GPU call
-        if not self.options.resume:
+        yield from batches(self.todo, batch_size)
+
+    def append(self, job: Job, predictions: Sequence[Prediction]) -> None:
+        if not self.started:  # the inputs are known by now, or the hashing finishes first
             job.partial.start(False, job.inputs)
             self.started = True
-        yield from batches(self.todo, batch_size)
+        super().append(job, predictions)

@@ -120,10 +120,13 @@ def attempt_facts(parts: Components) -> dict:
 
 def make_run_id(spec: RunSpec, started: datetime, key: str | None = None) -> str:
     """stamp-task-split-prompt-model-key; every part a safe file-name component (names come from users)."""
-    model = split_ref(spec.model)[0]
-    stamp = started.strftime("%Y%m%dT%H%M%S")
-    parts = (spec.task, spec.split, spec.prompt, model)
-    return "-".join([stamp, *(safe_name(part) for part in parts), key or spec_key(spec)])
+    return "-".join([started.strftime("%Y%m%dT%H%M%S"), run_name(spec), key or spec_key(spec)])
+
+
+def run_name(spec: RunSpec) -> str:
+    """task-split-prompt-model: the part of a run id that names what ran."""
+    parts = (spec.task, spec.split, spec.prompt, split_ref(spec.model)[0])
+    return "-".join(safe_name(part) for part in parts)
 
 
 def plugin_versions(spec: RunSpec, registry: Registry) -> dict[str, dict[str, str]]:

@@ -275,3 +275,52 @@ def test_weights_load_while_first_seen_files_hash_and_are_checked_before_anythin
     result, _ = pipeline.run(spec, RunContext(registry), results_dir=results_dir)
     assert seen == [True, True] and result.n == 9 and result.model_info["path"] == str(weights)
     assert result.inputs["model"] == {"model/w.safetensors": store.hashlib.sha256(b"v2").hexdigest()}
+
+
+def hashing_waits_for(event_name: str, monkeypatch) -> list:
+    """The weights' hashing, slowed until the model reaches `event_name` (prepare or predict); each
+    record says whether it did and when the hashing ended."""
+    import threading
+
+    reached, events = threading.Event(), []
+    real_fingerprint, real_step = WeightsModel.fingerprint, getattr(WeightsModel, event_name)
+
+    def slow_fingerprint(self):
+        events.append(("reached" if reached.wait(timeout=10) else "timed out"))
+        events.append("hashed")
+        return real_fingerprint(self)
+
+    def step(self, *args):
+        events.append(event_name)
+        reached.set()
+        return real_step(self, *args)
+
+    monkeypatch.setattr(WeightsModel, "fingerprint", slow_fingerprint)
+    monkeypatch.setattr(WeightsModel, event_name, step)
+    return events
+
+
+def test_a_first_seen_checkpoint_hashes_while_the_run_answers(registry, results_dir, tmp_path, monkeypatch):
+    weights, spec = weights_spec(tmp_path, b"v1")
+    events = hashing_waits_for("predict", monkeypatch)
+    result, folder = pipeline.run(spec, RunContext(registry), results_dir=results_dir)
+    assert events[:2] == ["predict", "reached"]  # answering began before the hashes were known
+    assert result.n == 9 and result.inputs["model"] == {"model/w.safetensors": store.hashlib.sha256(b"v1").hexdigest()}
+    said: list[str] = []
+    again, same = pipeline.run(spec, RunContext(registry), results_dir=results_dir, say=said.append)
+    assert same == folder and "reusing" in said[0]
+
+
+def test_a_checkpoint_that_may_match_a_finished_run_is_hashed_before_answering(registry, results_dir, tmp_path,
+                                                                              monkeypatch):
+    weights, spec = weights_spec(tmp_path, b"v1")
+    _, folder = pipeline.run(spec, RunContext(registry), results_dir=results_dir)
+    weights.write_bytes(b"v2")  # a first sight again, and a finished run of the spec exists
+    events = hashing_waits_for("prepare", monkeypatch)
+    real_predict = WeightsModel.predict
+    monkeypatch.setattr(WeightsModel, "predict", lambda self, prompts: events.append("predict") or
+                        real_predict(self, prompts))
+    result, other = pipeline.run(spec, RunContext(registry), results_dir=results_dir)
+    assert events[:3] == ["prepare", "reached", "hashed"] and "predict" in events[3:]  # loaded meanwhile
+    assert other != folder and result.inputs["model"] == {"model/w.safetensors":
+                                                          store.hashlib.sha256(b"v2").hexdigest()}
