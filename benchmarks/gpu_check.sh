@@ -5,7 +5,7 @@
 # and the Qwen2.5 tokenizer in .gputok/qwen2.5 (copied from ../shared/tokenizers/qwen2.5).
 # Everything printed is also in $OUT: e2e_speed_gpu.txt (the table for docs/scoring.md), e2e_gpu.json, load_gpu.txt.
 set -u
-export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false ERCBENCH_DATA=$PWD/.gpudata
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 ERCBENCH_DATA=$PWD/.gpudata PYTHONPYCACHEPREFIX=/tmp/pyc
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 exec > >(tee -a "$OUT/gpu_check.log") 2>&1
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD PATH=/tmp/site/bin:$PATH
