@@ -38,9 +38,9 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     from transformers import AutoTokenizer
 
+    from harness.discovery import default_registry
     from harness.lm.tails import encode_requests_fast
     from harness.lm.tokens import encode_requests
-    from harness.discovery import default_registry
 
     tokenizer = AutoTokenizer.from_pretrained(str(args.tokenizer))
     registry = default_registry()
