@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
 from harness.context import RunContext
+from harness.counters import Counters
 from harness.data.components import Component, TaskOptions, components_for
 from harness.errors import ErcbenchError
 from harness.schema import Configurable
@@ -202,6 +203,12 @@ class Model(Configurable, ABC):
     def info(self) -> dict[str, Any]:
         """Identity of the weights and settings (every option, defaults included), for run.json."""
         return self.config.to_strings()
+
+    def counters(self) -> Counters | None:
+        """What this process's model counted so far (tokens fed, renderings used), as a `Counters`
+        subclass: the run joins every process's and attempt's by the fields' rules into run.json's
+        model_info beside `info()` (which is rank 0's). None: nothing counted."""
+        return None
 
     def fingerprint(self) -> dict[str, str]:
         """Content hashes of what the model loads (weights, adapter), before loading it.

@@ -277,29 +277,3 @@ def total(counts: Sequence[int | None]) -> int | None:
     """A count over every process; None when no process counts it."""
     known = [count for count in counts if count is not None]
     return sum(known) if known else None
-
-
-def merge_attempts(attempts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The processes' attempt facts ({prompt_info, model_info}) as one: see merge_infos."""
-    keys = dict.fromkeys(key for attempt in attempts for key in attempt)
-    return {key: merge_infos([a[key] for a in attempts if isinstance(a.get(key), Mapping)]) for key in keys}
-
-
-def merge_infos(infos: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """One model info for run.json from every process's: counts (n_*) add up, lists are joined,
-    anything else is rank 0's value (or the first process that has it)."""
-    merged: dict[str, Any] = {}
-    for info in infos:
-        for key, value in info.items():
-            if key not in merged:
-                merged[key] = value
-            elif key.startswith("n_") and isinstance(value, int) and isinstance(merged[key], int):
-                merged[key] += value
-            elif isinstance(value, list) and isinstance(merged[key], list):
-                joined = list(dict.fromkeys([*map(_hashable, merged[key]), *map(_hashable, value)]))
-                merged[key] = sorted(joined) if all(isinstance(item, str) for item in joined) else joined
-    return merged
-
-
-def _hashable(item: Any) -> Any:
-    return item if isinstance(item, (str, int, float, bool, type(None))) else json.dumps(item, sort_keys=True)

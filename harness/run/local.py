@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from typing import Iterator, Sequence
 
 from harness.run import distributed, stages
-from harness.run.executor import Executor, Job, batches
+from harness.run.executor import Executor, Job, batches, counted_before
 from harness.types import Example
 
 
@@ -22,6 +22,7 @@ class LocalExecutor(Executor):
             distributed.fold_shards(partial.folder)  # take in what the processes of a data-parallel attempt wrote
             partial.start(True, job.inputs)
             self.started = True
+            job.counted_before = counted_before(job)
         done = partial.done_predictions() if resume else {}
         self.todo = [example for example in job.examples if example.example_id not in done]
         job.resumed_from = self.done = len(done)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from harness.results.record import FinishedRun
 from harness.run import distributed, stages
-from harness.run.executor import Executor, Job, batches
-from harness.types import Example, Prediction, RunResult
+from harness.run.executor import Executor, Job, MakeResult, batches, counted_before
+from harness.types import Example
 
 
 class ParallelExecutor(Executor):
@@ -23,6 +23,7 @@ class ParallelExecutor(Executor):
     def _attempt(self, job: Job) -> Iterator[None]:
         world, partial, resume = self.world, job.partial, self.options.resume
         world.first(lambda: distributed.open_partial(partial, resume, job.inputs))
+        job.counted_before = counted_before(job) if resume else None  # nobody writes attempt.json before the end
         done = partial.done_predictions() if resume else {}
         self.todo = [example for example in distributed.shard(job.examples, world.rank, world.size)
                      if example.example_id not in done]
@@ -40,10 +41,10 @@ class ParallelExecutor(Executor):
             raise
         if world.is_main:
             distributed.fold_shards(partial.folder)
-        facts = [fact for fact in world.gather(stages.attempt_facts(job.parts) if self.todo else None)
-                 if fact is not None]
-        if facts:
-            world.first(lambda: partial.record_attempt(distributed.merge_attempts(facts)))
+        mine = (stages.attempt_facts(job.parts), job.parts.model.counters()) if self.todo else None
+        answered = [facts for facts in world.gather(mine) if facts is not None]
+        if answered:  # rank 0's settings; every process's counts added to the earlier attempts'
+            world.first(lambda: partial.record_attempt(stages.joined_facts(answered, job.counted_before)))
 
     def pending(self, job: Job) -> Iterator[Sequence[Example]]:
         self.writer = distributed.rank_writer(job.partial, self.world.rank)  # no two processes share a file
@@ -52,7 +53,7 @@ class ParallelExecutor(Executor):
         stages.prepare(job.parts, job.timing)
         yield from batches(self.todo, job.parts.model.preferred_batch_size or self.options.batch_size)
 
-    def write(self, job: Job, make: Callable[[Job, Sequence[Prediction], dict | None], RunResult]) -> FinishedRun:
+    def write(self, job: Job, make: MakeResult) -> FinishedRun:
         timing = distributed.slowest(self.world.gather(job.timing))  # the processes ran side by side
         tokens = distributed.total(self.world.gather(job.parts.model.tokens_computed))
         job.timing = {**timing, "tokens_computed": tokens}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from harness.errors import ConfigError
 from harness.lm import chat, loading
 from harness.lm.stats import ScoreStats
-from harness.sdk import Completion, Model, Prompt, RunContext, Task, frozen_mapping, hookimpl
+from harness.sdk import Completion, Counters, Model, Prompt, RunContext, Task, counter, frozen_mapping, hookimpl
 from harness.sdk.options import option
 
 MODES = ("generate", "score")
@@ -22,6 +23,15 @@ def parse_stops(value: str) -> tuple[str, ...]:
     r"""'|'-separated stop strings with backslash escapes: '\n|###' -> ('\n', '###')."""
     stops = tuple(codecs.decode(part, "unicode_escape") for part in value.split("|") if part)
     return stops
+
+
+@dataclass(frozen=True, kw_only=True)
+class HFCounters(Counters):
+    """What the hf model counted: the prompt renderings it used, loading notes, the scorer's passes and tokens."""
+
+    renderings: tuple[str, ...] = counter("union", ())
+    notes: tuple[str, ...] = counter("union", ())
+    compute: ScoreStats = counter("nested", ScoreStats)
 
 
 class HFCausal(Model):
@@ -227,10 +237,12 @@ class HFCausal(Model):
     def info(self) -> dict[str, Any]:
         info = super().info()
         info.update(getattr(self, "resolved", {}))
-        info.update({"context_limit": getattr(self, "limit", None), "n_truncated": self.n_truncated,
-                     "renderings": sorted(self.renderings), "compute": self.stats.as_dict(),
-                     "notes": list(self.notes)})
+        info.update({"context_limit": getattr(self, "limit", None), "n_truncated": self.n_truncated})
         return info
+
+    def counters(self) -> HFCounters:
+        return HFCounters(renderings=tuple(sorted(self.renderings)), notes=tuple(self.notes),
+                          compute=replace(self.stats))
 
 
 @hookimpl
