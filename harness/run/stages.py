@@ -170,12 +170,10 @@ def plugin_versions(spec: RunSpec, registry: Registry) -> dict[str, dict[str, st
     }
 
 
-def model_facts(facts: Mapping[str, Any], n_truncated: int) -> dict[str, Any]:
-    """run.json's prompt_info and model_info: the model's settings beside what it counted. The model's
-    own truncation count covers one attempt; the predictions' count covers all."""
+def model_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """run.json's prompt_info and model_info: the model's settings beside what it counted (the run's
+    truncated prompts are counted from the predictions, in `n_truncated`)."""
     model_info = {**facts["model_info"], **facts.get("counters", {})}
-    if "n_truncated" in model_info:
-        model_info["n_truncated"] = n_truncated
     return {"prompt_info": frozen_mapping(facts["prompt_info"]), "model_info": frozen_mapping(model_info)}
 
 
@@ -202,7 +200,7 @@ def make_result(job: Job, predictions: Sequence[Prediction], facts: Mapping[str,
         task_info=frozen_mapping(parts.task.run_info()),
         started=job.started.isoformat(),
         duration_s=time.perf_counter() - job.clock,
-        **model_facts(facts, counts["n_truncated"]),
+        **model_facts(facts),
         answer_mode=parts.model.answer_mode,
         resumed_from=job.resumed_from,
         n_with_description=sum(example.target.description is not None for example in job.examples),

@@ -81,7 +81,6 @@ class HFCausal(Model):
         self.device_map = config.device_map or None
         self.stats = ScoreStats()
         self.notes: list[str] = []
-        self.n_truncated = 0
         self.renderings: set[str] = set()
         self.overheads: dict[str, int] = {}
         self.model: Any = None
@@ -174,8 +173,6 @@ class HFCausal(Model):
                 fitted.append((lead + text, {}))
                 continue
             kept, dropped = chat.fit_prompt(prompt, self.tokenizer, text, budget)
-            if dropped:
-                self.n_truncated += 1
             fitted.append((lead + kept, {"truncated_tokens": dropped} if dropped else {}))
         return fitted
 
@@ -237,7 +234,7 @@ class HFCausal(Model):
     def info(self) -> dict[str, Any]:
         info = super().info()
         info.update(getattr(self, "resolved", {}))
-        info.update({"context_limit": getattr(self, "limit", None), "n_truncated": self.n_truncated})
+        info["context_limit"] = getattr(self, "limit", None)
         return info
 
     def counters(self) -> HFCounters:

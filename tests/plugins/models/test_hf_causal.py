@@ -94,7 +94,7 @@ def test_long_prompt_is_cut_from_the_left_and_recorded(tiny_llama, meld_prompts)
     model = loaded(tiny_llama, mode="score", max_length=str(room))
     completion = model.predict([prompt])[0]
     assert completion.meta["truncated_tokens"] > 0
-    assert model.info()["n_truncated"] == 1
+    assert "n_truncated" not in model.info()  # the run counts truncation from the predictions only
     text, _ = model.fitted(prompt, model.choice_room(prompt))
     assert prompt.text.endswith(text) and prompt.example.target.text in text
 
