@@ -238,12 +238,22 @@ class Trainer(Configurable, ABC):
 
     Options are declared by a nested `class Options(Trainer.Options)`; `cli_flags` names the options
     `ercbench train` offers as flags of their own (beside `--train-opt K=V`, which sets any).
+    Every trainer takes the options `command_flags` set.
     """
 
     kind = "trainer"
     name: ClassVar[str]
     description: ClassVar[str] = ""
     cli_flags: ClassVar[tuple[CliFlag, ...]] = ()
+    #: `ercbench train`'s own flags and the option each sets in every trainer: a flag with a value before
+    #: --train-opt (which may override it); a switch "on" or "off", over everything; --prompt-opt's is a prefix.
+    command_flags: ClassVar[tuple[CliFlag, ...]] = (
+        CliFlag("--base", "base", "Base model folder (or hub id when online)."),
+        CliFlag("--prompt", "prompt", "Prompt strategy (as in `run`; default: the one marked default)."),
+        CliFlag("--resume", "resume", "Continue from the last good checkpoint in --out.", switch=True),
+        CliFlag("--overwrite", "overwrite", "Replace a different run already in --out.", switch=True),
+        CliFlag("--prompt-opt", "prompt.", "Prompt option."),
+    )
 
     def __init__(self, **options: Any):
         self._configure(options)
