@@ -18,7 +18,7 @@ from harness.results.context import write_context
 from harness.results.keys import input_key
 from harness.results.record import FinishedRun, find_finished
 from harness.results.store import ATTEMPT_FILE, PartialRun, results_root, spec_key
-from harness.run import distributed, stages
+from harness.run import collective, distributed, stages
 from harness.run.cache import cache_root
 from harness.run.inputs import read_only, read_run_inputs
 from harness.run.model_prompt import apply_model_prompt
@@ -89,7 +89,7 @@ MakeResult = Callable[[Job, Sequence[Prediction], Mapping[str, Any]], RunResult]
 class Executor:
     """Opens, claims and reuses runs; LocalExecutor and ParallelExecutor say how the answers are made."""
 
-    def __init__(self, context: RunContext, options: RunOptions, world: distributed.World):
+    def __init__(self, context: RunContext, options: RunOptions, world: collective.World):
         self.context, self.options, self.world = context, options, world
         self.writer: PartialRun  # where this process appends: the partial folder, or its rank's subfolder
         self.done = self.total = 0  # for progress: answered so far, and in all (this process's share)
@@ -189,7 +189,7 @@ def executor_for(context: RunContext, options: RunOptions) -> Executor:
     from harness.run.local import LocalExecutor
     from harness.run.parallel import ParallelExecutor
 
-    world = distributed.World(context.world.rank, context.world.size, context.world.local_rank)
+    world = collective.World(context.world.rank, context.world.size, context.world.local_rank)
     return (LocalExecutor if world.size == 1 else ParallelExecutor)(context, options, world)
 
 

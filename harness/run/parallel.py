@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from typing import Iterator, Sequence
 
 from harness.results.record import FinishedRun
-from harness.run import distributed, stages
+from harness.run import collective, distributed, stages
 from harness.run.executor import Executor, Job, MakeResult, batches, counted_before
 from harness.types import Example
 
@@ -32,7 +32,7 @@ class ParallelExecutor(Executor):
         try:
             with world.sharing_failure():
                 yield
-        except distributed.PeerLost:
+        except collective.PeerLost:
             raise  # a peer may still be writing: leave every file as it is, for --resume
         except Exception:
             if world.is_main:

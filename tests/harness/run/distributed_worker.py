@@ -1,7 +1,7 @@
 """One process of a data-parallel test run: the tiny LLaMA scoring real MELD through pipeline.run.
 
 Started by tests/harness/run/test_distributed.py as `python -m tests.harness.run.distributed_worker`
-(one rank each, via harness.run.distributed.launch). The process whose RANK equals $KILL_RANK
+(one rank each, via harness.run.launcher.launch). The process whose RANK equals $KILL_RANK
 kills itself (SIGKILL, no clean-up) when asked for its second batch: a crash in mid-run. With
 $COUNTERS_DIR set, each process writes its model's own counters there (rank-K.json).
 """

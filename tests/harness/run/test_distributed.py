@@ -16,7 +16,8 @@ from harness.context import RunContext
 from harness.errors import ConfigError, DataError
 from harness.interfaces import Model
 from harness.run import launcher
-from harness.run.distributed import World, fold_shards, order_predictions, shard
+from harness.run.collective import World
+from harness.run.distributed import fold_shards, order_predictions, shard
 from harness.sdk.testing import EchoGoldModel, TinyTask, registry_with
 from harness.types import Dialogue, Example, RunSpec, Utterance
 from tests.conftest import REPO
