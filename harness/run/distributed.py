@@ -6,7 +6,7 @@ import copy
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from harness.errors import DataError
 from harness.plumbing.atomic import atomic_file
@@ -114,14 +114,6 @@ def _write_lines(path: Path, lines: Sequence[str], like: Path) -> None:
             out.writelines(lines)
     except OSError as exc:
         raise WriteError(path, exc) from None
-
-
-def open_partial(partial: PartialRun, resume: bool, inputs: Mapping[str, Any]) -> None:
-    """Rank 0's start: fold in what earlier processes wrote (so that the check of the inputs sees
-    it), then continue or replace the partial folder."""
-    if resume and partial.folder.is_dir():
-        fold_shards(partial.folder)
-    partial.start(resume, inputs)
 
 
 def slowest(timings: Sequence[Mapping[str, float]]) -> dict[str, float]:

@@ -11,13 +11,12 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from harness.context import RunContext
 from harness.counters import Counters
-from harness.errors import DataError
 from harness.results import keys
 from harness.results.claim import claimed
 from harness.results.context import write_context
 from harness.results.keys import input_key
 from harness.results.record import FinishedRun, find_finished
-from harness.results.store import ATTEMPT_FILE, PartialRun, results_root, spec_key
+from harness.results.store import PartialRun, results_root, spec_key
 from harness.run import collective, distributed, stages
 from harness.run.cache import cache_root
 from harness.run.inputs import read_only, read_run_inputs
@@ -70,7 +69,8 @@ class Job:
     processes: int = 1
     #: how many predictions an earlier attempt had written
     resumed_from: int = 0
-    #: what the model counted in the earlier attempts (attempt.json), for this attempt's counts to add to
+    #: what the model counted in the earlier attempts (attempt.json), for this process's counts to add to
+    #: where it writes the partial folder's attempt.json itself (one process); a rank's holds its own only
     counted_before: Counters | None = None
     #: seconds per stage of this attempt (and, merged over processes, tokens_computed)
     timing: dict[str, Any] = field(default_factory=lambda: {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0})
@@ -191,19 +191,6 @@ def executor_for(context: RunContext, options: RunOptions) -> Executor:
 
     world = collective.World(context.world.rank, context.world.size, context.world.local_rank)
     return (LocalExecutor if world.size == 1 else ParallelExecutor)(context, options, world)
-
-
-def counted_before(job: Job) -> Counters | None:
-    """What the model counted in the earlier attempts of a resumed run (attempt.json); None: nothing
-    recorded (a first attempt, or one by an older ercbench, which kept its counts in model_info)."""
-    recorded, now = job.partial.last_attempt().get("counters"), job.parts.model.counters()
-    if recorded is None or now is None:
-        return None
-    try:
-        return type(now).from_json(recorded)
-    except (TypeError, ValueError) as exc:
-        raise DataError(job.partial.folder / ATTEMPT_FILE,
-                        f"unreadable counters ({exc}); delete the file to resume without them") from None
 
 
 def find_reusable(root: Path, spec: RunSpec, key: str, legacy: Sequence[RunSpec], inputs: dict) -> FinishedRun | None:

@@ -6,14 +6,15 @@ from contextlib import contextmanager
 from typing import Iterator, Sequence
 
 from harness.results.record import FinishedRun
-from harness.run import collective, distributed, stages
-from harness.run.executor import Executor, Job, MakeResult, batches, counted_before
+from harness.run import attempts, collective, distributed, stages
+from harness.run.executor import Executor, Job, MakeResult, batches
 from harness.types import Example
 
 
 class ParallelExecutor(Executor):
     """Rank 0 opens the partial folder, each process loads the model and answers its shard into its
-    own file, rank 0 merges them and records the processes' merged settings.
+    own folder (predictions and attempt.json), rank 0 folds them in: the predictions, the lowest
+    rank's settings and every process's counts added to the earlier attempts'.
 
     A failure anywhere stops every process; rank 0 keeps the predictions for --resume (and drops
     an empty folder) only once all have stopped writing.
@@ -22,8 +23,7 @@ class ParallelExecutor(Executor):
     @contextmanager
     def _attempt(self, job: Job) -> Iterator[None]:
         world, partial, resume = self.world, job.partial, self.options.resume
-        world.first(lambda: distributed.open_partial(partial, resume, job.inputs))
-        job.counted_before = counted_before(job) if resume else None  # nobody writes attempt.json before the end
+        world.first(lambda: self._open(job))
         done = partial.done_predictions() if resume else {}
         self.todo = [example for example in distributed.shard(job.examples, world.rank, world.size)
                      if example.example_id not in done]
@@ -36,15 +36,18 @@ class ParallelExecutor(Executor):
             raise  # a peer may still be writing: leave every file as it is, for --resume
         except Exception:
             if world.is_main:
-                distributed.fold_shards(partial.folder)
+                attempts.fold(partial, job.parts)
                 partial.discard_if_empty()
             raise
-        if world.is_main:
-            distributed.fold_shards(partial.folder)
-        mine = (stages.attempt_facts(job.parts), job.parts.model.counters()) if self.todo else None
-        answered = [facts for facts in world.gather(mine) if facts is not None]
-        if answered:  # rank 0's settings; every process's counts added to the earlier attempts'
-            world.first(lambda: partial.record_attempt(stages.joined_facts(answered, job.counted_before)))
+        if world.is_main:  # every process has stopped writing: the gather of sharing_failure waited for it
+            attempts.fold(partial, job.parts)
+
+    def _open(self, job: Job) -> None:
+        """Rank 0's start: fold in what earlier processes wrote (so that the check of the inputs sees
+        it), then continue or replace the partial folder."""
+        if self.options.resume and job.partial.folder.is_dir():
+            attempts.fold(job.partial, job.parts)
+        job.partial.start(self.options.resume, job.inputs)
 
     def pending(self, job: Job) -> Iterator[Sequence[Example]]:
         self.writer = distributed.rank_writer(job.partial, self.world.rank)  # no two processes share a file

@@ -119,3 +119,18 @@ def test_unreadable_counters_in_attempt_json_are_one_line_naming_the_file(regist
     path.write_text(json.dumps({**json.loads(path.read_text()), "counters": {"prompts": "three"}}))
     with pytest.raises(DataError, match=r"attempt.json: unreadable counters \(Counted.prompts: expected a number"):
         run(registry, results_dir, resume=True)
+
+
+def test_the_counts_a_killed_process_of_a_data_parallel_attempt_recorded_add_up_on_resume(registry, results_dir,
+                                                                                         monkeypatch):
+    interrupted_after_first_batch(registry, results_dir, monkeypatch)  # 3 answered and counted
+    partial = attempt_file(results_dir).parent
+    (partial / "rank-1").mkdir()
+    for name in ("predictions.jsonl", ATTEMPT_FILE):  # as one process of two left them, killed
+        (partial / name).rename(partial / "rank-1" / name)
+    earlier = {"prompt_info": {}, "model_info": {"device": "old"}, "counters": {"prompts": 10, "sizes": ["size-9"]}}
+    (partial / ATTEMPT_FILE).write_text(json.dumps(earlier))  # the attempts before that one
+    result, folder = run(registry, results_dir, resume=True, batch_size=4)
+    assert result.resumed_from == 3 and result.n == 7 and not (folder / "rank-1").exists()
+    assert result.model_info == {"device": "cpu", "prompts": 10 + 3 + 4, "sizes": ["size-9", "size-3", "size-4"],
+                                 "largest": 4}
