@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Mapping, Sequence
 
 from harness.context import RunContext
+from harness.counters import Counters
 from harness.data.components import Component, TaskOptions, components_for
 from harness.errors import ErcbenchError
 from harness.schema import Configurable
@@ -203,6 +204,12 @@ class Model(Configurable, ABC):
         """Identity of the weights and settings (every option, defaults included), for run.json."""
         return self.config.to_strings()
 
+    def counters(self) -> Counters | None:
+        """What this process's model counted so far (tokens fed, renderings used), as a `Counters`
+        subclass: the run joins every process's and attempt's by the fields' rules into run.json's
+        model_info beside `info()` (which is rank 0's). None: nothing counted."""
+        return None
+
     def fingerprint(self) -> dict[str, str]:
         """Content hashes of what the model loads (weights, adapter), before loading it.
 
@@ -231,12 +238,22 @@ class Trainer(Configurable, ABC):
 
     Options are declared by a nested `class Options(Trainer.Options)`; `cli_flags` names the options
     `ercbench train` offers as flags of their own (beside `--train-opt K=V`, which sets any).
+    Every trainer takes the options `command_flags` set.
     """
 
     kind = "trainer"
     name: ClassVar[str]
     description: ClassVar[str] = ""
     cli_flags: ClassVar[tuple[CliFlag, ...]] = ()
+    #: `ercbench train`'s own flags and the option each sets in every trainer: a flag with a value before
+    #: --train-opt (which may override it); a switch "on" or "off", over everything; --prompt-opt's is a prefix.
+    command_flags: ClassVar[tuple[CliFlag, ...]] = (
+        CliFlag("--base", "base", "Base model folder (or hub id when online)."),
+        CliFlag("--prompt", "prompt", "Prompt strategy (as in `run`; default: the one marked default)."),
+        CliFlag("--resume", "resume", "Continue from the last good checkpoint in --out.", switch=True),
+        CliFlag("--overwrite", "overwrite", "Replace a different run already in --out.", switch=True),
+        CliFlag("--prompt-opt", "prompt.", "Prompt option."),
+    )
 
     def __init__(self, **options: Any):
         self._configure(options)

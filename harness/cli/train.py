@@ -70,14 +70,24 @@ def given_flags(trainer: str, values: Mapping[str, Any]) -> dict[CliFlag, Any]:
     return given
 
 
+def command_flag(flag: str) -> CliFlag:
+    """One of train's own flags as every trainer declares it (`Trainer.command_flags`): its option and help."""
+    return next(declared for declared in Trainer.command_flags if declared.flag == flag)
+
+
 def trainer_options(base, out_prompt, flags: Mapping[CliFlag, Any], resume, overwrite, prompt_opts,
                     train_opts) -> dict[str, str]:
-    """The CLI's named options become the trainer's string options; prompt settings get `prompt.`; a
-    trainer's declared flag sets its option (a switch: on), over --train-opt and --prompt-opt."""
-    options = {"base": base, "prompt": out_prompt, **parse_options(train_opts, "--train-opt")}
-    options.update({f"prompt.{key}": value for key, value in parse_options(prompt_opts, "--prompt-opt").items()})
+    """The command's own flags set the options `Trainer.command_flags` names (a value before --train-opt, a
+    switch after everything); --prompt-opt's keys get its prefix; a trainer's declared flag sets its option
+    (a switch: on), over --train-opt and --prompt-opt."""
+    own = {command_flag(flag): value for flag, value in
+           (("--base", base), ("--prompt", out_prompt), ("--resume", resume), ("--overwrite", overwrite))}
+    options = {flag.option: value for flag, value in own.items() if not flag.switch}
+    options.update(parse_options(train_opts, "--train-opt"))
+    prefix = command_flag("--prompt-opt").option
+    options.update({prefix + key: value for key, value in parse_options(prompt_opts, "--prompt-opt").items()})
     options.update({flag.option: "on" if flag.switch else str(value) for flag, value in flags.items()})
-    options.update(resume="on" if resume else "off", overwrite="on" if overwrite else "off")
+    options.update({flag.option: "on" if value else "off" for flag, value in own.items() if flag.switch})
     return options
 
 
@@ -100,12 +110,12 @@ def limit_option(trainer: str, limit: int | None, tasks, train_opts) -> dict[str
 
 @click.command(cls=TrainCommand)
 @click.option("-t", "--task", "tasks", multiple=True, required=True, help="Training task (repeatable).")
-@click.option("--base", required=True, help="Base model folder (or hub id when online).")
+@click.option("--base", required=True, help=command_flag("--base").help)
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), callback=writable_folder,
               help="Checkpoint folder.")
-@click.option("-p", "--prompt", help="Prompt strategy (as in `run`; default: the one marked default).")
-@click.option("--resume", is_flag=True, help="Continue from the last good checkpoint in --out.")
-@click.option("--overwrite", is_flag=True, help="Replace a different run already in --out.")
+@click.option("-p", "--prompt", help=command_flag("--prompt").help)
+@click.option("--resume", is_flag=True, help=command_flag("--resume").help)
+@click.option("--overwrite", is_flag=True, help=command_flag("--overwrite").help)
 @click.option("--trainer", help="Trainer (default: the one marked default, see `ercbench list trainers`).")
 @click.option(
     "--train-opt",
@@ -116,7 +126,7 @@ def limit_option(trainer: str, limit: int | None, tasks, train_opts) -> dict[str
          "(`ercbench list trainers --options`).",
 )
 @click.option("--limit", type=Limit(), help="Only the first N train examples of each task (the trainer's train_limit).")
-@click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V", help="Prompt option.")
+@click.option("--prompt-opt", "prompt_opts", multiple=True, metavar="K=V", help=command_flag("--prompt-opt").help)
 @click.option("--task-opt", "task_opts", multiple=True, metavar="K=V", help="Task option (every task).")
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="ERCBENCH_DATA",
               help="Data root (default: $ERCBENCH_DATA).")

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from harness.counters import counter, merge_fields
+
 
 @dataclass
 class ScoreStats:
     """Counters one scorer call adds to; `tree_scores` is what attention over the token tree needs
-    (each real token fed at position p attends p + 1 keys), `attention_scores` what was computed."""
+    (each real token fed at position p attends p + 1 keys), `attention_scores` what was computed.
+    Several processes' or attempts' counts join by each field's rule: sums, and the largest pass."""
 
-    passes: int = 0
-    tokens_fed: int = 0  # query rows through the transformer, padding included
-    tokens_real: int = 0  # of which real tokens
-    attention_scores: int = 0  # query x key products per layer and head, summed over passes
-    tree_scores: int = 0
-    max_pass_scores: int = 0  # the largest single pass (what must fit in memory)
+    passes: int = counter("sum")
+    tokens_fed: int = counter("sum")  # query rows through the transformer, padding included
+    tokens_real: int = counter("sum")  # of which real tokens
+    attention_scores: int = counter("sum")  # query x key products per layer and head, summed over passes
+    tree_scores: int = counter("sum")
+    max_pass_scores: int = counter("max")  # the largest single pass (what must fit in memory)
 
     def add_pass(self, fed: int, real: int, scores: int, tree: int) -> None:
         self.passes += 1
@@ -26,9 +29,8 @@ class ScoreStats:
         self.max_pass_scores = max(self.max_pass_scores, scores)
 
     def merge(self, other: "ScoreStats") -> None:
-        for key, value in asdict(other).items():
-            merged = max(getattr(self, key), value) if key == "max_pass_scores" else getattr(self, key) + value
-            setattr(self, key, merged)
+        """Add another's counts to these, by the fields' rules."""
+        vars(self).update(asdict(merge_fields(self, other)))
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

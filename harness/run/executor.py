@@ -7,9 +7,10 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from harness.context import RunContext
+from harness.counters import Counters
 from harness.errors import DataError
 from harness.results import keys
 from harness.results.claim import claimed
@@ -17,7 +18,7 @@ from harness.results.context import write_context
 from harness.results.keys import input_key
 from harness.results.record import FinishedRun, find_finished, read_finished
 from harness.results.store import PartialRun, results_root, spec_key
-from harness.run import distributed, stages
+from harness.run import collective, distributed, stages
 from harness.run.cache import cache_root
 from harness.run.inputs import PendingInputs, read_only, read_run_inputs, start_run_inputs
 from harness.run.model_prompt import apply_model_prompt
@@ -69,6 +70,9 @@ class Job:
     processes: int = 1
     #: how many predictions an earlier attempt had written
     resumed_from: int = 0
+    #: what the model counted in the earlier attempts (attempt.json), for this process's counts to add to
+    #: where it writes the partial folder's attempt.json itself (one process); a rank's holds its own only
+    counted_before: Counters | None = None
     #: seconds per stage of this attempt (and, merged over processes, tokens_computed)
     timing: dict[str, Any] = field(default_factory=lambda: {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0})
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
@@ -88,10 +92,14 @@ class Job:
         return input_key(spec_key(self.spec), self.inputs)
 
 
+#: scores a job's predictions into its RunResult, given the plugins' settings and the model's counters
+MakeResult = Callable[[Job, Sequence[Prediction], Mapping[str, Any]], RunResult]
+
+
 class Executor:
     """Opens, claims and reuses runs; LocalExecutor and ParallelExecutor say how the answers are made."""
 
-    def __init__(self, context: RunContext, options: RunOptions, world: distributed.World):
+    def __init__(self, context: RunContext, options: RunOptions, world: collective.World):
         self.context, self.options, self.world = context, options, world
         self.writer: PartialRun  # where this process appends: the partial folder, or its rank's subfolder
         self.done = self.total = 0  # for progress: answered so far, and in all (this process's share)
@@ -166,25 +174,26 @@ class Executor:
     def append(self, job: Job, predictions: Sequence[Prediction]) -> None:
         """Save a batch's answers as they come; the settings first, so every saved prediction is
         covered by an attempt that says how it was made."""
-        self.writer.record_attempt(stages.attempt_facts(job.parts))
+        self.writer.record_attempt(stages.this_attempt(job.parts, job.counted_before))
         self.writer.append(predictions)
         self.done += len(predictions)
         if self.options.progress:
             self.options.progress(self.done, self.total)
 
-    def write(self, job: Job, make: Callable[[Job, Sequence[Prediction], dict | None], RunResult]) -> FinishedRun:
+    def write(self, job: Job, make: MakeResult) -> FinishedRun:
         """Score every prediction written (by every process) with `make`; publish the folder once."""
         return FinishedRun(*self.world.first(lambda: self._finish(job, make)))
 
-    def _finish(self, job: Job, make: Callable[[Job, Sequence[Prediction], dict | None], RunResult]
-                ) -> tuple[RunResult, Path]:
+    def _finish(self, job: Job, make: MakeResult) -> tuple[RunResult, Path]:
         # In example order whoever wrote them: a resume with another number of processes appends out of order.
         distributed.order_predictions(job.partial.folder, job.examples)
         predictions = list(job.partial.done_predictions().values())
-        # With nothing predicted here (or several processes, whose merged settings were recorded as
-        # the attempt) the settings are the last attempt's.
+        # With nothing predicted here (or several processes, whose joined facts were recorded as the
+        # attempt) the settings and counts are the last attempt's.
         predicted_here = self.world.size == 1 and len(predictions) > job.resumed_from
-        result = make(job, predictions, None if predicted_here else job.partial.last_attempt())
+        facts = (stages.this_attempt(job.parts, job.counted_before) if predicted_here
+                 else stages.recorded_facts(job.parts, job.partial.last_attempt()))
+        result = make(job, predictions, facts)
         write_context(job.partial.folder, job.examples)  # what a report shows beside the answers, without the task
         return job.partial.finish(result)
 
@@ -199,7 +208,7 @@ def executor_for(context: RunContext, options: RunOptions) -> Executor:
     from harness.run.local import LocalExecutor
     from harness.run.parallel import ParallelExecutor
 
-    world = distributed.World(context.world.rank, context.world.size, context.world.local_rank)
+    world = collective.World(context.world.rank, context.world.size, context.world.local_rank)
     return (LocalExecutor if world.size == 1 else ParallelExecutor)(context, options, world)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator, Sequence
 
-from harness.run import distributed, stages
+from harness.run import attempts, stages
 from harness.run.executor import Executor, Job, batches
 from harness.types import Example, Prediction
 
@@ -20,9 +20,10 @@ class LocalExecutor(Executor):
         partial, resume = job.partial, self.options.resume
         self.writer, self.started = partial, False
         if resume:
-            distributed.fold_shards(partial.folder)  # take in what the processes of a data-parallel attempt wrote
+            attempts.fold(partial, job.parts)  # take in what the processes of a data-parallel attempt wrote
             partial.start(True, job.inputs)
             self.started = True
+            job.counted_before = attempts.counted_before(partial, job.parts)
         done = partial.done_predictions() if resume else {}
         self.todo = [example for example in job.examples if example.example_id not in done]
         job.resumed_from = self.done = len(done)

@@ -7,10 +7,11 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from harness import metrics
 from harness.context import RunContext
+from harness.counters import Counters
 from harness.errors import ConfigError
 from harness.interfaces import Model, PromptStrategy, Task
 from harness.registry import Registry
@@ -115,7 +116,33 @@ def answer(parts: Components, batch: Sequence[Example], parser: TextParser, spec
 
 
 def attempt_facts(parts: Components) -> dict:
+    """The plugins' settings."""
     return {"prompt_info": parts.prompt.info(), "model_info": parts.model.info()}
+
+
+def joined_facts(answered: Sequence[tuple[Mapping[str, Any], Counters | None]], before: Counters | None) -> dict:
+    """What attempt.json keeps, from the (settings, counters) of every process that answered, in rank
+    order: rank 0's settings, and every process's counters added to the earlier attempts' (`before`)."""
+    counts = [counters for _, counters in answered if counters is not None]
+    if before is not None:
+        counts.insert(0, before)
+    facts = dict(answered[0][0])
+    if counts:
+        facts["counters"] = type(counts[0]).merged(counts).to_json()
+    return facts
+
+
+def this_attempt(parts: Components, before: Counters | None) -> dict:
+    """This process's settings, and its model's counters added to the earlier attempts'."""
+    return joined_facts([(attempt_facts(parts), parts.model.counters())], before)
+
+
+def recorded_facts(parts: Components, last: Mapping[str, Any]) -> dict:
+    """With nothing predicted now (the model never loaded), what the last attempt recorded; with no
+    record, this process's. A record from an older ercbench has its counts inside model_info."""
+    if not last:
+        return this_attempt(parts, None)
+    return {**attempt_facts(parts), **last}
 
 
 def make_run_id(spec: RunSpec, started: datetime, key: str | None = None) -> str:
@@ -146,13 +173,10 @@ def plugin_versions(spec: RunSpec, registry: Registry) -> dict[str, dict[str, st
     }
 
 
-def model_facts(parts: Components, earlier: dict[str, Any] | None, n_truncated: int) -> dict[str, Any]:
-    """The plugins' settings, or with nothing predicted now (the model never loaded) what the last
-    attempt recorded. The model's own truncation count covers one attempt; the predictions' count covers all."""
-    facts = {**attempt_facts(parts), **(earlier or {})}
-    model_info = dict(facts["model_info"])
-    if "n_truncated" in model_info:
-        model_info["n_truncated"] = n_truncated
+def model_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """run.json's prompt_info and model_info: the model's settings beside what it counted (the run's
+    truncated prompts are counted from the predictions, in `n_truncated`)."""
+    model_info = {**facts["model_info"], **facts.get("counters", {})}
     return {"prompt_info": frozen_mapping(facts["prompt_info"]), "model_info": frozen_mapping(model_info)}
 
 
@@ -164,9 +188,9 @@ def timing_facts(timing: dict[str, Any], n_predicted: int, model: Model) -> dict
             "tokens_computed": timing.get("tokens_computed", model.tokens_computed)}
 
 
-def make_result(job: Job, predictions: Sequence[Prediction], earlier: dict[str, Any] | None) -> RunResult:
-    """Score the predictions and gather what run.json says beside them (`earlier`: the last attempt's
-    settings when this process predicted nothing)."""
+def make_result(job: Job, predictions: Sequence[Prediction], facts: Mapping[str, Any]) -> RunResult:
+    """Score the predictions and gather what run.json says beside them (`facts`: the plugins' settings
+    and the model's counters over every process and attempt)."""
     parts, spec, labels = job.parts, job.spec, job.parts.task.labels
     counts = metrics.prediction_counts(predictions)
     return RunResult(
@@ -179,7 +203,7 @@ def make_result(job: Job, predictions: Sequence[Prediction], earlier: dict[str, 
         task_info=frozen_mapping(parts.task.run_info()),
         started=job.started.isoformat(),
         duration_s=time.perf_counter() - job.clock,
-        **model_facts(parts, earlier, counts["n_truncated"]),
+        **model_facts(facts),
         answer_mode=parts.model.answer_mode,
         resumed_from=job.resumed_from,
         n_with_description=sum(example.target.description is not None for example in job.examples),

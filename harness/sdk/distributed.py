@@ -1,5 +1,5 @@
 """The processes of one run: their World with the collectives they share (join, gather, together, first)."""
 
-from harness.run.distributed import World
+from harness.run.collective import World
 
 __all__ = ["World"]

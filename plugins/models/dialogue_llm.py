@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from harness.errors import ConfigError
-from harness.sdk import Completion, Model, Prompt, RequiredPrompt, RunContext, Task, hookimpl
+from harness.sdk import Completion, Counters, Model, Prompt, RequiredPrompt, RunContext, Task, hookimpl
 from harness.sdk.options import option
 from plugins.models.hf_causal import HFCausal
 
@@ -123,6 +123,9 @@ class DialogueLLM(Model):
 
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
         return self.hf.predict(prompts)
+
+    def counters(self) -> Counters | None:
+        return self.hf.counters()
 
     def info(self) -> dict[str, Any]:
         return {

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from harness.errors import ConfigError
 from harness.lm import chat, loading
 from harness.lm.stats import ScoreStats
-from harness.sdk import Completion, Model, Prompt, RunContext, Task, frozen_mapping, hookimpl
+from harness.sdk import Completion, Counters, Model, Prompt, RunContext, Task, counter, frozen_mapping, hookimpl
 from harness.sdk.options import option
 
 MODES = ("generate", "score")
@@ -24,6 +25,15 @@ def parse_stops(value: str) -> tuple[str, ...]:
     r"""'|'-separated stop strings with backslash escapes: '\n|###' -> ('\n', '###')."""
     stops = tuple(codecs.decode(part, "unicode_escape") for part in value.split("|") if part)
     return stops
+
+
+@dataclass(frozen=True, kw_only=True)
+class HFCounters(Counters):
+    """What the hf model counted: the prompt renderings it used, loading notes, the scorer's passes and tokens."""
+
+    renderings: tuple[str, ...] = counter("union", ())
+    notes: tuple[str, ...] = counter("union", ())
+    compute: ScoreStats = counter("nested", ScoreStats)
 
 
 class HFCausal(Model):
@@ -73,7 +83,6 @@ class HFCausal(Model):
         self.device_map = config.device_map or None
         self.stats = ScoreStats()
         self.notes: list[str] = []
-        self.n_truncated = 0
         self.renderings: set[str] = set()
         self.overheads: dict[str, int] = {}
         self.model: Any = None
@@ -166,8 +175,6 @@ class HFCausal(Model):
                 fitted.append((lead + text, {}))
                 continue
             kept, dropped = chat.fit_prompt(prompt, self.tokenizer, text, budget)
-            if dropped:
-                self.n_truncated += 1
             fitted.append((lead + kept, {"truncated_tokens": dropped} if dropped else {}))
         return fitted
 
@@ -251,10 +258,12 @@ class HFCausal(Model):
     def info(self) -> dict[str, Any]:
         info = super().info()
         info.update(getattr(self, "resolved", {}))
-        info.update({"context_limit": getattr(self, "limit", None), "n_truncated": self.n_truncated,
-                     "renderings": sorted(self.renderings), "compute": self.stats.as_dict(),
-                     "notes": list(self.notes)})
+        info["context_limit"] = getattr(self, "limit", None)
         return info
+
+    def counters(self) -> HFCounters:
+        return HFCounters(renderings=tuple(sorted(self.renderings)), notes=tuple(self.notes),
+                          compute=replace(self.stats))
 
 
 @hookimpl

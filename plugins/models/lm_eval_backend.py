@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 from harness.errors import ConfigError
 from harness.lm.quiet import no_load_bars
-from harness.sdk import Completion, Model, Prompt, RunContext, Task, frozen_mapping, hookimpl
+from harness.sdk import Completion, Counters, Model, Prompt, RunContext, Task, counter, frozen_mapping, hookimpl
 from harness.sdk.options import option
 from plugins.models.hf_causal import parse_stops
 
@@ -56,6 +57,13 @@ def to_instances(request_type: str, arguments: Sequence[tuple]) -> list[Any]:
     from lm_eval.api.instance import Instance
 
     return [Instance(request_type=request_type, doc={}, arguments=args, idx=i) for i, args in enumerate(arguments)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LmEvalCounters(Counters):
+    """How the prompts were rendered for lm-eval (text, the chat template, plain chat)."""
+
+    renderings: tuple[str, ...] = counter("union", ())
 
 
 class LmEvalModel(Model):
@@ -164,9 +172,11 @@ class LmEvalModel(Model):
 
     def info(self) -> dict[str, Any]:
         info = super().info()
-        info.update({"model_args": self.model_args, "device_used": self.device_used,
-                     "renderings": sorted(self.renderings)})
+        info.update({"model_args": self.model_args, "device_used": self.device_used})
         return info
+
+    def counters(self) -> LmEvalCounters:
+        return LmEvalCounters(renderings=tuple(sorted(self.renderings)))
 
 
 @hookimpl

@@ -211,3 +211,19 @@ def test_train_help_lists_the_same_options():
     result = CliRunner().invoke(main, ["train", "--help"])
     assert result.exit_code == 0, result.output
     assert result.output.split("Options:\n", 1)[1] == TRAIN_HELP_OPTIONS
+
+
+def test_the_commands_own_flags_set_the_options_the_trainer_base_declares(monkeypatch):
+    renamed = tuple(CliFlag(f.flag, f"my_{f.option}", f.help, f.choices, f.switch) for f in Trainer.command_flags)
+    monkeypatch.setattr(Trainer, "command_flags", renamed)
+    options = trainer_options("B", "zero-shot", {}, True, False, ("window=3",), ("r=4",))
+    assert options == {"my_base": "B", "my_prompt": "zero-shot", "my_prompt.window": "3", "r": "4",
+                       "my_resume": "on", "my_overwrite": "off"}
+
+
+def test_every_installed_trainer_takes_the_commands_own_options():
+    registry = discovery.default_registry()
+    for name in registry.names("trainers"):
+        declared = registry.get("trainers", name).cls.Options.names()
+        for flag in Trainer.command_flags:
+            assert (flag.option + "<key>" if flag.option.endswith(".") else flag.option) in declared, (name, flag)

@@ -1,8 +1,9 @@
 """One process of a data-parallel test run: the tiny LLaMA scoring real MELD through pipeline.run.
 
 Started by tests/harness/run/test_distributed.py as `python -m tests.harness.run.distributed_worker`
-(one rank each, via harness.run.distributed.launch). The process whose RANK equals $KILL_RANK
-kills itself (SIGKILL, no clean-up) when asked for its second batch: a crash in mid-run.
+(one rank each, via harness.run.launcher.launch). The process whose RANK equals $KILL_RANK
+kills itself (SIGKILL, no clean-up) when asked for its second batch: a crash in mid-run. With
+$COUNTERS_DIR set, each process writes its model's own counters there (rank-K.json).
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ class DyingHF(HFCausal):
     """The `hf` model, except in the process asked to crash."""
 
     batches = 0
+    made: list[DyingHF] = []
+
+    def __init__(self, **options: str):
+        super().__init__(**options)
+        DyingHF.made.append(self)
 
     def predict(self, prompts):
         DyingHF.batches += 1
@@ -49,7 +55,11 @@ def main(model: str, data_dir: str, results_dir: str, resume: str) -> None:
     context = RunContext(registry, world=World.from_env(), data_dir=Path(data_dir))
     result, folder = pipeline.run(spec(Path(model)), context, results_dir=Path(results_dir),
                                   resume=resume == "resume", batch_size=BATCH)
-    if os.environ.get("RANK", "0") == "0":
+    rank = os.environ.get("RANK", "0")
+    if os.environ.get("COUNTERS_DIR"):
+        counted = DyingHF.made[-1].counters().to_json()
+        Path(os.environ["COUNTERS_DIR"], f"rank-{rank}.json").write_text(json.dumps(counted))
+    if rank == "0":
         print(json.dumps({"folder": str(folder), "n": result.n}))
 
 

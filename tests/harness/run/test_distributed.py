@@ -16,7 +16,8 @@ from harness.context import RunContext
 from harness.errors import ConfigError, DataError
 from harness.interfaces import Model
 from harness.run import launcher
-from harness.run.distributed import World, fold_shards, merge_infos, order_predictions, shard
+from harness.run.collective import World
+from harness.run.distributed import fold_shards, order_predictions, shard
 from harness.sdk.testing import EchoGoldModel, TinyTask, registry_with
 from harness.types import Dialogue, Example, RunSpec, Utterance
 from tests.conftest import REPO
@@ -81,17 +82,6 @@ def test_order_follows_the_examples_and_keeps_the_file_mode(tmp_path):
     order_predictions(tmp_path, examples)
     assert [json.loads(line)["id"] for line in path.read_text().splitlines()] == [e.example_id for e in examples]
     assert path.stat().st_mode & 0o777 == 0o640
-
-
-def test_model_infos_merge_counts_and_lists_and_keep_settings():
-    ranks = [
-        {"mode": "score", "n_truncated": 1, "renderings": ["text"], "context_limit": 512},
-        {"mode": "score", "n_truncated": 2, "renderings": ["chat-template", "text"], "context_limit": 512,
-         "path": "/m"},
-    ]
-    assert merge_infos(ranks) == {
-        "mode": "score", "n_truncated": 3, "renderings": ["chat-template", "text"], "context_limit": 512, "path": "/m"
-    }
 
 
 @pytest.mark.parametrize(
@@ -180,6 +170,22 @@ def test_a_killed_process_is_resumed_by_the_cli_into_the_run_one_process_writes(
     assert run["resumed_from"] >= 4
     timing = run["timing"]  # the slowest process's stage times; the tokens of both processes
     assert timing["n_predicted"] == 40 - run["resumed_from"] and timing["tokens_computed"] > 0
+
+
+@pytest.mark.slow
+def test_the_processes_counters_join_by_their_rules(tiny_model, data_root, tmp_path, worker_env, monkeypatch):
+    monkeypatch.setenv("COUNTERS_DIR", str(tmp_path))
+    status = launcher.launch(2, [str(tiny_model), str(data_root), str(tmp_path / "results"), "fresh"], module=WORKER)
+    assert status == 0
+    ranks = [json.loads((tmp_path / f"rank-{rank}.json").read_text())["compute"] for rank in (0, 1)]
+    [folder] = [p for p in (tmp_path / "results").iterdir() if not p.name.startswith(".")]
+    run, _ = read_run(folder)
+    compute = run["model_info"]["compute"]
+    assert all(rank["tokens_fed"] > 0 for rank in ranks)  # both processes scored
+    assert compute["tokens_fed"] == ranks[0]["tokens_fed"] + ranks[1]["tokens_fed"]
+    assert compute["passes"] == ranks[0]["passes"] + ranks[1]["passes"]
+    assert compute["max_pass_scores"] == max(rank["max_pass_scores"] for rank in ranks)
+    assert run["model_info"]["renderings"] == ["text"] and run["model_info"]["mode"] == "score"
 
 
 class StopsAtSecondBatch(Model):

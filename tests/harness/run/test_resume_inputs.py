@@ -21,7 +21,8 @@ from harness.types import Completion, Prompt, RunSpec, frozen_mapping
 
 
 class WeightsModel(Model):
-    """Answers gold; its weights are a file (option target); every prompt is 'truncated' by one token."""
+    """Answers gold; its weights are a file (option target); every prompt is 'truncated' by one token
+    (which the run counts from the predictions)."""
 
     name = "weights"
 
@@ -30,7 +31,7 @@ class WeightsModel(Model):
 
     def __init__(self, **options: str):
         super().__init__(**options)
-        self.target, self.loaded, self.n_truncated = self.config.target, None, 0
+        self.target, self.loaded = self.config.target, None
 
     def fingerprint(self) -> dict[str, str]:
         return path_fingerprint("model", self.target)
@@ -39,12 +40,11 @@ class WeightsModel(Model):
         self.loaded = self.target
 
     def predict(self, prompts: Sequence[Prompt]) -> list[Completion]:
-        self.n_truncated += len(prompts)
         return [Completion(p.example.example_id, text=p.example.gold, meta=frozen_mapping({"truncated_tokens": 1}))
                 for p in prompts]
 
     def info(self) -> dict:
-        return {"path": self.loaded, "context_limit": 128 if self.loaded else None, "n_truncated": self.n_truncated}
+        return {"path": self.loaded, "context_limit": 128 if self.loaded else None}
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_n_truncated_sums_attempts_and_model_info_survives_an_empty_resume(regis
     result, _ = pipeline.run(spec, RunContext(registry), results_dir=results_dir, resume=True)
     assert result.resumed_from == 9
     assert result.n_truncated == 9
-    assert result.model_info == {"path": str(weights), "context_limit": 128, "n_truncated": 9}
+    assert result.model_info == {"path": str(weights), "context_limit": 128}
 
 
 def test_a_full_disk_keeps_what_was_written(registry, results_dir, monkeypatch):

@@ -94,7 +94,7 @@ def test_long_prompt_is_cut_from_the_left_and_recorded(tiny_llama, meld_prompts)
     model = loaded(tiny_llama, mode="score", max_length=str(room))
     completion = model.predict([prompt])[0]
     assert completion.meta["truncated_tokens"] > 0
-    assert model.info()["n_truncated"] == 1
+    assert "n_truncated" not in model.info()  # the run counts truncation from the predictions only
     text, _ = model.fitted(prompt, model.choice_room(prompt))
     assert prompt.text.endswith(text) and prompt.example.target.text in text
 
@@ -111,7 +111,7 @@ def test_missing_pad_token_falls_back_to_eos_and_is_recorded(tmp_path, meld_prom
     model = loaded(build_tiny_llama(tmp_path / "nopad", with_pad=False), mode="generate", max_new_tokens="2")
     assert model.tokenizer.pad_token == model.tokenizer.eos_token
     assert len(model.predict(meld_prompts[:3])) == 3
-    assert "no pad token" in model.info()["notes"][0]
+    assert "no pad token" in model.counters().notes[0]
 
 
 def test_choice_that_tokenizes_to_nothing_is_an_error(tiny_llama, meld_prompts):
@@ -150,7 +150,7 @@ def test_chat_messages_use_the_tokenizer_template_or_a_plain_transcript(tiny_lla
                   messages=(("system", "Label emotions."), ("user", base.text)))
     plain = loaded(tiny_llama, mode="score")
     plain.predict([chat])
-    assert plain.info()["renderings"] == ["plain-chat"]
+    assert plain.counters().renderings == ("plain-chat",)
     templated_dir = tmp_path / "templated"
     shutil.copytree(tiny_llama, templated_dir)
     templated = loaded(templated_dir, mode="score")
@@ -158,7 +158,7 @@ def test_chat_messages_use_the_tokenizer_template_or_a_plain_transcript(tiny_lla
         "{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}[assistant]"
     )
     templated.predict([chat])
-    assert templated.info()["renderings"] == ["chat-template"]
+    assert templated.counters().renderings == ("chat-template",)
     assert templated.encode("<s>[system] x").count(templated.tokenizer.bos_token_id) == 1
 
 
@@ -207,3 +207,14 @@ def test_a_pass_makes_a_few_tokenizer_calls_whatever_the_number_of_prompts(tiny_
         model.predict(meld_prompts[:count])
         calls.append(model.tokenizer.calls)
     assert len(meld_prompts) > 4 and calls[0] == calls[1] <= 4
+
+
+def test_counters_give_run_json_the_keys_info_gave_before(tiny_llama, meld_prompts):
+    from harness.lm.stats import ScoreStats
+
+    model = loaded(tiny_llama, mode="score")
+    model.predict(meld_prompts[:2])
+    counted = model.counters().to_json()
+    assert set(counted) == {"renderings", "notes", "compute"} and set(counted["compute"]) == set(ScoreStats().as_dict())
+    assert counted["compute"]["tokens_fed"] == model.tokens_computed > 0
+    assert not {"renderings", "notes", "compute"} & set(model.info())

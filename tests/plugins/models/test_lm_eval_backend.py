@@ -65,7 +65,7 @@ def test_chat_prompt_without_a_template_becomes_a_plain_transcript(tiny_llama, m
     model = prepared(LmEvalModel(target=str(tiny_llama), mode="score", model_args="dtype=float32", device="cpu"))
     [completion] = model.predict([chat])
     assert set(completion.choice_logprobs) == set(base.choices)
-    assert model.info()["renderings"] == ["plain-chat"]
+    assert model.counters().renderings == ("plain-chat",)
     [ours] = prepared(HFCausal(target=str(tiny_llama), mode="score")).predict([chat])
     assert max(abs(ours.choice_logprobs[c] - completion.choice_logprobs[c]) for c in base.choices) <= 1e-4
 
