@@ -32,10 +32,10 @@ model_folder; model_folder(Path('$MODEL'), 'qwen2.5-7b', Path('.gputok/qwen2.5')
     exit 0
 fi
 # The command a user runs vs lm-eval from a cold start, most important case first: MELD window 5 (first sight of
-# the checkpoint, then with the fingerprint cache warm), generation (first 500 MELD), EmoryNLP window 5, MELD full
-# history. Each subprocess is capped; the table is printed after every case, so a cut run keeps what it measured.
-timeout 460 python3 benchmarks/e2e_speed.py --device cuda --shape qwen2.5-7b --tokenizer .gputok/qwen2.5 \
-    --model-dir "$MODEL" --cases meld:5,generate,emorynlp:5,meld:all --generate-limit 500 --step-timeout 150 \
+# the checkpoint, then with the fingerprint cache warm), EmoryNLP window 5, MELD full history, generation (first 500
+# MELD). Each subprocess is capped; the table is printed after every case, so a cut run keeps what it measured.
+timeout 400 python3 benchmarks/e2e_speed.py --device cuda --shape qwen2.5-7b --tokenizer .gputok/qwen2.5 \
+    --model-dir "$MODEL" --cases meld:5,emorynlp:5,meld:all,generate --generate-limit 500 --step-timeout 120 \
     --json "$OUT/e2e_gpu.json" 2>&1 | tee "$OUT/e2e_speed_gpu.txt"
 # Loading straight onto the GPU vs transformers' own from_pretrained on the same folder (target: at most 1.2x).
 [ -f "$MODEL/e2e_shape.txt" ] && timeout 60 python3 benchmarks/load_speed.py "$MODEL" --device cuda --dtype bfloat16 \
