@@ -8,9 +8,12 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.plumbing import fingerprint as fp
 
@@ -136,3 +139,35 @@ def test_the_default_cache_is_per_user(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert fp.user_cache_path() == tmp_path / "home" / ".cache" / "ercbench" / "fingerprints.json"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is Linux's")
+def test_hashing_threads_yield_the_cpu_and_the_caller_keeps_its_priority():
+    import os
+    import threading
+
+    seen = []
+
+    def worker():
+        fp.yield_cpu()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen[0] > before and os.getpriority(os.PRIO_PROCESS, 0) == before
+
+
+@settings(max_examples=20, deadline=None)
+@given(content=st.binary(max_size=300), block=st.integers(min_value=1, max_value=64))
+def test_files_are_hashed_whole_whatever_the_block_size(tmp_path_factory, content, block):
+    from harness.plumbing import hashing
+
+    path = tmp_path_factory.mktemp("blocks") / "w.bin"
+    path.write_bytes(content)
+    saved, hashing.BLOCK = hashing.BLOCK, block
+    try:
+        assert hashing.sha256_file(path) == hashlib.sha256(content).hexdigest()
+    finally:
+        hashing.BLOCK = saved
