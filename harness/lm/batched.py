@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from harness.lm.kernels import inference
 from harness.lm.stats import ScoreStats, path_scores
 from harness.lm.tokens import EncodedRequest
 
@@ -68,11 +69,10 @@ def returned_cache(output: Any) -> Any:
 
 def forward(model: Any, ids: Any, positions: Any, allowed: Any, cache: Any, keep: int) -> tuple[Any, Any]:
     """One pass; returns the logits of the last `keep` columns and the grown cache."""
-    import torch
     from transformers import DynamicCache
 
     cache = cache if cache is not None else DynamicCache()
-    with torch.inference_mode():
+    with inference(model):
         output = model(input_ids=ids, position_ids=positions, attention_mask=attention_mask(model, allowed),
                        use_cache=True, logits_to_keep=keep, **{cache_keyword(model): cache})
     return output.logits, returned_cache(output)
@@ -103,7 +103,7 @@ def causal_pass(model: Any, wave: Wave, keep_cache: bool, stats: ScoreStats | No
         ids[row, : len(feed)] = torch.tensor(feed)
         on_path[row, : len(feed)] = True
     lengths = torch.tensor([len(f) for f in feeds], device=device)
-    with torch.inference_mode():
+    with inference(model):
         output = model.get_decoder()(input_ids=ids.to(device), use_cache=keep_cache)
         last = output.last_hidden_state[torch.arange(rows, device=device), lengths - 1]
         logits = model.get_output_embeddings()(last)

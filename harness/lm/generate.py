@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from harness.lm.batched import attention_mask, cache_keyword, map_cache, plain_head, returned_cache
+from harness.lm.kernels import inference
 
 #: Generation-config fields that add a logits processor to greedy decoding when off their default.
 PROCESSOR_FIELDS = (
@@ -109,11 +110,10 @@ def generate(model: Any, tokenizer: Any, inputs: Sequence[Sequence[int]], settin
 
 def hf_batch(model: Any, tokenizer: Any, sequences: Sequence[Sequence[int]], settings: dict) -> list[str]:
     """transformers' generate on a left-padded batch (beam search, or logits processors)."""
-    import torch
 
     device = next(model.parameters()).device
     ids, mask = pad_left(sequences, tokenizer.pad_token_id)
-    with torch.inference_mode():
+    with inference(model):
         output = model.generate(
             input_ids=ids.to(device),
             attention_mask=mask.to(device),
@@ -148,7 +148,7 @@ def greedy_batch(model: Any, tokenizer: Any, sequences: Sequence[Sequence[int]],
 
     ends, stops, steps = eos_ids(model), settings["stop"], settings["max_new_tokens"]
     generated: list[list[int]] = [[] for _ in sequences]
-    with torch.inference_mode():
+    with inference(model):
         logits, cache, positions = prompt_pass(model, sequences)
         keys = torch.arange(cache_width(cache), device=positions.device)[None] < positions[:, None]
         live = list(range(len(sequences)))
