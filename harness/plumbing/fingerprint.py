@@ -10,9 +10,8 @@ import re
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from harness.plumbing.hashing import sha256_file
 
@@ -31,6 +30,7 @@ RACY_NS = 2_000_000_000
 #: A huggingface hub cache names each large (LFS) file's blob by its sha256.
 HUB_BLOB = re.compile(r"[0-9a-f]{64}")
 _fallback: Path | None = None
+T = TypeVar("T")
 _verify = False
 
 
@@ -163,6 +163,35 @@ def yield_cpu() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
+def in_threads(function: Callable[[str], T], items: list[str], workers: int) -> list[T]:
+    """`function` over `items` on daemon threads, results in order, the first error raised: a run
+    stopped with Ctrl-C exits at once instead of waiting for a 15 GB file's hash."""
+    results: dict[int, T] = {}
+    errors: list[BaseException] = []
+    todo = iter(enumerate(items))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while not errors:
+            with lock:
+                index, item = next(todo, (-1, ""))
+            if index < 0:
+                return
+            try:
+                results[index] = function(item)
+            except BaseException as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=work, name="hashing", daemon=True) for _ in range(max(1, workers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return [results[index] for index in range(len(items))]
+
+
 def files_sha256(paths: list[Path]) -> list[str]:
     """sha256 of each file: from the hub blob name or the cache when they can be trusted, else read
     (several files side by side: hashlib releases the GIL)."""
@@ -178,8 +207,7 @@ def files_sha256(paths: list[Path]) -> list[str]:
         elif real not in missing:
             missing.append(real)
     if missing:
-        with ThreadPoolExecutor(max_workers=min(len(missing), os.cpu_count() or 1, 8)) as pool:
-            entries = dict(zip(missing, pool.map(_hash_entry, missing)))
+        entries = dict(zip(missing, in_threads(_hash_entry, missing, min(len(missing), os.cpu_count() or 1, 8))))
         found.update({real: entry["sha256"] for real, entry in entries.items()})
         _write({**cache, **entries})
     return [found[os.path.realpath(path)] for path in paths]

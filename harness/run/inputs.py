@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Callable
@@ -62,9 +63,16 @@ def start_run_inputs(parts: Components, root: Path, verify: bool = False) -> Pen
         with hash_cache(cache), verifying(verify):
             return run_inputs(task_info, parts.task.labels, parts.model.fingerprint())
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fingerprint")
-    found = pool.submit(inputs)
-    pool.shutdown(wait=False)  # the thread ends when the hashing does
+    found: Future = Future()
+
+    def hash_weights() -> None:
+        try:
+            found.set_result(inputs())
+        except BaseException as exc:  # raised to whoever asks for the inputs
+            found.set_exception(exc)
+
+    # A daemon thread: a run stopped with Ctrl-C exits at once, not after the hashing.
+    threading.Thread(target=hash_weights, name="fingerprint", daemon=True).start()
     with contextlib.suppress(FutureTimeout):
         found.result(timeout=CACHED_FINGERPRINT_S)  # a cache lookup: ready before anyone asks
     return PendingInputs(found)

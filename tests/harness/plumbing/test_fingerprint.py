@@ -171,3 +171,33 @@ def test_files_are_hashed_whole_whatever_the_block_size(tmp_path_factory, conten
         assert hashing.sha256_file(path) == hashlib.sha256(content).hexdigest()
     finally:
         hashing.BLOCK = saved
+
+
+@settings(max_examples=30, deadline=None)
+@given(items=st.lists(st.text(max_size=5), max_size=20), workers=st.integers(min_value=1, max_value=8))
+def test_in_threads_keeps_the_order_and_raises_the_first_error(items, workers):
+    assert fp.in_threads(str.upper, items, workers) == [item.upper() for item in items]
+    if items:
+        with pytest.raises(ValueError, match="bad"):
+            fp.in_threads(lambda item: (_ for _ in ()).throw(ValueError("bad")), items, workers)
+
+
+def test_ctrl_c_while_hashing_exits_without_waiting_for_the_hash(tmp_path):
+    import signal
+    import time
+
+    script = tmp_path / "hang.py"
+    script.write_text(
+        "import sys, time\n"
+        "from harness.plumbing import fingerprint as fp\n"
+        "print('hashing', flush=True)\n"
+        "fp.in_threads(lambda item: time.sleep(60), ['a', 'b'], 2)\n"
+    )
+    with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}) as process:
+        assert process.stdout.readline().strip() == b"hashing"
+        time.sleep(0.5)
+        clock = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=30)
+    assert time.monotonic() - clock < 10 and b"KeyboardInterrupt" in errors
