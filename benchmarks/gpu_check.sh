@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The GPU checks, as run on a lent H100/H200 (device tool): one script, one call, under 9 minutes on an H200.
-# Needs: .whl/ with the lm-eval, dill, datasets and multiprocess wheels for the device's Python (bitsandbytes too
-# for GPU_CHECK_MORE), .gpudata/{meld,emorynlp}/,
+# The GPU checks, as run on a lent H100/H200 (device tool): one script, one call. The default checks take about
+# 7.5 minutes on an H200 with setup (give the call a timeout of at least 480 s); GPU_CHECK_MODE=profile instead
+# profiles one MELD run (py-spy per thread, torch's profiler, nvidia-smi dmon; about 5 minutes).
+# Needs: .whl/ with the lm-eval, dill, datasets and multiprocess wheels for the device's Python (py-spy's for the
+# profile, bitsandbytes for GPU_CHECK_MORE), .gpudata/{meld,emorynlp}/,
 # and the Qwen2.5 tokenizer in .gputok/qwen2.5 (copied from ../shared/tokenizers/qwen2.5).
-# Everything printed is also in $OUT: e2e_speed_gpu.txt (the table for docs/scoring.md), e2e_gpu.json, load_gpu.txt.
+# Everything printed is also in $OUT: e2e_speed_gpu.txt (the table for docs/scoring.md), e2e_gpu.json, load_gpu.txt;
+# the profile writes spy_first.txt/spy_warm.txt (py-spy's raw stacks), run_*.json, torch_w5.txt, torch_all.txt, dmon.txt.
 set -u
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 ERCBENCH_DATA=$PWD/.gpudata PYTHONPYCACHEPREFIX=/tmp/pyc
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
