@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU checks, as run on a lent H100/H200 (device tool): one script, one call. The default checks take about
-# 7.5 minutes on an H200 with setup (give the call a timeout of at least 480 s); GPU_CHECK_MODE=profile instead
+# 8.5 minutes on an H200 with setup (give the call a timeout of at least 540 s); GPU_CHECK_MODE=profile instead
 # profiles one MELD run (py-spy per thread, torch's profiler, nvidia-smi dmon; about 5 minutes).
 # Needs: .whl/ with the lm-eval, dill, datasets and multiprocess wheels for the device's Python (py-spy's for the
 # profile, bitsandbytes for GPU_CHECK_MORE), .gpudata/{meld,emorynlp}/,
@@ -37,7 +37,7 @@ fi
 # The command a user runs vs lm-eval from a cold start, most important case first: MELD window 5 (first sight of
 # the checkpoint, then with the fingerprint cache warm), EmoryNLP window 5, MELD full history, generation (first 500
 # MELD). Each subprocess is capped; the table is printed after every case, so a cut run keeps what it measured.
-timeout 400 python3 benchmarks/e2e_speed.py --device cuda --shape qwen2.5-7b --tokenizer .gputok/qwen2.5 \
+timeout 480 python3 benchmarks/e2e_speed.py --device cuda --shape qwen2.5-7b --tokenizer .gputok/qwen2.5 \
     --model-dir "$MODEL" --cases meld:5,emorynlp:5,meld:all,generate --generate-limit 500 --step-timeout 120 \
     --json "$OUT/e2e_gpu.json" 2>&1 | tee "$OUT/e2e_speed_gpu.txt"
 # Loading straight onto the GPU vs transformers' own from_pretrained on the same folder (target: at most 1.2x).
