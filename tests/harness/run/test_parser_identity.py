@@ -16,6 +16,7 @@ from harness.run import pipeline
 from harness.sdk.options import option
 from harness.sdk.testing import TESTING_ORIGIN, registry_with
 from harness.types import Completion, Prompt, RunSpec, frozen_mapping
+from tests.harness.run.interrupts import interrupt_second_batch
 
 
 class ScoreGold(Model):
@@ -87,15 +88,7 @@ def test_a_finished_run_keyed_by_its_parser_is_still_reused(registry, results_di
 
 
 def test_an_interrupted_run_keyed_by_its_parser_still_resumes(registry, results_dir, older_ercbench):
-    calls, real_predict = {"n": 0}, ScoreGold.predict
-
-    def flaky(self, prompts):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return real_predict(self, prompts)
-
-    older_ercbench.setattr(ScoreGold, "predict", flaky)
+    interrupt_second_batch(older_ercbench, ScoreGold)
     with pytest.raises(KeyboardInterrupt):
         pipeline.run(spec("lenient"), RunContext(registry), results_dir=results_dir, batch_size=3)
     assert len(PartialRun(results_dir, spec("lenient")).done_predictions()) == 3

@@ -13,6 +13,7 @@ from harness.results.store import PREDICTIONS_FILE, RUN_FILE, PartialRun, read_p
 from harness.run import pipeline
 from harness.sdk.testing import TinyTask, registry_with
 from harness.types import Completion, RunSpec, frozen_mapping
+from tests.harness.run.interrupts import interrupt_second_batch
 
 
 @pytest.fixture(scope="module")
@@ -79,16 +80,7 @@ def test_unknown_split_is_refused(registry, results_dir):
 
 
 def test_interrupted_run_leaves_no_result_and_resumes(registry, results_dir, monkeypatch):
-    calls = {"n": 0}
-    real_predict = registry.get("models", "echo-gold").cls.predict
-
-    def flaky(self, prompts):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return real_predict(self, prompts)
-
-    monkeypatch.setattr(registry.get("models", "echo-gold").cls, "predict", flaky)
+    interrupt_second_batch(monkeypatch, registry.get("models", "echo-gold").cls)
     with pytest.raises(KeyboardInterrupt):
         pipeline.run(spec(), RunContext(registry), results_dir=results_dir, batch_size=3)
     visible = [p for p in results_dir.iterdir() if not p.name.startswith(".")]

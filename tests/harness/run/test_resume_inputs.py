@@ -18,6 +18,7 @@ from harness.sdk.fingerprint import path_fingerprint
 from harness.sdk.options import option
 from harness.sdk.testing import TESTING_ORIGIN, TinyTask, registry_with
 from harness.types import Completion, Prompt, RunSpec, frozen_mapping
+from tests.harness.run.interrupts import interrupt_second_batch
 
 
 class WeightsModel(Model):
@@ -68,23 +69,10 @@ def jsonl_spec(data: Path, model: str = "echo-gold", **model_args) -> RunSpec:
                    task_args=frozen_mapping({"path": str(data)}), model_args=frozen_mapping(model_args))
 
 
-def interrupt_after_first_batch(monkeypatch, cls):
-    real, calls = cls.predict, {"n": 0}
-
-    def flaky(self, prompts):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return real(self, prompts)
-
-    monkeypatch.setattr(cls, "predict", flaky)
-    return real
-
-
 def test_resume_over_relabelled_data_is_refused_naming_what_changed(registry, results_dir, tmp_path, monkeypatch):
     data = write_jsonl(tmp_path / "mine.jsonl")
     spec = jsonl_spec(data)
-    interrupt_after_first_batch(monkeypatch, registry.get("models", "echo-gold").cls)
+    interrupt_second_batch(monkeypatch, registry.get("models", "echo-gold").cls)
     with pytest.raises(KeyboardInterrupt):
         pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=4)
     write_jsonl(data, labels=("happy", "anger", "neutral"))
@@ -106,7 +94,7 @@ def weights_spec(tmp_path: Path, content: bytes, name: str = "w.safetensors") ->
 
 def interrupted_first_attempt(spec, registry, results_dir, monkeypatch, **settings) -> None:
     """The run of `spec` killed after its first batch of 4 (its predictions kept for --resume)."""
-    interrupt_after_first_batch(monkeypatch, WeightsModel)
+    interrupt_second_batch(monkeypatch, WeightsModel)
     with pytest.raises(KeyboardInterrupt):
         pipeline.run(spec, RunContext(registry), results_dir=results_dir, batch_size=4, **settings)
 

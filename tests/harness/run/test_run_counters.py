@@ -14,6 +14,7 @@ from harness.results.store import ATTEMPT_FILE, PartialRun
 from harness.run import pipeline
 from harness.sdk.testing import EchoGoldModel, TinyTask, registry_with
 from harness.types import RunSpec
+from tests.harness.run.interrupts import interrupt_second_batch
 
 SPEC = RunSpec(task="tiny", prompt="zero-shot", model="counting")  # TinyTask: 7 examples
 
@@ -56,15 +57,7 @@ def run(registry, results_dir, **options):
 
 
 def interrupted_after_first_batch(registry, results_dir, monkeypatch) -> None:
-    real, calls = CountingModel.predict, {"n": 0}
-
-    def flaky(self, prompts):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return real(self, prompts)
-
-    monkeypatch.setattr(CountingModel, "predict", flaky)
+    real = interrupt_second_batch(monkeypatch, CountingModel)
     with pytest.raises(KeyboardInterrupt):
         run(registry, results_dir, batch_size=3)
     monkeypatch.setattr(CountingModel, "predict", real)
