@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from harness.errors import ConfigError
 from harness.results.lock import RunBusy
+from harness.run.sweeps import whole_numbers
 from harness.types import RunResult, RunSpec
 
 #: run one spec; the flag says whether to wait for another process holding it (else RunBusy)
@@ -30,15 +30,7 @@ def run_specs(specs: Sequence[RunSpec], run_one: RunOne, wait: bool = True) -> l
 
 def parse_seeds(text: str) -> list[int]:
     """'0,1,2' -> [0, 1, 2]: whole numbers >= 0, no repeats, order kept."""
-    values: list[int] = []
-    for part in text.split(","):
-        part = part.strip()
-        if not part.isdigit():
-            raise ConfigError(f"--seeds takes comma-separated whole numbers like 0,1,2, got {text!r}")
-        if int(part) in values:
-            raise ConfigError(f"--seeds lists {part} twice")
-        values.append(int(part))
-    return values
+    return whole_numbers(text, "--seeds", "0,1,2")
 
 
 def seed_list(seeds: Sequence[int], seeds_text: str | None) -> list[int]:

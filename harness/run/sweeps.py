@@ -14,13 +14,18 @@ from harness.types import RunSpec, frozen_mapping
 
 def parse_shots(text: str) -> list[int]:
     """'0,1,3,5' -> [0, 1, 3, 5]: whole numbers >= 0, no repeats, order kept."""
-    values = []
+    return whole_numbers(text, "--shots", "0,1,3,5")
+
+
+def whole_numbers(text: str, flag: str, example: str) -> list[int]:
+    """A flag's comma-separated whole numbers >= 0, no repeats, order kept; one line naming the flag otherwise."""
+    values: list[int] = []
     for part in text.split(","):
         part = part.strip()
         if not part.isdigit():
-            raise ConfigError(f"--shots takes comma-separated whole numbers like 0,1,3,5, got {text!r}")
+            raise ConfigError(f"{flag} takes comma-separated whole numbers like {example}, got {text!r}")
         if int(part) in values:
-            raise ConfigError(f"--shots lists {part} twice")
+            raise ConfigError(f"{flag} lists {part} twice")
         values.append(int(part))
     return values
 
