@@ -20,7 +20,7 @@ from harness.results.record import FinishedRun, find_finished, read_finished
 from harness.results.store import PartialRun, results_root, spec_key
 from harness.run import collective, distributed, stages
 from harness.run.cache import cache_root
-from harness.run.inputs import PendingInputs, read_only, read_run_inputs, start_run_inputs
+from harness.run.inputs import PendingInputs, read_only, start_run_inputs
 from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import PARSERS, TextParser, get_parser
 from harness.types import Example, Prediction, RunResult, RunSpec
@@ -149,8 +149,8 @@ class Executor:
         if self.world.size == 1:  # a first-seen checkpoint hashes while the model loads and answers
             source = start_run_inputs(parts, root, self.options.verify_inputs)
         else:
-            source = PendingInputs.known(self.world.first(lambda: read_run_inputs(parts, root, None,
-                                                                                  self.options.verify_inputs)))
+            verify = self.options.verify_inputs  # rank 0 hashes; the others wait for its inputs
+            source = PendingInputs.known(self.world.first(lambda: start_run_inputs(parts, root, verify).get()))
         job = Job(spec, parts, examples, source, PartialRun(root, spec), self.world.size,
                   timing=timing, started=started, clock=clock)
         return job, legacy

@@ -8,7 +8,6 @@ import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
-from typing import Callable
 
 from harness.plumbing.fingerprint import CACHE_FILE, hash_cache, verifying
 from harness.results.keys import run_inputs
@@ -16,19 +15,6 @@ from harness.run.stages import Components
 
 #: A fingerprint found in the cache takes milliseconds; one still hashing after this is a first sight.
 CACHED_FINGERPRINT_S = 0.25
-
-
-def read_run_inputs(parts: Components, root: Path, meanwhile: Callable[[], None] | None = None,
-                    verify: bool = False) -> dict:
-    """Data files' and weights' sha256 and the label set (weights' hashes cached per user, else in root).
-
-    While a checkpoint seen for the first time is hashed, `meanwhile` (loading it) runs beside the
-    hashing; nothing is reused, resumed or written before both are done, whatever finishes first.
-    """
-    pending = start_run_inputs(parts, root, verify)
-    if meanwhile is not None and not pending.ready():
-        meanwhile()
-    return pending.get()
 
 
 class PendingInputs:
