@@ -3,8 +3,8 @@
 Profiled on an H200 (torch 2.11, a 7B shape, MELD's test split at window 5), every masked
 attention call of a scoring pass went to cuDNN's kernel and spent 2.7 ms of CPU each (784 calls,
 2.1 s; the kernels themselves ran 0.19 s), while the GPU waited for the next layer's work. The
-memory-efficient kernel takes the same boolean masks for a fraction of that CPU time, and flash
-still takes every unmasked pass.
+memory-efficient kernel takes the same boolean masks and builds no per-shape plan, so it should
+cost far less CPU per call (not yet measured on a GPU); flash still takes every unmasked pass.
 """
 
 from __future__ import annotations
