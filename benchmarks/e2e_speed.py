@@ -122,7 +122,8 @@ def ours(case: dict, model: Path, env: dict, timeout: float) -> dict:
     shutil.rmtree(results, ignore_errors=True)
     timing = run["timing"]
     return {"wall_s": wall, "model_s": timing["model_s"], "load_s": timing["model_load_s"],
-            "tokens_fed": run["model_info"]["compute"]["tokens_fed"], "answers": answers}
+            "wait_s": timing.get("inputs_wait_s", 0.0), "tokens_fed": run["model_info"]["compute"]["tokens_fed"],
+            "answers": answers}
 
 
 def lm_eval(case: dict, model: Path, export: Path, env: dict, args) -> dict:
@@ -225,7 +226,8 @@ def cell(found: dict, key: str, fmt: str = "{:.1f}") -> str:
 def print_table(rows: list[dict], args, peak: float) -> None:
     print(f"\n{args.shape} shape (random bf16 weights on disk, real tokenizer), {args.device}, model dtype "
           f"{args.dtype}; lm-eval hf batch {args.lm_eval_batch}; matmul peak {peak:.0f} GFLOP/s ({args.dtype})\n")
-    print("| case | ercbench run | wall s | lm-eval wall s | end to end | ercbench model s (load s) | lm-eval model s "
+    print("| case | ercbench run | wall s | lm-eval wall s | end to end | ercbench model s (load s, hash wait s) | "
+          "lm-eval model s "
           "(import+load s) | model time | tokens fed, ercbench / lm-eval (least work) | share of peak, ercbench / "
           "lm-eval | agreement |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -240,7 +242,7 @@ def print_table(rows: list[dict], args, peak: float) -> None:
                   if "ours_peak_share" in row else "-")
         agree = f"{100 * row['agreement']:.1f} %" if "agreement" in row else "-"
         print(f"| {row['case']} | {row['attempt']} | {cell(mine, 'wall_s')} | {cell(theirs, 'wall_s')} | {ratio} | "
-              f"{cell(mine, 'model_s')} ({cell(mine, 'load_s')}) | {cell(theirs, 'model_s')} "
+              f"{cell(mine, 'model_s')} ({cell(mine, 'load_s')}, {cell(mine, 'wait_s')}) | {cell(theirs, 'model_s')} "
               f"({cell(theirs, 'load_s')}) | {model_ratio} | {tokens} | {shares} | {agree} |")
     for row in rows:
         for side in ("ours", "lm_eval"):

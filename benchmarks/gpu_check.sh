@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The GPU checks, as run on a lent H100/H200 (device tool): one script, one call. The default checks take about
-# 8.5 minutes on an H200 with setup (give the call a timeout of at least 540 s); GPU_CHECK_MODE=profile instead
-# profiles one MELD run (py-spy per thread, torch's profiler, nvidia-smi dmon; about 5 minutes).
+# 8.5 minutes on an H200 with setup (give the call a timeout of at least 560 s); GPU_CHECK_MODE=sweep instead
+# sweeps the scorer's pass shaping in-process and, where an earlier call left the model folder, times hashing
+# and loading it (about 3 minutes); GPU_CHECK_MODE=profile profiles one MELD run (py-spy per thread, torch's
+# profiler, nvidia-smi dmon; about 5 minutes).
 # Needs: .whl/ with the lm-eval, dill, datasets and multiprocess wheels for the device's Python (py-spy's for the
 # profile, bitsandbytes for GPU_CHECK_MORE), .gpudata/{meld,emorynlp}/,
 # and the Qwen2.5 tokenizer in .gputok/qwen2.5 (copied from ../shared/tokenizers/qwen2.5).
-# Everything printed is also in $OUT: e2e_speed_gpu.txt (the table for docs/scoring.md), e2e_gpu.json, load_gpu.txt;
+# Everything printed is also in $OUT: e2e_speed_gpu.txt (the table for docs/scoring.md), e2e_gpu.json; the sweep
+# writes pass_sweep_gpu.txt, hash_gpu.txt and load_gpu.txt;
 # the profile writes spy_first.txt/spy_warm.txt (py-spy's raw stacks), run_*.json, torch_w5.txt, torch_all.txt, dmon.txt.
 set -u
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 ERCBENCH_DATA=$PWD/.gpudata PYTHONPYCACHEPREFIX=/tmp/pyc
@@ -34,15 +37,23 @@ model_folder; model_folder(Path('$MODEL'), 'qwen2.5-7b', Path('.gputok/qwen2.5')
         --results-dir /tmp/r_pall
     exit 0
 fi
+if [ "${GPU_CHECK_MODE:-check}" = sweep ]; then  # in-process: the pass shaping; then hashing and loading
+    timeout 200 python3 benchmarks/pass_sweep.py --device cuda --dtype bfloat16 --shape qwen2.5-7b \
+        --tokenizer .gputok/qwen2.5 --tasks meld --windows 5,all --settings 1024:32768:inf,1024:32768,256:32768:inf \
+        2>&1 | tee "$OUT/pass_sweep_gpu.txt"
+    if [ -f "$MODEL/e2e_shape.txt" ]; then  # left by the default check on a machine still held
+        timeout 60 python3 benchmarks/hash_speed.py "$MODEL" 2>&1 | tee "$OUT/hash_gpu.txt"
+        timeout 60 python3 benchmarks/load_speed.py "$MODEL" --device cuda --dtype bfloat16 --repeats 1 2>&1 \
+            | tee "$OUT/load_gpu.txt"
+    fi
+    exit 0
+fi
 # The command a user runs vs lm-eval from a cold start, most important case first: MELD window 5 (first sight of
-# the checkpoint, then with the fingerprint cache warm), EmoryNLP window 5, MELD full history, generation (first 500
-# MELD). Each subprocess is capped; the table is printed after every case, so a cut run keeps what it measured.
-timeout 480 python3 benchmarks/e2e_speed.py --device cuda --shape qwen2.5-7b --tokenizer .gputok/qwen2.5 \
-    --model-dir "$MODEL" --cases meld:5,emorynlp:5,meld:all,generate --generate-limit 500 --step-timeout 120 \
+# the checkpoint, then with the fingerprint cache warm), generation (first 500 MELD), EmoryNLP window 5, MELD full
+# history. Each subprocess is capped; the table is printed after every case, so a cut run keeps what it measured.
+timeout 530 python3 benchmarks/e2e_speed.py --device cuda --shape qwen2.5-7b --tokenizer .gputok/qwen2.5 \
+    --model-dir "$MODEL" --cases meld:5,generate,emorynlp:5,meld:all --generate-limit 500 --step-timeout 120 \
     --json "$OUT/e2e_gpu.json" 2>&1 | tee "$OUT/e2e_speed_gpu.txt"
-# Loading straight onto the GPU vs transformers' own from_pretrained on the same folder (target: at most 1.2x).
-[ -f "$MODEL/e2e_shape.txt" ] && timeout 60 python3 benchmarks/load_speed.py "$MODEL" --device cuda --dtype bfloat16 \
-    --repeats 1 2>&1 | tee "$OUT/load_gpu.txt"
 # The in-process breakdown and the training check, only when asked (they do not fit the 9 minutes with the above).
 if [ "${GPU_CHECK_MORE:-0}" = 1 ]; then
     timeout 420 python3 benchmarks/score_speed.py --device cuda --dtype bfloat16 --shape qwen2.5-7b \

@@ -19,10 +19,11 @@ from harness.lm.tokens import EncodedRequest
 
 #: A request continues its predecessor's chain when it shares this many tokens more than every context does.
 CHAIN_MARGIN = 8
-#: What one more pass costs, in tokens fed: a wave is cut into passes of similar new-segment lengths
-#: while that saves more padding than this. Measured on an H200 with a 7B shape (benchmarks/pass_sweep.py,
-#: full MELD test): 1024 ran window 5 in 20.0 s and full history in 19.3 s, where 96 took 25.0 s and 24.8 s
-#: (more, smaller passes) and 8192 took 20.5 s and 22.8 s (more padding).
+#: What one more pass costs at most, in tokens fed: a wave is cut into passes of similar new-segment
+#: lengths while that saves more padding than this (waves.fitted_plan halves it while the plan pads too
+#: much). Measured on an H200 with a 7B shape (benchmarks/pass_sweep.py, full MELD test, while every masked
+#: pass still took cuDNN's attention): 1024 ran window 5 in 20.0 s and full history in 19.3 s, where 96 took
+#: 25.0 s and 24.8 s (more, smaller passes) and 8192 took 20.5 s and 22.8 s (more padding).
 PASS_TOKENS = 1024
 
 
@@ -61,28 +62,28 @@ def group_chains(encoded: Sequence[EncodedRequest], runs: Sequence[list[int]], b
 
 
 def groups_cost(encoded: Sequence[EncodedRequest], shared: Sequence[int], head: int,
-                groups: Sequence[Sequence[list[int]]]) -> int:
-    """Tokens the groups would feed, padding included: per pass, its rows x its longest new segment
-    (a chain's first request starts after the common head)."""
+                groups: Sequence[Sequence[list[int]]], pass_tokens: int) -> int:
+    """Tokens the groups would feed, padding included, with waves cut at `pass_tokens` a pass: per
+    pass, its rows x its longest new segment (a chain's first request starts after the common head)."""
     cost = head
     for group in groups:
         for step in range(max(map(len, group))):
             news = [len(encoded[run[step]].context) - (shared[run[step]] if step else head)
                     for run in group if step < len(run)]
-            cost += sum(len(part) * max(news[row] for row in part) for part in split_rows(news))
+            cost += sum(len(part) * max(news[row] for row in part) for part in split_rows(news, pass_tokens))
     return cost
 
 
-def split_rows(news: Sequence[int]) -> list[list[int]]:
+def split_rows(news: Sequence[int], pass_tokens: int) -> list[list[int]]:
     """A wave's rows in passes, each padded to its own longest new segment: rows sorted by that
-    length and cut where it minimises padded tokens plus PASS_TOKENS per pass (dynamic programming
+    length and cut where it minimises padded tokens plus `pass_tokens` per pass (dynamic programming
     over the distinct lengths)."""
     order = sorted(range(len(news)), key=lambda row: news[row])
     lengths = [news[row] for row in order]
     ends = [i + 1 for i in range(len(order)) if i + 1 == len(order) or lengths[i + 1] != lengths[i]]
     best: dict[int, tuple[int, int]] = {0: (0, 0)}  # rows taken -> (cost, where the last pass starts)
     for end in ends:
-        best[end] = min((best[start][0] + (end - start) * lengths[end - 1] + PASS_TOKENS, start)
+        best[end] = min((best[start][0] + (end - start) * lengths[end - 1] + pass_tokens, start)
                         for start in best)
     cuts, end = [], len(order)
     while end:
@@ -181,16 +182,17 @@ def broadcast(cache: Any, rows: int) -> Any:
 
 
 def score_group(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[int], head: tuple[int, Any],
-                group: Sequence[list[int]], results: list[dict[str, float]], stats: ScoreStats | None) -> None:
+                group: Sequence[list[int]], pass_tokens: int, results: list[dict[str, float]],
+                stats: ScoreStats | None) -> None:
     """One chain per row, every row starting after the common head's cache; wave t scores every
-    live chain's t-th request into `results`, in one pass or two (split by new segment length)."""
+    live chain's t-th request into `results`, in passes split by new segment length (split_rows)."""
     width, start = head
     live, cached, step = list(range(len(group))), [width] * len(group), 0
     cache = broadcast(start, len(group)) if width else None
     while live:
         news = [len(encoded[group[s][step]].context) - cached[row] for row, s in enumerate(live)]
         parts, following = [], []
-        for rows in split_rows(news):
+        for rows in split_rows(news, pass_tokens):
             keep = max(cached[row] for row in rows)
             members = [group[live[row]][step] for row in rows]
             wave = Wave([encoded[i] for i in members], [cached[row] for row in rows],
@@ -208,12 +210,13 @@ def score_group(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[
 
 
 def score_streams(model: Any, encoded: Sequence[EncodedRequest], shared: Sequence[int], head: int,
-                  groups: Sequence[Sequence[list[int]]], stats: ScoreStats | None) -> list[dict[str, float]]:
+                  groups: Sequence[Sequence[list[int]]], pass_tokens: int,
+                  stats: ScoreStats | None) -> list[dict[str, float]]:
     """Every group in turn, after the common head (`head` tokens, computed once when there are any)."""
     results: list[dict[str, float]] = [{} for _ in encoded]
     start = head_cache(model, encoded[0].context[:head], stats) if head else None
     for group in groups:
-        score_group(model, encoded, shared, (head, start), group, results, stats)
+        score_group(model, encoded, shared, (head, start), group, pass_tokens, results, stats)
     return results
 
 

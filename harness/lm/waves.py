@@ -2,14 +2,16 @@
 
 Every context's common head (the instruction) runs once; each request's prefix shared with the
 previous prompt of its dialogue is carried in its row's cache (streams.py). Of the two plans, chains
-or every request on its own, the one feeding fewer tokens (padding included) runs. Without prefix
-reuse, fresh length-sorted rows take the fused causal kernel.
+or every request on its own, the one feeding fewer tokens (padding included) runs, with its waves
+cut into as few passes as keep the padding within FED_LIMIT. Without prefix reuse, fresh
+length-sorted rows take the fused causal kernel.
 """
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
+from harness.lm import streams
 from harness.lm.batched import Wave, run_wave
 from harness.lm.pack import common_prefix
 from harness.lm.stats import ScoreStats
@@ -20,6 +22,10 @@ from harness.lm.tokens import EncodedRequest
 GPU_TOKEN_BUDGET = 32768
 #: Compute the head every context starts with (the instruction) once when it has at least this many tokens.
 MIN_HEAD = 8
+#: Tokens fed, padding included, at most this times the token tree's contexts (each shared prefix once,
+#: what the packed path feeds), where halving the cost of a pass down to MIN_PASS_TOKENS can get there.
+FED_LIMIT = 1.08
+MIN_PASS_TOKENS = 16
 
 
 def shared_lengths(encoded: Sequence[EncodedRequest]) -> list[int]:
@@ -84,8 +90,23 @@ def score_batched(model: Any, encoded: Sequence[EncodedRequest], *, max_tokens: 
     # Chains carry a dialogue's history from row to row; singletons only start from the common head.
     plans = [group_chains(encoded, runs, budget, cap, rows)
              for runs in (chains(encoded, shared, common), [[i] for i in range(len(encoded))])]
-    plan = min(plans, key=lambda groups: groups_cost(encoded, shared, head, groups))
-    return score_streams(model, encoded, shared, head, plan, stats)
+    plan, pass_tokens = fitted_plan(encoded, shared, head, plans)
+    return score_streams(model, encoded, shared, head, plan, pass_tokens, stats)
+
+
+def fitted_plan(encoded: Sequence[EncodedRequest], shared: Sequence[int], head: int,
+                plans: Sequence[Sequence[Sequence[list[int]]]]) -> tuple[Sequence[Sequence[list[int]]], int]:
+    """The plan feeding the fewest tokens, and the cost of a pass it is cut at: the largest, halving
+    from PASS_TOKENS, that keeps its tokens fed within FED_LIMIT x the tree's. Few passes keep a GPU
+    busy; padding is work that answers nothing."""
+    limit = FED_LIMIT * (sum(len(request.context) for request in encoded) - sum(shared))
+    pass_tokens = streams.PASS_TOKENS
+    while True:
+        cost, best = min((groups_cost(encoded, shared, head, groups, pass_tokens), index)
+                         for index, groups in enumerate(plans))
+        if cost <= limit or pass_tokens <= MIN_PASS_TOKENS:
+            return plans[best], pass_tokens
+        pass_tokens //= 2
 
 
 def score_sorted(model: Any, encoded: Sequence[EncodedRequest], waves: Sequence[Sequence[int]],

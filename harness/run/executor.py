@@ -25,6 +25,10 @@ from harness.run.model_prompt import apply_model_prompt
 from harness.run.parsing import PARSERS, TextParser, get_parser
 from harness.types import Example, Prediction, RunResult, RunSpec
 
+#: Seconds per stage of an attempt; inputs_wait_s is how long the run stood waiting for a first-seen
+#: checkpoint's hashes (they go on while the model loads and answers).
+TIMING = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0, "inputs_wait_s": 0.0}
+
 
 def _silent(line: str) -> None:
     """The default `say`: nothing."""
@@ -74,7 +78,7 @@ class Job:
     #: where it writes the partial folder's attempt.json itself (one process); a rank's holds its own only
     counted_before: Counters | None = None
     #: seconds per stage of this attempt (and, merged over processes, tokens_computed)
-    timing: dict[str, Any] = field(default_factory=lambda: {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0})
+    timing: dict[str, Any] = field(default_factory=lambda: dict(TIMING))
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     clock: float = field(default_factory=time.perf_counter)
 
@@ -84,7 +88,11 @@ class Job:
 
     @property
     def inputs(self) -> dict[str, Any]:
-        """What the answers depend on beyond the spec (waits for the weights' hashes)."""
+        """What the answers depend on beyond the spec (waits for the weights' hashes, and says how long)."""
+        if not self.source.ready():
+            clock = time.perf_counter()
+            self.source.inputs.exception()  # wait; an error in the hashing is raised by get() below
+            self.timing["inputs_wait_s"] = self.timing.get("inputs_wait_s", 0.0) + time.perf_counter() - clock
         return self.source.get()
 
     @property
@@ -145,7 +153,7 @@ class Executor:
         mode = parts.model.answer_mode
         spec, legacy = keys.identity_spec(spec, mode), keys.legacy_specs(spec, mode, PARSERS)
         examples = stages.select_examples(parts.task, spec)
-        timing = {"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0}
+        timing = dict(TIMING)
         if self.world.size == 1:  # a first-seen checkpoint hashes while the model loads and answers
             source = start_run_inputs(parts, root, self.options.verify_inputs)
         else:

@@ -81,8 +81,8 @@ def test_head_then_rows_equal_naive_with_one_row_per_pass(tiny, meld_examples):
 
 
 def test_passes_cut_where_padding_costs_more_than_a_pass():
-    """Rows sorted by new-segment length; a cut when it saves more padding than PASS_TOKENS."""
-    assert streams.split_rows([5, 5, 5]) == [[0, 1, 2]]
-    far = [10, 10 + 2 * streams.PASS_TOKENS, 11]
-    assert streams.split_rows(far) == [[0, 2], [1]]
-    assert sorted(sum(streams.split_rows(list(range(1, 400, 7))), [])) == list(range(57))
+    """Rows sorted by new-segment length; a cut when it saves more padding than a pass costs."""
+    assert streams.split_rows([5, 5, 5], 1024) == [[0, 1, 2]]
+    assert streams.split_rows([10, 10 + 2 * 1024, 11], 1024) == [[0, 2], [1]]
+    assert streams.split_rows([10, 10 + 2 * 1024, 11], 4096) == [[0, 1, 2]]
+    assert sorted(sum(streams.split_rows(list(range(1, 400, 7)), 1024), [])) == list(range(57))

@@ -286,9 +286,10 @@ def several_dialogues(lengths=(1, 6, 3, 5, 2, 4)):
 def test_batched_streams_feed_each_dialogue_once(tiny, rows, split, monkeypatch):
     """Full history: one dialogue per row, each utterance's new tokens fed once over its own cache;
     with `split` every wave whose new segments differ runs as several passes over parts of the cache."""
-    from harness.lm import streams
+    from harness.lm import streams, waves
 
     monkeypatch.setattr(streams, "PASS_TOKENS", 0 if split else 10**6)
+    monkeypatch.setattr(waves, "FED_LIMIT", float("inf"))  # the pass cost as set, whatever the padding
     model, tokenizer = tiny
     requests = several_dialogues()
     batched, packed = ScoreStats(), ScoreStats()

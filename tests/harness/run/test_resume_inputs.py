@@ -312,3 +312,16 @@ def test_a_checkpoint_that_may_match_a_finished_run_is_hashed_before_answering(r
     assert events[:3] == ["prepare", "reached", "hashed"] and "predict" in events[3:]  # loaded meanwhile
     assert other != folder and result.inputs["model"] == {"model/w.safetensors":
                                                           store.hashlib.sha256(b"v2").hexdigest()}
+
+
+def test_run_json_says_how_long_the_run_waited_for_the_hashes(registry, results_dir, tmp_path, monkeypatch):
+    import time
+
+    weights, spec = weights_spec(tmp_path, b"v1")
+    real_fingerprint = WeightsModel.fingerprint
+    monkeypatch.setattr(WeightsModel, "fingerprint", lambda self: time.sleep(1.0) or real_fingerprint(self))
+    result, _ = pipeline.run(spec, RunContext(registry), results_dir=results_dir)
+    assert 0.4 <= result.timing["inputs_wait_s"] <= result.duration_s  # nine gold answers take far less
+    monkeypatch.setattr(WeightsModel, "fingerprint", real_fingerprint)
+    again, _ = pipeline.run(spec, RunContext(registry), results_dir=results_dir, force=True)
+    assert again.timing["inputs_wait_s"] == 0.0  # the per-user cache knew the hashes
