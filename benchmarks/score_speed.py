@@ -61,8 +61,9 @@ def lm_eval_run(lm, prompts) -> tuple[float, dict]:
     return seconds, {p.example.example_id: {p.answer_map[c]: next(values) for c in p.choices} for p in prompts}
 
 
-def generation_row(model, tokenizer, lm, args) -> dict:
-    """Greedy generation (max 10 new tokens, stop at a newline): ours vs lm-eval's generate_until."""
+def generation_row(model, tokenizer, lm, args, reference: dict | None) -> dict:
+    """Greedy generation (max 10 new tokens, stop at a newline): ours vs lm-eval's generate_until, and
+    each one's text against a float32 reference (ours in float32) where there is one."""
     from lm_eval.api.instance import Instance
 
     prompts = prompts_for("meld", "5", args)
@@ -72,9 +73,18 @@ def generation_row(model, tokenizer, lm, args) -> dict:
     start = time.perf_counter()
     texts = lm.generate_until(instances, disable_tqdm=True)
     seconds = time.perf_counter() - start
-    same = sum(mine["scores"][p.example.example_id].strip() == t.strip() for p, t in zip(prompts, texts))
-    return {"n": len(prompts), "ours_ex_s": len(prompts) / mine["timing"]["model_s"],
-            "lm_eval_ex_s": len(prompts) / seconds, "same_text": same / len(prompts)}
+    theirs = {p.example.example_id: t for p, t in zip(prompts, texts)}
+    row = {"n": len(prompts), "ours_ex_s": len(prompts) / mine["timing"]["model_s"],
+           "lm_eval_ex_s": len(prompts) / seconds, "same_text": same_text(mine["scores"], theirs)}
+    if reference:
+        row["ours_vs_fp32"], row["lm_eval_vs_fp32"] = same_text(mine["scores"], reference), same_text(theirs, reference)
+    return row
+
+
+def same_text(a: dict, b: dict) -> float:
+    """Share of the ids both generated for whose texts are equal (surrounding whitespace aside)."""
+    ids = a.keys() & b.keys()
+    return sum(str(a[i]).strip() == str(b[i]).strip() for i in ids) / len(ids)
 
 
 def compare(a: dict, b: dict) -> tuple[float, float]:
@@ -92,7 +102,7 @@ def prompts_for(task: str, window: str, args):
     return strategy.build(examples[: args.limit] if args.limit else examples)
 
 
-def measure_all(model, tokenizer, configs, args, peak, references) -> list[dict]:
+def measure_all(model, tokenizer, configs, args, peak, references: dict) -> list[dict]:
     from lm_eval.models.huggingface import HFLM
 
     lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=args.lm_eval_batch_size, device=args.device)
@@ -116,7 +126,7 @@ def measure_all(model, tokenizer, configs, args, peak, references) -> list[dict]
         rows.append(row)
         print(json.dumps(row), flush=True)
     if args.generate:
-        args.generation = generation_row(model, tokenizer, lm, args)
+        args.generation = generation_row(model, tokenizer, lm, args, references.get("generate"))
         print(json.dumps(args.generation), flush=True)
     return rows
 
@@ -141,6 +151,9 @@ def print_table(rows, args, peak) -> None:
         print(f"\ngeneration (MELD window 5, greedy, 10 new tokens, stop at newline), n={g['n']}: ours "
               f"{g['ours_ex_s']:.1f} ex/s, lm-eval generate_until {g['lm_eval_ex_s']:.1f} ex/s, "
               f"ratio {g['ours_ex_s'] / g['lm_eval_ex_s']:.2f}x, same text {g['same_text']:.1%}")
+        if "ours_vs_fp32" in g:
+            print(f"same text as a float32 reference (ours in float32, first {args.reference_limit}): ours "
+                  f"{g['ours_vs_fp32']:.1%}, lm-eval {g['lm_eval_vs_fp32']:.1%}")
     with_ref = [r for r in rows if "ours_vs_fp32" in r]
     if with_ref:
         print(f"\n{args.dtype} against a float32 reference (ours, the first {args.reference_limit} prompts of each): "
@@ -202,6 +215,9 @@ def main(argv=None) -> None:
                                       "limit": min(args.limit or args.reference_limit, args.reference_limit)})
         for task, window in configs:
             references[(task, window)] = ours(model, tokenizer, task, window, short, Path(tempfile.mkdtemp()))["scores"]
+        if args.generate:
+            references["generate"] = ours(model, tokenizer, "meld", "5", short, Path(tempfile.mkdtemp()),
+                                          mode="generate")["scores"]
         model = model.to(getattr(torch, args.dtype))
     args.dtype_now = args.dtype
     peak = matmul_peak(args.device, args.dtype)

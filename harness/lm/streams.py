@@ -21,9 +21,9 @@ from harness.lm.tokens import EncodedRequest
 CHAIN_MARGIN = 8
 #: What one more pass costs at most, in tokens fed: a wave is cut into passes of similar new-segment
 #: lengths while that saves more padding than this (waves.fitted_plan halves it while the plan pads too
-#: much). Measured on an H200 with a 7B shape (benchmarks/pass_sweep.py, full MELD test, while every masked
-#: pass still took cuDNN's attention): 1024 ran window 5 in 20.0 s and full history in 19.3 s, where 96 took
-#: 25.0 s and 24.8 s (more, smaller passes) and 8192 took 20.5 s and 22.8 s (more padding).
+#: much). On an H200 with a 7B shape (benchmarks/pass_sweep.py, full MELD test) a pass costs about 25 ms
+#: beyond its tokens: 1024 ran full history in 8.3 s with 54 passes, the padding bound's 128 in 9.7 s
+#: with 109.
 PASS_TOKENS = 1024
 
 
