@@ -90,9 +90,7 @@ class Job:
     def inputs(self) -> dict[str, Any]:
         """What the answers depend on beyond the spec (waits for the weights' hashes, and says how long)."""
         if not self.source.ready():
-            clock = time.perf_counter()
-            self.source.inputs.exception()  # wait; an error in the hashing is raised by get() below
-            self.timing["inputs_wait_s"] = self.timing.get("inputs_wait_s", 0.0) + time.perf_counter() - clock
+            self.timing["inputs_wait_s"] = self.timing.get("inputs_wait_s", 0.0) + self.source.wait()
         return self.source.get()
 
     @property

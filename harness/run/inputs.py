@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -32,6 +33,12 @@ class PendingInputs:
 
     def ready(self) -> bool:
         return self.inputs.done()
+
+    def wait(self) -> float:
+        """Block until the hashing is done (an error in it is left for `get`); the seconds it took."""
+        clock = time.perf_counter()
+        self.inputs.exception()
+        return time.perf_counter() - clock
 
     def get(self) -> dict:
         """The inputs, once the hashing is done (an error in it is raised here)."""
