@@ -19,6 +19,7 @@ from harness.results.keys import input_key
 from harness.results.record import FinishedRun, find_finished
 from harness.results.store import PartialRun, results_root, spec_key
 from harness.run.bootstrap import bootstrap_ci
+from harness.run.executor import TIMING
 from harness.run.parsing import get_parser, to_prediction
 from harness.run.pipeline import make_run_id, select_examples
 from harness.types import Completion, Prediction, Prompt, RunResult, RunSpec, frozen_mapping
@@ -96,7 +97,6 @@ def rescored_result(source: RunResult, spec: RunSpec, predictions: list[Predicti
                                "ci": bootstrap_ci(predictions, labels)}),
         n=counts["n"], n_unparsed=counts["n_unparsed"], n_fallback=counts["n_fallback"],
         n_truncated=counts["n_truncated"], resumed_from=0, processes=1, input_key=key,
-        timing=frozen_mapping({"model_load_s": 0.0, "prompt_s": 0.0, "model_s": 0.0, "n_predicted": 0,
-                               "examples_per_s": None, "tokens_computed": 0}),
+        timing=frozen_mapping({**TIMING, "n_predicted": 0, "examples_per_s": None, "tokens_computed": 0}),
         rescored_from=source.run_id,
     )
