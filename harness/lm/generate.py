@@ -23,8 +23,9 @@ PROCESSOR_FIELDS = (
     "suppress_tokens", "begin_suppress_tokens", "sequence_bias", "exponential_decay_length_penalty",
     "guidance_scale", "renormalize_logits", "watermarking_config", "forced_decoder_ids",
 )
-#: Rows per batch when none is given: on a CPU; on a GPU for transformers' generate (greedy decoding
-#: there takes as many rows as the token budget allows).
+#: Rows per batch of transformers' generate (beam search, logits processors) when none is given. Our
+#: greedy loop instead takes as many rows as the token budget allows (waves.token_budget), on a CPU too:
+#: every decoding step reads all the weights once, however many rows it advances.
 CPU_ROWS, GPU_ROWS = 8, 64
 
 
@@ -88,7 +89,7 @@ def generate(model: Any, tokenizer: Any, inputs: Sequence[Sequence[int]], settin
     """Greedy (or beam) continuation of each token list; decoded new text cut at stops, in input order.
 
     Inputs are sorted by length, longest first (an out-of-memory shows at once, and a batch pads
-    little). settings: max_new_tokens, num_beams, stop, batch_size (None: from free memory on a GPU)."""
+    little). settings: max_new_tokens, num_beams, stop, batch_size (None: by the token budget)."""
     from harness.lm.waves import token_budget
 
     device = next(model.parameters()).device
@@ -98,7 +99,7 @@ def generate(model: Any, tokenizer: Any, inputs: Sequence[Sequence[int]], settin
         return texts
     greedy = settings["num_beams"] == 1 and plain_greedy(model) and plain_head(model)
     on_gpu = device.type == "cuda"
-    rows = settings.get("batch_size") or (CPU_ROWS if not on_gpu else None if greedy else GPU_ROWS)
+    rows = settings.get("batch_size") or (None if greedy else GPU_ROWS if on_gpu else CPU_ROWS)
     new = settings["max_new_tokens"]
     budget = token_budget(model, len(inputs[order[0]]) + new)
     for chosen in batches(inputs, order, rows, budget, new):

@@ -48,7 +48,7 @@ class HFCausal(Model):
         mode: str = option("generate", "generate text to parse, or score every label", choices=MODES)
         dtype: str = option("auto", "weights' dtype", choices=loading.DTYPES)
         device: str = option("auto", "cpu, cuda, cuda:N or auto")
-        batch_size: int | None = option(None, "prompts per pass (auto: as many as fit on a GPU, 8 on a CPU)",
+        batch_size: int | None = option(None, "prompts per pass (auto: as many as fit the pass's token budget)",
                                         minimum=1, none="auto")
         trust_remote_code: bool = option(False, "run the model repository's own code")
         adapter: str = option("", "a PEFT adapter folder applied to the weights")

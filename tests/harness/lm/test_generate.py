@@ -8,6 +8,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from harness.lm import generate as generation  # noqa: E402
+from harness.lm import waves  # noqa: E402
 from tests.tinymodels import build_tiny_llama  # noqa: E402
 
 PROMPTS = [
@@ -86,3 +87,18 @@ def test_beams_and_logit_processors_go_through_transformers(tiny, monkeypatch):
     assert not generation.plain_greedy(model)
     generation.generate(model, tokenizer, inputs, {"max_new_tokens": 3, "num_beams": 1, "stop": (), "batch_size": None})
     assert calls == [4, 2, generation.CPU_ROWS, len(PROMPTS) - generation.CPU_ROWS] or calls[2:] == [len(PROMPTS)]
+
+
+def test_greedy_rows_fill_the_token_budget_on_a_cpu_too(tiny, monkeypatch):
+    """Each decoding step reads every weight once, so a CPU batch takes as many rows as the budget holds."""
+    model, tokenizer = tiny
+    calls = []
+    monkeypatch.setattr(generation, "greedy_batch", lambda m, t, seqs, s: calls.append(len(seqs)) or [""] * len(seqs))
+    inputs = [tokenizer.encode(text) for text in PROMPTS * 3]
+    settings = {"max_new_tokens": 3, "num_beams": 1, "stop": (), "batch_size": None}
+    generation.generate(model, tokenizer, inputs, settings)
+    assert calls == [len(inputs)] and len(inputs) > generation.CPU_ROWS
+    monkeypatch.setattr(waves, "token_budget", lambda model, longest: 2 * (longest + 3))
+    calls.clear()
+    generation.generate(model, tokenizer, inputs, settings)
+    assert calls[0] == 2 and sum(calls) == len(inputs)
