@@ -8,6 +8,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from harness.lm import generate as generation  # noqa: E402
+from harness.lm import waves  # noqa: E402
 from tests.tinymodels import build_tiny_llama  # noqa: E402
 
 PROMPTS = [
@@ -97,17 +98,7 @@ def test_greedy_rows_fill_the_token_budget_on_a_cpu_too(tiny, monkeypatch):
     settings = {"max_new_tokens": 3, "num_beams": 1, "stop": (), "batch_size": None}
     generation.generate(model, tokenizer, inputs, settings)
     assert calls == [len(inputs)] and len(inputs) > generation.CPU_ROWS
-    monkeypatch.setattr(generation, "CPU_TOKENS", 300)
+    monkeypatch.setattr(waves, "token_budget", lambda model, longest: 2 * (longest + 3))
     calls.clear()
     generation.generate(model, tokenizer, inputs, settings)
-    assert calls[0] == 300 // (max(map(len, inputs)) + 3) < len(inputs) and sum(calls) == len(inputs)
-
-
-def test_a_cpu_batch_keeps_its_keys_and_values_within_the_cache_bytes(tiny, monkeypatch):
-    model, _ = tiny
-    assert generation.cpu_budget(model) == generation.CPU_TOKENS  # a tiny model's keys take little
-    config = model.config
-    head_dim = config.hidden_size // config.num_attention_heads
-    per_token = 2 * config.num_hidden_layers * config.num_key_value_heads * head_dim * 4  # float32
-    monkeypatch.setattr(generation, "CPU_CACHE_BYTES", 1000 * per_token)
-    assert generation.cpu_budget(model) == 1000
+    assert calls[0] == 2 and sum(calls) == len(inputs)
