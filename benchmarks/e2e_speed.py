@@ -76,8 +76,8 @@ def warm_up(args, env: dict) -> None:
     case = {"task": "meld", "window": "5", "mode": "score", "limit": 4}
     warm_env = {**env, "ERCBENCH_FINGERPRINT_CACHE": str(Path(tempfile.mkdtemp(prefix="e2e-warm-")) / "fp.json")}
     clock = time.perf_counter()
-    mine, theirs = ours(case, tiny, warm_env, args.step_timeout), lm_eval(case, tiny, export_case(case, env, 600),
-                                                                           warm_env, args)
+    export = export_case(case, env, args.step_timeout)
+    mine, theirs = ours(case, tiny, warm_env, args.step_timeout), lm_eval(case, tiny, export, warm_env, args)
     for name, found in (("ercbench", mine), ("lm-eval", theirs)):
         if "error" in found:
             print(f"warm-up of {name} failed: {found['error'].strip().splitlines()[-1:]}", flush=True)
